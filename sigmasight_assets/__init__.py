@@ -1,0 +1,1 @@
+"""SigmaSight's Dagster asset graph: partitions, assets per phase, checks, schedules, sensors."""

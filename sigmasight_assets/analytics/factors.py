@@ -1,0 +1,33 @@
+"""The factor model's names: factor ETFs, the twelve factors and how each maps to ETFs."""
+
+from __future__ import annotations
+
+MARKET = "SPY"
+"""Market factor ETF (Market_Beta)."""
+
+RATES = "TLT"
+"""Interest-rate factor ETF (IR_Beta)."""
+
+STYLE_LEGS: dict[str, str] = {
+    "Value": "VTV",
+    "Growth": "VUG",
+    "Momentum": "MTUM",
+    "Quality": "QUAL",
+    "Size": "IWM",
+    "Low_Volatility": "USMV",
+}
+"""Ridge style factors and the ETF whose return stands for each."""
+
+SPREADS: dict[str, tuple[str, str]] = {
+    "Growth_Value_Spread": ("VUG", "VTV"),
+    "Momentum_Spread": ("MTUM", MARKET),
+    "Size_Spread": ("IWM", MARKET),
+    "Quality_Spread": ("QUAL", MARKET),
+}
+"""Spread factors as (long ETF, short ETF); the spread return is long minus short."""
+
+FACTOR_ETFS: tuple[str, ...] = (MARKET, RATES, *STYLE_LEGS.values())
+"""The eight factor ETFs: SPY, TLT, VTV, VUG, MTUM, QUAL, IWM, USMV."""
+
+FACTORS: tuple[str, ...] = ("Market_Beta", "IR_Beta", *STYLE_LEGS, *SPREADS)
+"""The twelve factors in DESIGN order."""

@@ -1,0 +1,64 @@
+"""Portfolio snapshot arithmetic: NAV, exposures, P&L and return per portfolio and date."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sigmasight_assets.analytics.valuation import Valuation
+
+SNAPSHOT_COLUMNS = (
+    "nav", "long_exposure", "short_exposure", "gross_exposure", "net_exposure",
+    "daily_pnl", "daily_return", "cumulative_pnl", "positions_count",
+)
+
+
+def portfolio_snapshots(valuation: Valuation, portfolio_of: pd.Series) -> pd.DataFrame:
+    """Aggregate a valuation into one row per (date, portfolio_id).
+
+    NAV is the sum of signed market values of open, priced positions; long/short exposure sum the
+    positive/negative (delta-adjusted) exposures, short reported as a negative number; gross =
+    long + |short|; net = long + short. Daily P&L sums the open positions' P&L (unpriced ones add
+    nothing), daily return = P&L / previous day's NAV (NaN when that NAV is not positive), and
+    cumulative P&L sums every position's P&L since entry.
+
+    Parameters
+    ----------
+    valuation : the output of `value_positions` (columns are position ids).
+    portfolio_of : position id → portfolio id, for every column of the valuation.
+    """
+    owner = portfolio_of.reindex(valuation.open.columns)
+    if owner.isna().any():
+        raise ValueError("portfolio_of lacks positions " + str(list(owner[owner.isna()].index)))
+
+    def by_portfolio(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.T.groupby(owner.to_numpy()).sum(min_count=0).T
+
+    exposure = valuation.exposure
+    nav = by_portfolio(valuation.market_value.fillna(0.0))
+    long = by_portfolio(exposure.clip(lower=0).fillna(0.0))
+    short = by_portfolio(exposure.clip(upper=0).fillna(0.0))
+    pnl = by_portfolio(valuation.pnl.fillna(0.0))
+    cumulative = by_portfolio(valuation.cumulative_pnl)
+    count = by_portfolio(valuation.open.astype(int))
+    previous_nav = nav.shift(1)
+    daily_return = pnl / previous_nav.where(previous_nav > 0)
+
+    parts = {
+        "nav": nav, "long_exposure": long, "short_exposure": short, "gross_exposure": long - short,
+        "net_exposure": long + short, "daily_pnl": pnl, "daily_return": daily_return,
+        "cumulative_pnl": cumulative, "positions_count": count,
+    }
+    stacked = {name: frame.stack(future_stack=True) for name, frame in parts.items()}
+    out = pd.DataFrame(stacked)
+    out.index = out.index.set_names(["date", "portfolio_id"])
+    out["positions_count"] = out["positions_count"].astype(int)
+    return out.replace([np.inf, -np.inf], np.nan)
+
+
+def position_weights(valuation: Valuation, nav: pd.DataFrame) -> pd.DataFrame:
+    """Delta-adjusted exposure / NAV of the position's portfolio, as a (dates, positions) frame.
+
+    `nav` is (dates, positions): each position's portfolio NAV. NaN where NAV is not positive.
+    """
+    return valuation.exposure / nav.where(nav > 0)

@@ -1,0 +1,88 @@
+"""A run's portfolios valued from their first entry to the range end: the input of every portfolio asset.
+
+Valuing from inception each time (cheap: positions × days in numpy) makes NAV_{D−1}, cumulative
+P&L and return history independent of which days were materialized before, so day D alone and
+D inside a longer range give identical rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from sigmasight_assets.analytics.returns import simple_returns
+from sigmasight_assets.analytics.snapshot import portfolio_snapshots
+from sigmasight_assets.analytics.valuation import FLAG_NO_PRICE, Valuation, value_positions
+from sigmasight_assets.analytics.volatility import realized_vol
+from sigmasight_assets.model import LOOKBACK
+from sigmasight_resources import calendar
+from sigmasight_resources.db import queries
+from sigmasight_resources.db.resource import ResultsDatabase
+
+OPTION_VOL_WINDOW = 63
+
+
+@dataclass(frozen=True)
+class Book:
+    positions: pd.DataFrame  # indexed by position_id
+    valuation: Valuation
+    snapshots: pd.DataFrame  # indexed by (date, portfolio_id), from each portfolio's first entry
+    closes: pd.DataFrame  # price symbols over [first entry − LOOKBACK, end]
+    unavailable: dict[str, str]
+
+    @property
+    def portfolio_of(self) -> pd.Series:
+        return self.positions["portfolio_id"]
+
+    @property
+    def public(self) -> pd.Series:
+        return self.positions["investment_class"] != "PRIVATE"
+
+    def window(self, frame: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
+        """Rows of a date-indexed frame within [start, end]."""
+        dates = frame.index.get_level_values("date") if isinstance(frame.index, pd.MultiIndex) else frame.index
+        return frame[(dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end))]
+
+    def nav_by_position(self) -> pd.DataFrame:
+        """(dates, positions): NAV of each position's portfolio."""
+        nav = self.snapshots["nav"].unstack("portfolio_id").reindex(self.valuation.open.index)
+        return nav[self.portfolio_of.to_numpy()].set_axis(self.valuation.open.columns, axis=1)
+
+    def weights(self) -> pd.DataFrame:
+        """(dates, positions): delta-adjusted exposure / portfolio NAV (NaN where NAV ≤ 0)."""
+        nav = self.nav_by_position()
+        return self.valuation.exposure / nav.where(nav > 0)
+
+    def valuation_reasons(self) -> pd.DataFrame:
+        """(dates, positions): why a position has no value, with unavailable symbols named as such."""
+        flags = self.valuation.flag.copy()
+        unavailable = self.positions["price_symbol"].isin(list(self.unavailable))
+        for position_id in unavailable[unavailable].index:
+            column = flags[position_id]
+            flags[position_id] = column.where(column != FLAG_NO_PRICE, "unavailable_symbol")
+        return flags
+
+
+def load_book(db: ResultsDatabase, portfolio_ids: list[int], end: date, rate: float) -> Book:
+    with db.transaction() as session:
+        positions = queries.positions_frame(session, portfolio_ids)
+        positions = positions[pd.to_datetime(positions["entry_date"]) <= pd.Timestamp(end)]
+        marks = queries.manual_marks(session, positions["position_id"])
+        unavailable = queries.unavailable_symbols(session)
+        inception = min(positions["entry_date"], default=end)
+        first = calendar.previous_sessions(inception, LOOKBACK)
+        closes = queries.closes(
+            session, positions["price_symbol"].dropna(), first, end, calendar.sessions(first, end)
+        )
+    vols = realized_vol(simple_returns(closes), OPTION_VOL_WINDOW)
+    held = closes.index >= pd.Timestamp(inception)
+    valuation = value_positions(positions, closes[held], vols[held], marks, rate)
+    positions = positions.set_index("position_id", drop=False)
+    snapshots = portfolio_snapshots(valuation, positions["portfolio_id"])
+    first_entry = pd.to_datetime(positions.groupby("portfolio_id")["entry_date"].min())
+    dates = snapshots.index.get_level_values("date")
+    owners = snapshots.index.get_level_values("portfolio_id")
+    snapshots = snapshots[dates >= first_entry.reindex(owners).to_numpy()]
+    return Book(positions, valuation, snapshots, closes, unavailable)

@@ -1,0 +1,47 @@
+"""The `sigmasight` command line: `init`, `users`, `portfolios` (more commands register here).
+
+Typer never prints its rich traceback (`pretty_exceptions_enable=False`): known failures are
+one `error: …` line via `common.cli_errors`, and an unexpected exception keeps Python's plain
+traceback so a bug is never hidden.
+"""
+
+from __future__ import annotations
+
+import typer
+from sqlalchemy.exc import OperationalError
+
+from sigmasight_assets.cli.common import EXIT_FAILURE, cli_errors, echo, fail, get_settings, make_db, redact_url
+from sigmasight_assets.cli.portfolios import app as portfolios_app
+from sigmasight_assets.cli.users import app as users_app
+from sigmasight_resources.db.engine import migrate
+
+app = typer.Typer(
+    name="sigmasight",
+    help="SigmaSight: portfolio risk analytics.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(users_app, name="users")
+app.add_typer(portfolios_app, name="portfolios")
+
+
+@app.command("init")
+def init() -> None:
+    """Create SIGMASIGHT_HOME and bring the results database to the latest schema (idempotent)."""
+    with cli_errors():
+        settings = get_settings()
+        settings.home.mkdir(parents=True, exist_ok=True)
+        db = make_db(settings)
+        try:
+            migrate(settings.results_url)
+        except OperationalError as exc:
+            reason = str(exc.orig or exc).strip().splitlines()[0]
+            fail(f"cannot migrate the results database {redact_url(db.url)}: {reason}", EXIT_FAILURE)
+        finally:
+            db.dispose()
+        echo(f"home: {settings.home.resolve()}")
+        echo(f"results database: {redact_url(settings.results_url)} (schema up to date)")
+
+
+__all__ = ["app"]

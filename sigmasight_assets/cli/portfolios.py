@@ -1,0 +1,99 @@
+"""`sigmasight portfolios …`: import a positions CSV, list, soft-delete."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from sigmasight_assets.cli.common import EXIT_INVALID, cli_errors, echo, fail, open_db, stdout
+from sigmasight_resources.portfolio_import import (
+    MAX_IMPORT_BYTES,
+    delete_portfolio,
+    import_portfolio,
+    list_portfolios,
+)
+
+app = typer.Typer(help="Portfolios: import, list, delete.", no_args_is_help=True, pretty_exceptions_enable=False)
+
+
+def read_upload(path: Path) -> bytes:
+    """The file's bytes, at most one byte past the import limit (the importer reports the size)."""
+    if not path.is_file():
+        fail(f"{path}: no such file", EXIT_INVALID)
+    try:
+        with path.open("rb") as handle:
+            return handle.read(MAX_IMPORT_BYTES + 1)
+    except OSError as exc:
+        fail(f"{path}: cannot read: {exc.strerror or exc}", EXIT_INVALID)
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="Positions CSV (symbol,quantity,entry_price,entry_date,…).")],
+    name: Annotated[str, typer.Option("--name", help="Portfolio name (unique among the owner's portfolios).")],
+    owner: Annotated[str, typer.Option("--owner", help="Email of an existing user who will own it.")],
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the new portfolio id.")] = False,
+) -> None:
+    """Validate a positions CSV and import it as a new portfolio (all or nothing); print its id."""
+    with cli_errors():
+        data = read_upload(file)
+        with open_db() as db:
+            portfolio_id = import_portfolio(db, data, name, owner, today=date.today())
+        if quiet:
+            echo(str(portfolio_id))
+        else:
+            echo(f"imported portfolio {portfolio_id}: {' '.join(name.split())!r} for {owner.strip().lower()}")
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") if value else None
+
+
+@app.command("list")
+def list_(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array instead of a table.")] = False,
+    include_deleted: Annotated[bool, typer.Option("--all", help="Include deleted portfolios.")] = False,
+) -> None:
+    """List active portfolios (id, name, owner, positions, created)."""
+    with cli_errors(), open_db() as db:
+        with db.transaction() as session:
+            rows = list_portfolios(session, include_deleted=include_deleted)
+    if as_json:
+        echo(json.dumps([
+            {"id": r.id, "name": r.name, "owner": r.owner_email, "positions": r.positions,
+             "created_at": _iso(r.created_at), "deleted_at": _iso(r.deleted_at)}
+            for r in rows
+        ], indent=2))
+        return
+    if not rows:
+        echo("no portfolios" if include_deleted else "no active portfolios")
+        return
+    table = Table()
+    table.add_column("id", justify="right", no_wrap=True)
+    table.add_column("name")
+    table.add_column("owner")
+    table.add_column("positions", justify="right", no_wrap=True)
+    table.add_column("created", no_wrap=True)
+    if include_deleted:
+        table.add_column("deleted", no_wrap=True)
+    for r in rows:
+        cells = [str(r.id), r.name, r.owner_email, str(r.positions), f"{r.created_at:%Y-%m-%d %H:%M}"]
+        if include_deleted:
+            cells.append(f"{r.deleted_at:%Y-%m-%d %H:%M}" if r.deleted_at else "")
+        table.add_row(*cells)
+    stdout().print(table)
+
+
+@app.command("delete")
+def delete(portfolio_id: Annotated[int, typer.Argument(help="Id of an active portfolio.")]) -> None:
+    """Soft-delete a portfolio: it leaves lists and runs; its rows stay in the database."""
+    with cli_errors(), open_db() as db:
+        with db.transaction() as session:
+            portfolio = delete_portfolio(session, portfolio_id)
+            name = portfolio.name
+        echo(f"deleted portfolio {portfolio_id}: {name!r}")

@@ -1,0 +1,116 @@
+"""Symbol-level analytics per trading day: factor exposures and return/volatility metrics."""
+
+
+from datetime import date
+
+import dagster as dg
+import numpy as np
+import pandas as pd
+
+from sigmasight_assets.analytics.factors import FACTOR_ETFS, MARKET, RATES, SPREADS, STYLE_LEGS
+from sigmasight_assets.analytics.regression import rolling_ols, rolling_ridge
+from sigmasight_assets.analytics.returns import simple_returns, spread_returns
+from sigmasight_assets.analytics.volatility import realized_vol
+from sigmasight_assets.model import (
+    BETA_WINDOW,
+    LOOKBACK,
+    MIN_REGRESSION_DAYS,
+    STYLE_MIN_OBS,
+    STYLE_WINDOW,
+)
+from sigmasight_assets.ranges import requested_days
+from sigmasight_assets.rows import to_records
+from sigmasight_resources import calendar
+from sigmasight_resources.db import queries
+from sigmasight_resources.db.resource import ResultsDatabase
+from sigmasight_resources.db.results import SymbolFactorExposure, SymbolMetric
+
+
+def universe_closes(db: ResultsDatabase, start: date, end: date, lookback: int = LOOKBACK) -> pd.DataFrame:
+    """Stored closes of the universe (open positions' price symbols + factor ETFs) over [start − lookback, end]."""
+    first = calendar.previous_sessions(start, lookback)
+    with db.transaction() as session:
+        positions = queries.positions_overlapping(queries.positions_frame(session), start, end)
+        unavailable = queries.unavailable_symbols(session)
+        symbols = (set(positions["price_symbol"].dropna()) | set(FACTOR_ETFS)) - set(unavailable)
+        return queries.closes(session, symbols, first, end, calendar.sessions(first, end))
+
+
+def factor_exposure_frame(closes: pd.DataFrame) -> pd.DataFrame:
+    """Per (date, symbol): market/IR OLS betas, ridge style betas and spread betas."""
+    returns = simple_returns(closes)
+    etf = returns[list(FACTOR_ETFS)]
+    market = rolling_ols(returns, etf[MARKET], BETA_WINDOW, MIN_REGRESSION_DAYS)
+    rates = rolling_ols(returns, etf[RATES], BETA_WINDOW, MIN_REGRESSION_DAYS)
+    style = rolling_ridge(returns, etf[list(STYLE_LEGS.values())], STYLE_WINDOW, STYLE_MIN_OBS)
+    spreads = spread_returns(etf)
+    columns = {
+        "market_beta": market.beta, "market_r2": market.r2, "market_n_obs": market.n_obs,
+        "ir_beta": rates.beta, "ir_r2": rates.r2, "ir_n_obs": rates.n_obs,
+        "style_r2": style.r2, "style_n_obs": style.n_obs,
+    }
+    for factor, etf_symbol in STYLE_LEGS.items():
+        columns[factor.lower()] = style.betas[etf_symbol]
+    spread_n_obs = None
+    for spread in SPREADS:
+        fit = rolling_ols(returns, spreads[spread], STYLE_WINDOW, STYLE_MIN_OBS)
+        columns[spread.lower()] = fit.beta
+        spread_n_obs = fit.n_obs if spread_n_obs is None else np.minimum(spread_n_obs, fit.n_obs)
+    columns["spread_n_obs"] = spread_n_obs
+    return _long(columns, closes)
+
+
+def metrics_frame(closes: pd.DataFrame) -> pd.DataFrame:
+    """Per (date, symbol): close, 1-day and 21-day return, 21/63-day realized vol."""
+    returns = simple_returns(closes)
+    columns = {
+        "close": closes,
+        "return_1d": returns,
+        "return_21d": closes / closes.shift(21) - 1.0,
+        "vol_21d": realized_vol(returns, 21),
+        "vol_63d": realized_vol(returns, 63),
+    }
+    return _long(columns, closes)
+
+
+def _long(columns: dict[str, pd.DataFrame], closes: pd.DataFrame) -> pd.DataFrame:
+    """Stack (date × symbol) frames into rows, keeping only (date, symbol) pairs with a close."""
+    stacked = pd.DataFrame({name: frame.stack(future_stack=True) for name, frame in columns.items()})
+    stacked.index = stacked.index.set_names(["date", "symbol"])
+    priced = closes.stack(future_stack=True).notna()
+    return stacked[priced.reindex(stacked.index).to_numpy()].reset_index()
+
+
+def _replace(db: ResultsDatabase, table, frame: pd.DataFrame, start: date, end: date, run_id: str) -> int:
+    window = frame[(frame["date"] >= pd.Timestamp(start)) & (frame["date"] <= pd.Timestamp(end))]
+    rows = to_records(window, run_id)
+    with db.transaction() as session:
+        return queries.replace_rows(session, table, rows, start, end)
+
+
+def build_symbol_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.AssetsDefinition]:
+    common = dict(
+        partitions_def=days,
+        group_name="symbol_analytics",
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        deps=["market_prices"],
+    )
+
+    @dg.asset(**common)
+    def symbol_factor_exposures(context: dg.AssetExecutionContext, db: ResultsDatabase) -> dg.MaterializeResult:
+        """Per symbol and day: OLS market/IR betas (90d), ridge style betas and spread betas (150d)."""
+        requested = requested_days(context)
+        closes = universe_closes(db, requested[0], requested[-1])
+        frame = factor_exposure_frame(closes)
+        rows = _replace(db, SymbolFactorExposure, frame, requested[0], requested[-1], context.run_id)
+        return dg.MaterializeResult(metadata={"rows_written": rows, "symbols_covered": closes.shape[1]})
+
+    @dg.asset(**common)
+    def symbol_metrics(context: dg.AssetExecutionContext, db: ResultsDatabase) -> dg.MaterializeResult:
+        """Per symbol and day: 1-day and 21-day return, 21/63-day realized vol."""
+        requested = requested_days(context)
+        closes = universe_closes(db, requested[0], requested[-1], lookback=64)
+        rows = _replace(db, SymbolMetric, metrics_frame(closes), requested[0], requested[-1], context.run_id)
+        return dg.MaterializeResult(metadata={"rows_written": rows, "symbols_covered": closes.shape[1]})
+
+    return [symbol_factor_exposures, symbol_metrics]

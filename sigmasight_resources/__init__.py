@@ -1,0 +1,1 @@
+"""Resources of SigmaSight: settings, results database, market data, trading calendar."""

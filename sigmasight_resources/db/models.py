@@ -1,0 +1,123 @@
+"""Typed SQLAlchemy models of the results database (reference data; results live in results.py)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Double,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class InvestmentClass(str, enum.Enum):
+    PUBLIC = "PUBLIC"
+    OPTIONS = "OPTIONS"
+    PRIVATE = "PRIVATE"
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    portfolios: Mapped[list[Portfolio]] = relationship(back_populates="owner")
+
+
+class Portfolio(Base):
+    __tablename__ = "portfolios"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    owner: Mapped[User] = relationship(back_populates="portfolios")
+    positions: Mapped[list[Position]] = relationship(
+        back_populates="portfolio", cascade="all, delete-orphan", order_by="Position.id"
+    )
+
+
+class Position(Base):
+    __tablename__ = "positions"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    portfolio_id: Mapped[int] = mapped_column(ForeignKey("portfolios.id", ondelete="CASCADE"), index=True)
+    symbol: Mapped[str] = mapped_column(String(32))
+    investment_class: Mapped[InvestmentClass] = mapped_column(
+        Enum(InvestmentClass, name="investment_class", native_enum=False, length=16)
+    )
+    quantity: Mapped[float] = mapped_column(Double)
+    entry_price: Mapped[float] = mapped_column(Double)
+    entry_date: Mapped[date] = mapped_column(Date)
+    exit_price: Mapped[float | None] = mapped_column(Double)
+    exit_date: Mapped[date | None] = mapped_column(Date)
+    underlying: Mapped[str | None] = mapped_column(String(16))
+    option_type: Mapped[str | None] = mapped_column(String(1))
+    strike: Mapped[float | None] = mapped_column(Double)
+    expiry: Mapped[date | None] = mapped_column(Date)
+
+    portfolio: Mapped[Portfolio] = relationship(back_populates="positions")
+    marks: Mapped[list[ManualMark]] = relationship(cascade="all, delete-orphan")
+
+
+class ManualMark(Base):
+    """A valuation of a private position on a date, entered by hand."""
+
+    __tablename__ = "manual_marks"
+    __table_args__ = (UniqueConstraint("position_id", "mark_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    position_id: Mapped[int] = mapped_column(ForeignKey("positions.id", ondelete="CASCADE"), index=True)
+    mark_date: Mapped[date] = mapped_column(Date)
+    price: Mapped[float] = mapped_column(Double)
+
+
+class MarketPrice(Base):
+    __tablename__ = "market_prices"
+    __table_args__ = (Index("ix_market_prices_date", "date"),)
+
+    symbol: Mapped[str] = mapped_column(String(32), primary_key=True)
+    date: Mapped[date] = mapped_column(Date, primary_key=True)
+    close: Mapped[float] = mapped_column(Double)
+    source: Mapped[str] = mapped_column(String(32))
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class UnavailableSymbol(Base):
+    __tablename__ = "unavailable_symbols"
+
+    symbol: Mapped[str] = mapped_column(String(32), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

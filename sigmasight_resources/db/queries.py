@@ -1,0 +1,162 @@
+"""Reads and writes of the results database that the assets, CLI and API share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+import pandas as pd
+from sqlalchemy import and_, delete, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from sigmasight_resources.db.models import (
+    InvestmentClass,
+    ManualMark,
+    MarketPrice,
+    Portfolio,
+    Position,
+    UnavailableSymbol,
+)
+
+INSERT_CHUNK = 5000
+
+
+def active_portfolio_ids(session: Session) -> list[int]:
+    rows = session.scalars(select(Portfolio.id).where(Portfolio.deleted_at.is_(None)).order_by(Portfolio.id))
+    return list(rows)
+
+
+def positions_frame(session: Session, portfolio_ids: Sequence[int] | None = None) -> pd.DataFrame:
+    """Positions of active portfolios (or the given ones) with `price_symbol`: the symbol whose close prices it."""
+    query = select(Position).join(Portfolio).where(Portfolio.deleted_at.is_(None)).order_by(Position.id)
+    if portfolio_ids is not None:
+        query = query.where(Position.portfolio_id.in_(list(portfolio_ids)))
+    rows = [
+        {
+            "position_id": p.id,
+            "portfolio_id": p.portfolio_id,
+            "symbol": p.symbol,
+            "investment_class": p.investment_class.value,
+            "quantity": p.quantity,
+            "entry_price": p.entry_price,
+            "entry_date": p.entry_date,
+            "exit_price": p.exit_price,
+            "exit_date": p.exit_date,
+            "underlying": p.underlying,
+            "option_type": p.option_type,
+            "strike": p.strike,
+            "expiry": p.expiry,
+        }
+        for p in session.scalars(query)
+    ]
+    frame = pd.DataFrame(rows, columns=[
+        "position_id", "portfolio_id", "symbol", "investment_class", "quantity", "entry_price", "entry_date",
+        "exit_price", "exit_date", "underlying", "option_type", "strike", "expiry",
+    ])
+    frame["price_symbol"] = frame["underlying"].where(
+        frame["investment_class"] == InvestmentClass.OPTIONS.value, frame["symbol"]
+    ).where(frame["investment_class"] != InvestmentClass.PRIVATE.value)
+    return frame
+
+
+def last_open_day(positions: pd.DataFrame) -> pd.Series:
+    """The last day each position is open: its exit date, an option's expiry, or none (open-ended)."""
+    ends = pd.to_datetime(positions["exit_date"])
+    expiries = pd.to_datetime(positions["expiry"])
+    return ends.where(ends.notna() & ((ends <= expiries) | expiries.isna()), expiries)
+
+
+def positions_overlapping(positions: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
+    """Positions open on at least one day of [start, end]."""
+    entered = pd.to_datetime(positions["entry_date"]) <= pd.Timestamp(end)
+    last = last_open_day(positions)
+    still_open = last.isna() | (last >= pd.Timestamp(start))
+    return positions[entered & still_open]
+
+
+def manual_marks(session: Session, position_ids: Iterable[int]) -> pd.DataFrame:
+    ids = list(position_ids)
+    query = select(ManualMark.position_id, ManualMark.mark_date, ManualMark.price).where(
+        ManualMark.position_id.in_(ids)
+    )
+    return pd.DataFrame(session.execute(query).all(), columns=["position_id", "mark_date", "price"])
+
+
+def unavailable_symbols(session: Session) -> dict[str, str]:
+    return dict(session.execute(select(UnavailableSymbol.symbol, UnavailableSymbol.reason)).all())
+
+
+def stored_price_dates(session: Session, symbols: Iterable[str], start: date, end: date) -> pd.DataFrame:
+    """The (symbol, date) pairs already stored within [start, end]."""
+    symbols = sorted(set(symbols))
+    query = select(MarketPrice.symbol, MarketPrice.date).where(
+        MarketPrice.symbol.in_(symbols), MarketPrice.date.between(start, end)
+    )
+    return pd.DataFrame(session.execute(query).all(), columns=["symbol", "date"])
+
+
+def closes(session: Session, symbols: Iterable[str], start: date, end: date, days: Sequence[date]) -> pd.DataFrame:
+    """Close prices as a dates × symbols frame over the trading days `days`; NaN where not stored."""
+    symbols = sorted(set(symbols))
+    query = select(MarketPrice.date, MarketPrice.symbol, MarketPrice.close).where(
+        MarketPrice.symbol.in_(symbols), MarketPrice.date.between(start, end)
+    )
+    long = pd.DataFrame(session.execute(query).all(), columns=["date", "symbol", "close"])
+    wide = long.pivot(index="date", columns="symbol", values="close") if len(long) else pd.DataFrame()
+    index = pd.DatetimeIndex([pd.Timestamp(d) for d in days], name="date")
+    wide.index = pd.DatetimeIndex(pd.to_datetime(wide.index), name="date")
+    return wide.reindex(index=index, columns=symbols).astype(float)
+
+
+def insert_prices(session: Session, rows: pd.DataFrame, source: str, fetched_at: datetime) -> int:
+    """Store closes for (symbol, date) pairs not yet stored; a concurrent writer's rows win."""
+    records = [
+        {"symbol": s, "date": d, "close": float(c), "source": source, "fetched_at": fetched_at}
+        for s, d, c in rows[["symbol", "date", "close"]].itertuples(index=False)
+    ]
+    dialect = session.get_bind().dialect.name
+    builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    for chunk in _chunks(records):
+        session.execute(builder(MarketPrice).on_conflict_do_nothing(), chunk)
+    return len(records)
+
+
+def record_unavailable(session: Session, unavailable: dict[str, str], checked_at: datetime) -> None:
+    if not unavailable:
+        return
+    session.execute(delete(UnavailableSymbol).where(UnavailableSymbol.symbol.in_(list(unavailable))))
+    session.execute(
+        insert(UnavailableSymbol),
+        [{"symbol": s, "reason": r, "checked_at": checked_at} for s, r in unavailable.items()],
+    )
+
+
+def replace_rows(
+    session: Session,
+    table,
+    rows: list[dict],
+    start: date,
+    end: date,
+    portfolio_ids: Sequence[int] | None = None,
+    *extra_where,
+) -> int:
+    """Replace a window's rows of a result table (the given portfolios' only, if any, and `extra_where`)."""
+    where = [table.date.between(start, end), *extra_where]
+    if portfolio_ids is not None:
+        where.append(table.portfolio_id.in_(list(portfolio_ids)))
+    session.execute(delete(table).where(and_(*where)))
+    for chunk in _chunks(rows):
+        session.execute(insert(table), chunk)
+    return len(rows)
+
+
+def count_by(session: Session, column, *where) -> dict:
+    return dict(session.execute(select(column, func.count()).where(*where).group_by(column)).all())
+
+
+def _chunks(rows: list[dict]) -> Iterable[list[dict]]:
+    for offset in range(0, len(rows), INSERT_CHUNK):
+        yield rows[offset : offset + INSERT_CHUNK]
+
+
