@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 from functools import lru_cache
 
 import pandas as pd
@@ -73,3 +74,12 @@ def latest_session(on_or_before: date) -> date:
     index = _sessions_index()
     position = int(index.searchsorted(pd.Timestamp(on_or_before), side="right")) - 1
     return index[position].date()
+
+
+def latest_closed_session(now: datetime) -> date:
+    """The last trading day whose 16:00 New York close is at or before `now` (timezone-aware)."""
+    local = now.astimezone(ZoneInfo(TIMEZONE))
+    today = local.date()
+    if sessions(today, today) and local.time() >= time(16, 0):
+        return today
+    return latest_session(today - timedelta(days=1))

@@ -103,6 +103,9 @@ class PortfolioImportError(ValueError):
         more = f"; and {count - 3} more" if count > 3 else ""
         super().__init__(f"{count} problem{'s' if count != 1 else ''} in the import: {head}{more}")
 
+    def __reduce__(self):  # picklable despite the custom constructor
+        return type(self), (self.problems,)
+
 
 class PortfolioNameTakenError(PortfolioImportError):
     """The owner already has an active portfolio with this name."""
@@ -315,7 +318,8 @@ def parse_positions(data: bytes, *, today: date) -> list[PositionSpec]:
             continue
         rows += 1
         if rows > MAX_IMPORT_ROWS:
-            problems.append(ImportProblem(0, FILE, f"has more than {MAX_IMPORT_ROWS:,} positions; split it into several portfolios"))
+            problems.append(ImportProblem(
+                0, FILE, f"has more than {MAX_IMPORT_ROWS:,} positions; split it into several portfolios"))
             break
         spec = _parse_row(line, cells, names, today, problems)
         if spec is not None:
@@ -342,9 +346,12 @@ def _parse_row(line: int, cells: list[str], names: list[str | None], today: date
             line, ROW, f"has {len(cells)} values but the header has {len(names)} columns"))
         return None
     if len(cells) < len(names):
-        problems.append(ImportProblem(
-            line, ROW, f"has {len(cells)} values but the header has {len(names)} columns"))
-        return None
+        lacking = [name for name in names[len(cells):] if name is not None]
+        if any(name in REQUIRED_COLUMNS for name in lacking):  # trailing optional ones count as empty
+            problems.append(ImportProblem(
+                line, ROW, f"has {len(cells)} values but the header has {len(names)} columns"))
+            return None
+        cells = cells + [""] * (len(names) - len(cells))
 
     for index, (name, cell) in enumerate(zip(names, cells), start=1):
         if name == "" and cell.strip():

@@ -73,7 +73,7 @@ def rolling_correlation(returns: pd.DataFrame, window: int = 90, min_obs: int = 
 
     return RollingCorrelation(
         matrices=matrices,
-        n_obs=pd.DataFrame(own_count, index=returns.index, columns=returns.columns),
+        n_obs=pd.DataFrame(own_count, index=returns.index, columns=returns.columns, copy=False),
         dates=returns.index,
         symbols=returns.columns,
     )

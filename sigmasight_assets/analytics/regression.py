@@ -100,7 +100,7 @@ def rolling_ols(y: pd.DataFrame, x: pd.Series, window: int, min_obs: int) -> Rol
         n_obs[:, cols] = np.rint(n).astype(np.int64)
 
     def frame(values: np.ndarray) -> pd.DataFrame:
-        return pd.DataFrame(values, index=y.index, columns=y.columns)
+        return pd.DataFrame(values, index=y.index, columns=y.columns, copy=False)
 
     return RollingFit(beta=frame(beta), r2=frame(r2), n_obs=frame(n_obs))
 
@@ -152,7 +152,7 @@ def rolling_ridge(
 
     n_dates, n_symbols = y_values.shape
     n_x = x_values.shape[1]
-    betas = np.full((n_dates, n_symbols, n_x), np.nan)
+    betas = np.full((n_x, n_dates, n_symbols), np.nan)
     r2 = np.full((n_dates, n_symbols), np.nan)
     n_obs = np.zeros((n_dates, n_symbols), dtype=np.int64)
 
@@ -189,15 +189,15 @@ def rolling_ridge(
         ssr = cyy - 2.0 * np.einsum("tck,tck->tc", b, cxy) + np.einsum("tck,tckl,tcl->tc", b, cxx, b)
         with np.errstate(invalid="ignore", divide="ignore"):
             rsq = np.where(fit & (cyy > _CONSTANT * syy), 1.0 - ssr / cyy, np.nan)
-        betas[:, cols] = np.where(fit[..., None], b, np.nan)
+        betas[:, :, cols] = np.moveaxis(np.where(fit[..., None], b, np.nan), -1, 0)
         r2[:, cols] = rsq
         n_obs[:, cols] = np.rint(n).astype(np.int64)
 
     def frame(values: np.ndarray) -> pd.DataFrame:
-        return pd.DataFrame(values, index=y.index, columns=y.columns)
+        return pd.DataFrame(values, index=y.index, columns=y.columns, copy=False)
 
     return RidgeFit(
-        betas={name: frame(betas[:, :, k]) for k, name in enumerate(x.columns)},
+        betas={name: frame(betas[k]) for k, name in enumerate(x.columns)},
         r2=frame(r2),
         n_obs=frame(n_obs),
     )

@@ -30,7 +30,7 @@ def simple_returns(closes: pd.DataFrame) -> pd.DataFrame:
         raise ValueError("closes must be positive where present")
     out = np.full_like(prices, np.nan)
     out[1:] = prices[1:] / prices[:-1] - 1.0
-    return pd.DataFrame(out, index=closes.index, columns=closes.columns)
+    return pd.DataFrame(out, index=closes.index, columns=closes.columns, copy=False)
 
 
 def spread_returns(etf_returns: pd.DataFrame) -> pd.DataFrame:

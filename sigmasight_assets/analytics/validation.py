@@ -33,6 +33,15 @@ def series_values(series: object, name: str) -> np.ndarray:
     return frame_values(series.to_frame(), name)[:, 0]
 
 
+def columns_values(data: object, name: str) -> np.ndarray:
+    """Return a date-indexed Series (as one column) or DataFrame as a float64 array (T, S)."""
+    if isinstance(data, pd.Series):
+        return series_values(data, name)[:, None]
+    if isinstance(data, pd.DataFrame):
+        return frame_values(data, name)
+    raise ValueError(f"{name} must be a pandas Series or DataFrame, got {type(data).__name__}")
+
+
 def check_date_index(index: pd.Index, name: str) -> None:
     """Require a DatetimeIndex that is strictly increasing (sorted, no duplicates)."""
     if not isinstance(index, pd.DatetimeIndex):

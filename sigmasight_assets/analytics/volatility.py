@@ -5,11 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .validation import check_positive_int, check_window, frame_values, series_values
-from .windows import budget_slices, padded_windows
+from .validation import check_positive_int, check_window, columns_values, series_values
+from .windows import budget_slices, padded_windows, trailing_sums
 
 TRADING_DAYS = 252
 """Annualization factor: volatilities are daily figures times sqrt(252)."""
+
+_SINGULAR = 1e-12
+"""Determinant below which a unit-diagonal normal matrix is treated as singular."""
 
 HAR_LAGS = (1, 5, 22)
 """HAR regressors: mean RV over the last 1, 5 and 22 days (RV_t, RV_{t-4..t}, RV_{t-21..t})."""
@@ -36,18 +39,14 @@ def realized_vol(
     Same type and shape as `returns`
         Sample standard deviation (ddof=1) times sqrt(252), as a fraction (0.18 = 18%).
     """
-    name = "returns"
-    if isinstance(returns, pd.Series):
-        series_values(returns, name)
-    else:
-        frame_values(returns, name)
+    columns_values(returns, "returns")
     min_obs = window if min_obs is None else min_obs
     check_window(window, min_obs)
     return returns.astype(np.float64).rolling(window, min_periods=min_obs).std(ddof=1) * np.sqrt(TRADING_DAYS)
 
 
 def har_forecast(
-    returns: pd.Series,
+    returns: pd.Series | pd.DataFrame,
     window: int = 252,
     min_obs: int = 60,
     horizon: int = 21,
@@ -66,8 +65,9 @@ def har_forecast(
 
     Parameters
     ----------
-    returns : Series (T,)
-        Daily simple returns (portfolio returns), NaN where missing.
+    returns : Series (T,) or DataFrame (T, S)
+        Daily simple returns (a portfolio's, or one column per portfolio), NaN where
+        missing. Columns are fitted independently, in one vectorized pass.
     window : int
         Training targets per fit (default 252).
     min_obs : int
@@ -77,44 +77,32 @@ def har_forecast(
 
     Returns
     -------
-    DataFrame (T, 3)
+    DataFrame
         Columns `har_1d` and `har_{horizon}d` (annualized vol fractions; NaN where fewer
-        than min_obs pairs or x_D is incomplete) and `n_obs` (training pairs, int).
+        than min_obs pairs or x_D is incomplete) and `n_obs` (training pairs, int). For a
+        DataFrame input these are the first level of a column MultiIndex over the
+        input's columns, so `result["har_1d"]` is a (T, S) frame.
     """
-    values = series_values(returns, "returns")
+    values = columns_values(returns, "returns")
     check_window(window, min_obs, least=4)
     check_positive_int(horizon, "horizon")
 
-    rv = values * values
-    lags = max(HAR_LAGS)
-    features = np.column_stack([_trailing_mean(rv, span) for span in HAR_LAGS])  # (T, 3), NaN if incomplete
-    target = np.append(rv[1:], np.nan)  # target of pair t is RV_{t+1}
-    pairs = np.column_stack([features, target])
-    pairs[~np.isfinite(pairs).all(axis=1)] = np.nan
-    # The pairs for date d are t in [d - window, d - 1]: the window of pairs ending at d - 1.
-    shifted = np.vstack([np.full((1, 4), np.nan), pairs[:-1]])
-    windows = padded_windows(shifted, window)  # (T, 4, window)
+    n_dates, n_series = values.shape
+    daily_1 = np.full((n_dates, n_series), np.nan)
+    daily_mean = np.full((n_dates, n_series), np.nan)
+    n_obs = np.zeros((n_dates, n_series), dtype=np.int64)
+    bytes_each = 8 * n_dates * (4 * 30 + 2 * (max(HAR_LAGS) + horizon))
+    for cols in budget_slices(n_series, bytes_each):
+        daily, n_obs[:, cols] = _har_daily_forecasts(values[:, cols], window, min_obs, horizon)
+        daily_1[:, cols], daily_mean[:, cols] = daily[..., 0], daily.mean(axis=-1)
 
-    n_dates = len(values)
-    coef = np.full((n_dates, 4), np.nan)
-    n_obs = np.zeros(n_dates, dtype=np.int64)
-    for block in budget_slices(n_dates, bytes_each=8 * 4 * 4 * window):
-        coef[block], n_obs[block] = _ols_on_windows(windows[block], min_obs)
-
-    history = padded_windows(rv, lags)  # (T, 22): RV_{d-21..d}
-    daily = []
-    for _ in range(horizon):
-        regressors = np.column_stack([history[:, -span:].mean(axis=1) for span in HAR_LAGS])
-        forecast = coef[:, 0] + np.einsum("tk,tk->t", coef[:, 1:], regressors)
-        daily.append(forecast)
-        history = np.column_stack([history[:, 1:], forecast])
-
-    def annualized(variance: np.ndarray) -> np.ndarray:
-        return np.sqrt(TRADING_DAYS * np.maximum(variance, 0.0))
-
-    return pd.DataFrame(
-        {"har_1d": annualized(daily[0]), f"har_{horizon}d": annualized(np.mean(daily, axis=0)), "n_obs": n_obs},
-        index=returns.index,
+    names = ("har_1d", f"har_{horizon}d", "n_obs")
+    results = (_annualized(daily_1), _annualized(daily_mean), n_obs)
+    if isinstance(returns, pd.Series):
+        return pd.DataFrame({name: result[:, 0] for name, result in zip(names, results)}, index=returns.index)
+    return pd.concat(
+        {name: pd.DataFrame(result, index=returns.index, columns=returns.columns, copy=False) for name, result in zip(names, results)},
+        axis=1,
     )
 
 
@@ -128,9 +116,9 @@ def historical_var_es(returns: pd.Series, window: int = 252, min_obs: int = 60) 
     window : int
         Rows in the trailing window ending at each date (default 252).
     min_obs : int
-        Minimum non-missing returns (default 60, as for the HAR and ridge fits: about a
-        quarter of data, below which a 1% tail holds less than one observation); fewer
-        gives NaN.
+        Minimum non-missing returns (default 60, the minimum of the HAR and ridge fits:
+        about three months, so the 5% tail holds three returns; until 100 returns the 1%
+        figures interpolate between the two worst). Fewer gives NaN.
 
     Returns
     -------
@@ -155,39 +143,79 @@ def historical_var_es(returns: pd.Series, window: int = 252, min_obs: int = 60) 
                 shortfall = np.where(tail, ordered, 0.0).sum(axis=1) / tail.sum(axis=1)
             out[block, column] = np.where(enough, -quantile, np.nan)
             out[block, column + 2] = np.where(enough, -shortfall, np.nan)
-    return pd.DataFrame(out, index=returns.index, columns=["var_95", "var_99", "es_95", "es_99"])
+    return pd.DataFrame(out, index=returns.index, columns=["var_95", "var_99", "es_95", "es_99"], copy=False)
 
 
-def _trailing_mean(values: np.ndarray, span: int) -> np.ndarray:
-    """Mean of values[t - span + 1 .. t]; NaN if any of them is missing or t < span - 1."""
-    return padded_windows(values, span).mean(axis=1)
+def _har_daily_forecasts(values: np.ndarray, window: int, min_obs: int, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+    """Daily variance forecasts (T, S, horizon) and training-pair counts (T, S); see `har_forecast`."""
+    rv = values * values
+    lags = max(HAR_LAGS)
+    recent = padded_windows(rv, lags)  # (T, S, 22): RV_{t-21}, ..., RV_t; NaN before the start
+    features = np.stack([recent[..., -span:].mean(axis=-1) for span in HAR_LAGS], axis=-1)  # NaN if incomplete
+    target = np.concatenate([rv[1:], np.full((1, rv.shape[1]), np.nan)])  # pair t: target RV_{t+1}
+    coef, n_obs = _ols_on_previous_pairs(features, target, window, min_obs)
+
+    # Each daily forecast is coef_0 + weights . (the last 22 RVs), the HAR means folded
+    # into per-date weights; forecasts are appended to the RV history as they are made.
+    history = np.empty((*rv.shape, lags + horizon))
+    history[..., :lags] = recent
+    weights = np.zeros((*rv.shape, lags))
+    for k, span in enumerate(HAR_LAGS):
+        weights[..., -span:] += coef[..., k + 1, None] / span
+    for step in range(horizon):
+        history[..., lags + step] = coef[..., 0] + np.einsum("tsk,tsk->ts", weights, history[..., step : step + lags])
+    return history[..., lags:], n_obs
 
 
-def _ols_on_windows(windows: np.ndarray, min_obs: int) -> tuple[np.ndarray, np.ndarray]:
-    """OLS with intercept of the last column on the others, per window (B, K + 1, W).
+def _ols_on_previous_pairs(
+    features: np.ndarray, target: np.ndarray, window: int, min_obs: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """OLS with intercept of target on features over pairs t in [d - window, d - 1], per row d.
 
-    Rows with NaN are skipped. Sums are centered per window (two-pass) and the normal
-    equations are column-scaled and solved with a pseudo-inverse, so a degenerate window
-    (a constant regressor) gives the minimum-norm fit instead of an error.
-    Returns coefficients (B, K + 1) [intercept, slopes] and the pair counts (B,).
+    features (T, S, K) and target (T, S) hold pair t in row t; pairs with any NaN are
+    skipped. Window sums come from `trailing_sums`; the centered normal equations are
+    column-scaled (unit diagonal) before solving, and a degenerate window (e.g. all
+    returns 0) gets the minimum-norm fit instead of an error.
+
+    Returns coefficients (T, S, K + 1) [intercept, slopes], NaN below min_obs pairs, and
+    the pair counts (T, S).
     """
-    used = np.isfinite(windows[:, 0, :])
-    n = used.sum(axis=1)
-    safe_n = np.maximum(n, 1)
-    data = np.where(used[:, None, :], windows, 0.0)
-    mean = data.sum(axis=2) / safe_n[:, None]
-    centered = np.where(used[:, None, :], data - mean[:, :, None], 0.0)
-    x, y = centered[:, :-1, :], centered[:, -1, :]
-    xtx = x @ np.swapaxes(x, 1, 2)
-    xty = np.einsum("bkw,bw->bk", x, y)
-    scale = np.sqrt(np.diagonal(xtx, axis1=1, axis2=2))
+    data = np.concatenate([features, target[..., None]], axis=-1)  # (T, S, K + 1)
+    used = np.isfinite(data).all(axis=-1)
+    data = np.where(used[..., None], data, 0.0)
+    # Shift by one row: the fit at d uses the window of pairs ending at d - 1.
+    data = np.concatenate([np.zeros_like(data[:1]), data[:-1]])
+    used = np.concatenate([np.zeros_like(used[:1]), used[:-1]])
+    n = trailing_sums(used.astype(np.float64), window)
+    sums = trailing_sums(data, window)
+    cross = trailing_sums(data[..., :, None] * data[..., None, :], window)
+
+    safe_n = np.maximum(n, 1.0)[..., None]
+    mean = sums / safe_n
+    centered = cross - safe_n[..., None] * mean[..., :, None] * mean[..., None, :]
+    xtx, xty = centered[..., :-1, :-1], centered[..., :-1, -1]
+    scale = np.sqrt(np.maximum(np.diagonal(xtx, axis1=-2, axis2=-1), 0.0))
     scale = np.where(scale > 0, scale, 1.0)
-    scaled = xtx / (scale[:, :, None] * scale[:, None, :])
-    slopes = np.einsum("bkl,bl->bk", np.linalg.pinv(scaled), xty / scale) / scale
-    intercept = mean[:, -1] - np.einsum("bk,bk->b", slopes, mean[:, :-1])
-    coef = np.column_stack([intercept, slopes])
-    coef[n < min_obs] = np.nan
-    return coef, n
+    scaled = xtx / (scale[..., :, None] * scale[..., None, :])
+    fit = n >= min_obs
+    slopes = np.full(xty.shape, np.nan)
+    slopes[fit] = _solve_or_min_norm(scaled[fit], xty[fit] / scale[fit]) / scale[fit]
+    intercept = mean[..., -1] - np.einsum("tsk,tsk->ts", slopes, mean[..., :-1])
+    return np.concatenate([intercept[..., None], slopes], axis=-1), np.rint(n).astype(np.int64)
+
+
+def _solve_or_min_norm(matrices: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """Solve matrices[i] @ v = rhs[i] for (N, K, K), (N, K); pseudo-inverse where singular."""
+    regular = np.abs(np.linalg.det(matrices)) > _SINGULAR
+    out = np.empty_like(rhs)
+    out[regular] = np.linalg.solve(matrices[regular], rhs[regular][..., None])[..., 0]
+    if not regular.all():
+        out[~regular] = np.einsum("tkl,tl->tk", np.linalg.pinv(matrices[~regular]), rhs[~regular])
+    return out
+
+
+def _annualized(variance: np.ndarray) -> np.ndarray:
+    return np.sqrt(TRADING_DAYS * np.maximum(variance, 0.0))
 
 
 def _sorted_quantile(ordered: np.ndarray, count: np.ndarray, level: float) -> np.ndarray:

@@ -36,12 +36,26 @@ def trailing_sums(values: np.ndarray, window: int) -> np.ndarray:
     Returns
     -------
     ndarray (T, ...)
-        Row t holds values[max(0, t - window + 1) : t + 1].sum(axis=0), computed as a
-        difference of cumulative sums, so row t depends only on rows <= t.
+        Row t holds values[max(0, t - window + 1) : t + 1].sum(axis=0).
+
+    Notes
+    -----
+    O(T) via cumulative sums restarted every `window` rows: a window is the suffix sum
+    of one block plus the prefix sum of the next. Unlike a single running cumsum, whose
+    differences lose precision after large early values, the rounding error stays
+    relative to the window's own data. Row t depends only on rows <= t.
     """
-    sums = np.cumsum(values, axis=0)
-    sums[window:] -= sums[:-window].copy()
-    return sums
+    n_rows = values.shape[0]
+    n_blocks = -(-n_rows // window)
+    blocks = np.zeros((n_blocks * window, *values.shape[1:]))
+    blocks[:n_rows] = values
+    blocks = blocks.reshape(n_blocks, window, *values.shape[1:])
+    prefix = np.cumsum(blocks, axis=1).reshape(n_blocks * window, *values.shape[1:])[:n_rows]
+    suffix = np.cumsum(blocks[:, ::-1], axis=1)[:, ::-1].reshape(n_blocks * window, *values.shape[1:])
+    suffix[::window] = 0.0  # a window starting on a block boundary is one whole prefix
+    if n_rows > window:
+        prefix[window:] += suffix[1 : n_rows - window + 1]
+    return prefix
 
 
 def padded_windows(values: np.ndarray, window: int) -> np.ndarray:

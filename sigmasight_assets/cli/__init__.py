@@ -11,8 +11,10 @@ import typer
 from sqlalchemy.exc import OperationalError
 
 from sigmasight_assets.cli.common import EXIT_FAILURE, cli_errors, echo, fail, get_settings, make_db, redact_url
+from sigmasight_assets.cli import runs
 from sigmasight_assets.cli.portfolios import app as portfolios_app
 from sigmasight_assets.cli.users import app as users_app
+from sigmasight_assets.instance import prepare_dagster_home
 from sigmasight_resources.db.engine import migrate
 
 app = typer.Typer(
@@ -24,6 +26,7 @@ app = typer.Typer(
 )
 app.add_typer(users_app, name="users")
 app.add_typer(portfolios_app, name="portfolios")
+runs.register(app)
 
 
 @app.command("init")
@@ -41,6 +44,7 @@ def init() -> None:
         finally:
             db.dispose()
         echo(f"home: {settings.home.resolve()}")
+        echo(f"dagster home: {prepare_dagster_home(settings)}")
         echo(f"results database: {redact_url(settings.results_url)} (schema up to date)")
 
 

@@ -194,7 +194,7 @@ class CsvMarketData(MarketDataProvider):
         except pd.errors.EmptyDataError:
             raise PermanentMarketDataError(f"{self.path}: empty file, expected a header date,symbol,close") from None
         except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-            raise PermanentMarketDataError(f"{self.path}: malformed CSV: {exc}") from None
+            raise PermanentMarketDataError(f"{self.path}: malformed CSV: {str(exc).strip()}") from None
 
         raw.columns = [str(c).strip().lower() for c in raw.columns]
         missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
@@ -205,6 +205,11 @@ class CsvMarketData(MarketDataProvider):
             )
 
         # Parse the distinct values only (a price file has few symbols and dates, many rows).
+        blank = raw[list(REQUIRED_COLUMNS)].eq("").all(axis=1).to_numpy()
+        if blank.any():  # blank lines at the end of the file are harmless; inside it they are not
+            content = np.flatnonzero(~blank)
+            raw = raw.iloc[: int(content[-1]) + 1 if content.size else 0]
+
         symbol = _map_unique(raw["symbol"], lambda u: np.array([v.strip() for v in u], dtype=object))
         day = _map_unique(
             raw["date"],
@@ -223,6 +228,7 @@ class CsvMarketData(MarketDataProvider):
                     f"{self.path}, line {row + 2}: {problem} (date,symbol,close = {values!r})"
                 )
 
+        fail(raw[list(REQUIRED_COLUMNS)].eq("").all(axis=1), "blank line")
         fail(symbol.eq(""), "empty symbol")
         fail(day.isna(), "date is not an ISO date YYYY-MM-DD")
         fail(close.isna(), "close is not a number")

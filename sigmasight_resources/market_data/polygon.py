@@ -194,16 +194,28 @@ class PolygonMarketData(MarketDataProvider):
         self._sleep = sleep
         self._rng = rng or random.Random()
         self.rate_limiter = SlidingWindowRateLimiter(requests_per_minute, 60.0, clock=clock, sleep=sleep)
-        self._client = httpx.Client(
-            headers={"Authorization": f"Bearer {self._key}", "User-Agent": "sigmasight-market-data"},
-            timeout=httpx.Timeout(timeout),
-            follow_redirects=False,
-        )
+        self._client_lock = threading.Lock()
+        self._http: httpx.Client | None = None
         self.requests_sent = 0  # every HTTP request attempted, retries included
         self.retries = 0  # every retry performed
 
+    @property
+    def _client(self) -> httpx.Client:
+        """The HTTP client, (re)opened on demand: `close()` releases connections, and a later
+        call simply opens new ones (a shared provider may be used as a context manager)."""
+        with self._client_lock:
+            if self._http is None or self._http.is_closed:
+                self._http = httpx.Client(
+                    headers={"Authorization": f"Bearer {self._key}", "User-Agent": "sigmasight-market-data"},
+                    timeout=httpx.Timeout(self.timeout),
+                    follow_redirects=False,
+                )
+            return self._http
+
     def close(self) -> None:
-        self._client.close()
+        with self._client_lock:
+            if self._http is not None:
+                self._http.close()
 
     def __repr__(self) -> str:  # never shows the key
         return f"PolygonMarketData(base_url={self.base_url!r})"

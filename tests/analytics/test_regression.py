@@ -40,8 +40,8 @@ def test_ols_min_obs_threshold_and_gaps(gappy_returns: pd.DataFrame) -> None:
     first = int(np.argmax(tsla.to_numpy() >= 30))
     assert tsla.iloc[429] == 0 and tsla.iloc[first - 1] == 29 and tsla.iloc[first] == 30
     assert fit.beta["TSLA"].iloc[:first].isna().all() and fit.beta["TSLA"].iloc[first:].notna().all()
-    # The 40-day NVDA hole only thins the window; the count never reaches below 50 there.
-    assert fit.n_obs["NVDA"].iloc[200:300].min() >= 48 and fit.beta["NVDA"].iloc[200:300].notna().all()
+    # The 40-day NVDA hole only thins the window (to about half) and keeps betas defined.
+    assert 30 < fit.n_obs["NVDA"].iloc[200:300].min() < 50 and fit.beta["NVDA"].iloc[200:300].notna().all()
 
 
 def test_ols_constant_regressor_gives_nan_not_error(returns: pd.DataFrame) -> None:
@@ -99,23 +99,33 @@ def test_ridge_min_obs_threshold(gappy_returns: pd.DataFrame) -> None:
     assert fit.betas["VTV"]["TSLA"].iloc[first:].notna().all()
 
 
+def _regression_outputs(frame: pd.DataFrame) -> pd.DataFrame:
+    stocks = ["AAPL", "NVDA", "TSLA"]
+    ols = rolling_ols(frame[stocks], frame["SPY"], 90, 30)
+    ridge = rolling_ridge(frame[stocks], frame[LEGS])
+    return pd.concat([ols.beta, ols.r2, ols.n_obs, ridge.r2, ridge.n_obs, *ridge.betas.values()], axis=1)
+
+
 def test_regressions_do_not_look_ahead(gappy_returns: pd.DataFrame) -> None:
     cut = 400
-    rng = np.random.default_rng(1)
+    baseline = _regression_outputs(gappy_returns)
     altered = gappy_returns.copy()
-    altered.iloc[cut + 1 :] = rng.normal(0, 0.05, size=altered.iloc[cut + 1 :].shape)
-    extra = pd.DataFrame(0.01, index=pd.bdate_range(altered.index[-1] + pd.Timedelta(days=1), periods=5),
-                         columns=altered.columns)
-    altered = pd.concat([altered, extra])
-    stocks = ["AAPL", "NVDA", "TSLA"]
-    for frame in (gappy_returns, altered):
-        ols = rolling_ols(frame[stocks], frame["SPY"], 90, 30)
-        ridge = rolling_ridge(frame[stocks], frame[LEGS])
-        head = pd.concat([ols.beta, ols.r2, ridge.r2, *ridge.betas.values()], axis=1).iloc[: cut + 1]
-        if frame is gappy_returns:
-            baseline = head
-    assert_frame_close(head, baseline, rtol=0.0)
-    assert not np.allclose(ols.beta.iloc[-10:].to_numpy(), rolling_ols(gappy_returns[stocks], gappy_returns["SPY"], 90, 30).beta.iloc[-5:].to_numpy()[[0]], equal_nan=True)
+    altered.iloc[cut + 1 :] = np.random.default_rng(1).normal(0, 0.05, size=altered.iloc[cut + 1 :].shape)
+    extra = pd.DataFrame(0.01, columns=altered.columns,
+                         index=pd.bdate_range(altered.index[-1] + pd.Timedelta(days=1), periods=5))
+    result = _regression_outputs(pd.concat([altered, extra]))
+    assert_frame_close(result.iloc[: cut + 1], baseline.iloc[: cut + 1], rtol=1e-12)
+    assert not np.allclose(result.iloc[cut + 1 : len(baseline)], baseline.iloc[cut + 1 :], equal_nan=True)
+
+
+def test_regressions_depend_only_on_the_window(gappy_returns: pd.DataFrame) -> None:
+    """Dropping history before the longest window (as when one day is materialized alone)
+    changes results only by rounding: cumulative sums start elsewhere, and the ridge
+    system (collinear style ETFs, condition number ~1e4) amplifies that to ~1e-12."""
+    full = _regression_outputs(gappy_returns)
+    start = 250
+    tail = _regression_outputs(gappy_returns.iloc[start:])
+    assert_frame_close(tail.iloc[150:], full.iloc[start + 150 :], rtol=1e-9, atol=1e-11)
 
 
 def test_regression_input_validation(returns: pd.DataFrame) -> None:

@@ -54,8 +54,10 @@ def test_input_validation_names_the_argument(closes: pd.DataFrame, etf_returns: 
         simple_returns(closes.iloc[::-1])
     with pytest.raises(ValueError, match="closes must have a DatetimeIndex"):
         simple_returns(closes.reset_index(drop=True))
+    zero = closes.copy()
+    zero.iloc[5, 3] = 0.0
     with pytest.raises(ValueError, match="closes must be positive"):
-        simple_returns(closes.where(closes.index != closes.index[5], 0.0))
+        simple_returns(zero)
     with pytest.raises(ValueError, match="closes contains infinite"):
         simple_returns(closes.replace(closes.iloc[3, 0], np.inf))
     with pytest.raises(ValueError, match="closes must be numeric"):

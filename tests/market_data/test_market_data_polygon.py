@@ -11,7 +11,6 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from conftest import API_KEY, FakeClock, FakePolygon
 
 from sigmasight_resources import calendar
 from sigmasight_resources.market_data import (
@@ -20,6 +19,8 @@ from sigmasight_resources.market_data import (
     TransientMarketDataError,
 )
 from sigmasight_resources.market_data.polygon import SlidingWindowRateLimiter, _retry_after_seconds
+
+from .fake_polygon import API_KEY, FakeClock, FakePolygon
 
 START, END = date(2024, 1, 1), date(2024, 6, 30)  # spans the switch to daylight saving time
 
@@ -265,6 +266,13 @@ def test_missing_key_fails_before_any_request():
 
 def test_repr_hides_the_key(polygon_server, provider):
     assert API_KEY not in repr(provider)
+
+
+def test_provider_is_usable_after_close(polygon_server, provider):
+    expected = polygon_server.serve_simulated(["SPY"], START, END)
+    with provider:
+        provider.daily_closes(["SPY"], START, END)
+    pd.testing.assert_frame_equal(provider.daily_closes(["SPY"], START, END).closes, expected)
 
 
 # ---- rate limit ----------------------------------------------------------------------------

@@ -1,0 +1,112 @@
+"""The asset graph end to end on a real results DB: identity, idempotence, atomicity, degradation, checks."""
+
+from __future__ import annotations
+
+import copy
+from datetime import date
+
+import pytest
+
+from sigmasight_assets import portfolio_io, risk
+from sigmasight_resources.db.models import InvestmentClass
+from tests.assets.conftest import RESULT_TABLES, STOCKS, assert_same_rows
+
+START, END = date(2025, 9, 2), date(2025, 9, 30)
+PROBES = (date(2025, 9, 2), date(2025, 9, 16), date(2025, 9, 30))
+
+
+def _snapshot(pipeline, day: date) -> dict[str, list]:
+    return {t: pipeline.rows(t, f"WHERE date = '{day.isoformat()}'") for t in RESULT_TABLES}
+
+
+def test_range_and_single_day_give_identical_rows(pipeline):
+    pid = pipeline.add_portfolio("mixed", copy.deepcopy(STOCKS))
+    outcomes = pipeline.run(START, END, [pid])
+    assert all(o.success for o in outcomes), [o.failures for o in outcomes]
+    in_range = {day: _snapshot(pipeline, day) for day in PROBES}
+    for day in PROBES:
+        assert all(o.success for o in pipeline.run(day, day, [pid]))
+        alone = _snapshot(pipeline, day)
+        for table in RESULT_TABLES:
+            assert_same_rows(alone[table], in_range[day][table], (table, day))
+            assert alone[table], f"{table} has no rows for {day}"
+
+
+def test_rematerializing_gives_identical_rows_and_no_duplicates(pipeline):
+    pid = pipeline.add_portfolio("mixed", copy.deepcopy(STOCKS))
+    pipeline.run(START, END, [pid])
+    first = {t: pipeline.rows(t) for t in RESULT_TABLES}
+    pipeline.run(START, END, [pid])
+    second = {t: pipeline.rows(t) for t in RESULT_TABLES}
+    for table in RESULT_TABLES:
+        assert_same_rows(second[table], first[table], table)
+    assert len(pipeline.rows("portfolio_snapshots")) == 21  # trading days in September 2025
+    assert len(pipeline.rows("factor_exposures")) == 21 * 12
+
+
+def test_failure_mid_write_leaves_previous_rows(pipeline, monkeypatch):
+    pid = pipeline.add_portfolio("mixed", copy.deepcopy(STOCKS))
+    pipeline.run(START, END, [pid])
+    before = {t: pipeline.rows(t) for t in ("factor_exposures", "position_factor_exposures", "data_quality")}
+    real = portfolio_io.to_records
+    calls = {"n": 0}
+
+    def fail_on_second_table(frame, run_id, computed_at=None):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("injected failure after the first table was rewritten")
+        return real(frame, run_id, computed_at)
+
+    monkeypatch.setattr(portfolio_io, "to_records", fail_on_second_table)
+    outcome = pipeline.run(START, END, [pid])[1]
+    assert not outcome.success
+    assert any(asset == "position_values" for asset, _ in outcome.failures)
+    monkeypatch.undo()
+    after = {t: pipeline.rows(t) for t in before}
+    assert after == before  # the failed run's transaction rolled back: not even the last bits changed
+
+
+def test_private_only_portfolio_gets_a_row_in_every_asset(pipeline):
+    pid = pipeline.add_portfolio("private", [
+        {"symbol": "Family Office Real Estate", "investment_class": InvestmentClass.PRIVATE, "quantity": 1,
+         "entry_price": 2_500_000.0, "entry_date": date(2025, 1, 2), "marks": [(date(2025, 9, 10), 2_600_000.0)]},
+    ])
+    outcomes = pipeline.run(START, END, [pid])
+    assert all(o.success for o in outcomes), [o.failures for o in outcomes]
+    for table in ("portfolio_snapshots", "portfolio_betas", "portfolio_volatility", "correlations"):
+        assert len(pipeline.rows(table)) == 21, table
+    assert len(pipeline.rows("factor_exposures")) == 21 * 12
+    assert len(pipeline.rows("stress_tests")) == 21 * 18
+    flags = {row[3] for row in pipeline.rows("data_quality")}
+    assert flags == {"no_public_positions"}
+    nav = {row[0]: row[2] for row in pipeline.rows("portfolio_snapshots")}
+    assert nav["2025-09-09"] == pytest.approx(2_500_000.0)
+    assert nav["2025-09-10"] == pytest.approx(2_600_000.0)
+
+
+def test_unavailable_symbol_is_skipped_and_counted(pipeline):
+    pid = pipeline.add_portfolio("with-delisted", [
+        *copy.deepcopy(STOCKS[:2]),
+        {"symbol": "DELISTEDX", "quantity": 10, "entry_price": 5.0, "entry_date": date(2025, 3, 3)},
+    ])
+    other = pipeline.add_portfolio("clean", copy.deepcopy(STOCKS[:2]))
+    outcomes = pipeline.run(START, END, [pid, other])
+    assert all(o.success for o in outcomes), [o.failures for o in outcomes]
+    assert [r[0] for r in pipeline.rows("unavailable_symbols")] == ["DELISTEDX"]
+    quality = pipeline.rows("data_quality", f"WHERE portfolio_id = {pid} AND asset = 'factor_exposures'")
+    assert {row[3] for row in quality} == {"partial_coverage"}
+    assert all("unavailable_symbol" in row[7] for row in quality)
+    clean = pipeline.rows("data_quality", f"WHERE portfolio_id = {other} AND asset = 'factor_exposures'")
+    assert {row[3] for row in clean} == {"full_history"}
+
+
+def test_blocking_factor_check_stops_stress_tests(pipeline, monkeypatch):
+    pid = pipeline.add_portfolio("mixed", copy.deepcopy(STOCKS))
+    mismatched = dict(risk.FACTOR_COLUMNS)
+    mismatched["QualitySpread"] = mismatched.pop("Quality_Spread")  # the historical dict-key mismatch
+    monkeypatch.setattr(risk, "FACTOR_COLUMNS", mismatched)
+    outcomes = pipeline.run(START, END, [pid])
+    portfolio_run = outcomes[1]
+    assert "factor_exposures_have_all_factors" in portfolio_run.assets["factor_exposures"].checks_failed
+    assert portfolio_run.assets["stress_tests"].partitions == 0
+    assert pipeline.rows("stress_tests") == []
