@@ -177,12 +177,12 @@ def rolling_ridge(
         cxy = sxy - mean_x * sy[..., None]
         cyy = syy - sy * sy / n_safe
 
-        diag = np.diagonal(cxx, axis1=-2, axis2=-1)
-        constant = diag <= _CONSTANT * np.diagonal(sxx, axis1=-2, axis2=-1)  # (T, c, K)
-        keep = ~constant
-        cxx = cxx * (keep[..., :, None] & keep[..., None, :])
-        cxy = np.where(keep, cxy, 0.0)
-        system = cxx + np.eye(n_x) * np.where(keep, (alpha / n_safe[..., None]) * diag, 1.0)[..., None, :]
+        # A constant regressor keeps only a unit diagonal entry, so its coefficient is 0.
+        diag = np.diagonal(cxx, axis1=-2, axis2=-1).copy()  # (T, c, K)
+        varies = diag > _CONSTANT * np.diagonal(sxx, axis1=-2, axis2=-1)
+        cxx = cxx * (varies[..., :, None] & varies[..., None, :])
+        cxy = np.where(varies, cxy, 0.0)
+        system = cxx + np.eye(n_x) * np.where(varies, (alpha / n_safe[..., None]) * diag, 1.0)[..., None, :]
         system[~fit] = np.eye(n_x)
         b = np.linalg.solve(system, cxy[..., None])[..., 0]  # (T, c, K)
 

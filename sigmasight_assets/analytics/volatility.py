@@ -141,8 +141,8 @@ def historical_var_es(returns: pd.Series, window: int = 252, min_obs: int = 60) 
             with np.errstate(invalid="ignore"):
                 tail = ordered <= quantile[:, None]
                 shortfall = np.where(tail, ordered, 0.0).sum(axis=1) / tail.sum(axis=1)
-            out[block, column] = np.where(enough, -quantile, np.nan)
-            out[block, column + 2] = np.where(enough, -shortfall, np.nan)
+            out[block, column] = np.where(enough, 0.0 - quantile, np.nan)  # 0.0 - x: no -0.0
+            out[block, column + 2] = np.where(enough, 0.0 - shortfall, np.nan)
     return pd.DataFrame(out, index=returns.index, columns=["var_95", "var_99", "es_95", "es_99"], copy=False)
 
 
@@ -152,7 +152,8 @@ def _har_daily_forecasts(values: np.ndarray, window: int, min_obs: int, horizon:
     lags = max(HAR_LAGS)
     recent = padded_windows(rv, lags)  # (T, S, 22): RV_{t-21}, ..., RV_t; NaN before the start
     features = np.stack([recent[..., -span:].mean(axis=-1) for span in HAR_LAGS], axis=-1)  # NaN if incomplete
-    target = np.concatenate([rv[1:], np.full((1, rv.shape[1]), np.nan)])  # pair t: target RV_{t+1}
+    target = np.full_like(rv, np.nan)
+    target[:-1] = rv[1:]  # pair t: target RV_{t+1}
     coef, n_obs = _ols_on_previous_pairs(features, target, window, min_obs)
 
     # Each daily forecast is coef_0 + weights . (the last 22 RVs), the HAR means folded

@@ -64,8 +64,8 @@ def padded_windows(values: np.ndarray, window: int) -> np.ndarray:
     The rows before the first one are NaN, so early dates see a full-length window whose
     missing part counts as missing data.
     """
-    pad = np.full((window - 1, *values.shape[1:]), np.nan)
-    return np.lib.stride_tricks.sliding_window_view(np.concatenate([pad, values]), window, axis=0)
+    pad = np.full((window, *values.shape[1:]), np.nan)
+    return np.lib.stride_tricks.sliding_window_view(np.concatenate([pad, values]), window, axis=0)[1:]
 
 
 @dataclass(frozen=True)
