@@ -39,35 +39,47 @@ def quality_table(
     positions = open_mask.columns[cols]
     long = pd.DataFrame({
         "date": open_mask.index[rows],
-        "portfolio_id": portfolio_of.reindex(positions).to_numpy(),
+        "portfolio_id": portfolio_of.reindex(positions).to_numpy().astype(int),
         "public": public.reindex(positions).to_numpy(dtype=bool),
         "reason": reasons.to_numpy()[rows, cols],
     })
-    out = []
-    for (day, portfolio), group in long.groupby(["date", "portfolio_id"], sort=True):
-        skipped = group["reason"].dropna().value_counts().to_dict()
-        total = len(group)
-        analyzed = total - sum(skipped.values())
-        days = int(data_days.get((day, portfolio), 0))
-        is_limited = bool(limited.get((day, portfolio), False)) if limited is not None else False
-        flag = _flag(bool(group["public"].any()), analyzed, skipped, is_limited)
-        out.append({
-            "date": day, "portfolio_id": int(portfolio), "flag": flag,
-            "message": _message(flag, total, analyzed, skipped, days),
-            "positions_total": total, "positions_analyzed": analyzed,
-            "positions_skipped": {str(k): int(v) for k, v in sorted(skipped.items())}, "data_days": days,
-        })
-    seen = {(row["date"], row["portfolio_id"]) for row in out}
-    for day, portfolio in required if required is not None else []:
-        if (day, int(portfolio)) not in seen:
-            out.append({
-                "date": day, "portfolio_id": int(portfolio), "flag": NO_PUBLIC, "message": "no open positions",
-                "positions_total": 0, "positions_analyzed": 0, "positions_skipped": {}, "data_days": 0,
-            })
-    return pd.DataFrame(out, columns=[
+    keys = ["date", "portfolio_id"]
+    grouped = long.groupby(keys)
+    out = pd.DataFrame({"positions_total": grouped.size(), "has_public": grouped["public"].any()})
+    if required is not None:
+        extra = pd.MultiIndex.from_arrays(
+            [required.get_level_values(0), required.get_level_values(1).astype(int)], names=keys
+        )
+        out = out.reindex(out.index.union(extra))
+        out["positions_total"] = out["positions_total"].fillna(0).astype(int)
+        out["has_public"] = out["has_public"].astype("boolean").fillna(False).astype(bool)
+    skipped = long.dropna(subset=["reason"]).groupby([*keys, "reason"]).size().unstack(fill_value=0)
+    skipped = skipped.reindex(out.index, fill_value=0)
+    skipped_dicts = [
+        {str(reason): int(count) for reason, count in sorted(row.items()) if count}
+        for row in skipped.to_dict("records")
+    ]
+    out["positions_analyzed"] = out["positions_total"] - skipped.sum(axis=1).astype(int)
+    out["data_days"] = data_days.reindex(out.index).fillna(0).astype(int).to_numpy() if len(data_days) else 0
+    is_limited = (
+        limited.reindex(out.index).astype("boolean").fillna(False).to_numpy(dtype=bool)
+        if limited is not None and len(limited) else np.zeros(len(out), dtype=bool)
+    )
+    out["flag"] = [
+        _flag(bool(p), int(a), d, bool(lim)) if t else NO_PUBLIC
+        for p, a, d, lim, t in zip(out["has_public"], out["positions_analyzed"], skipped_dicts, is_limited,
+                                   out["positions_total"], strict=True)
+    ]
+    out["message"] = [
+        _message(f, int(t), int(a), d, int(days)) if t else "no open positions"
+        for f, t, a, d, days in zip(out["flag"], out["positions_total"], out["positions_analyzed"], skipped_dicts,
+                                    out["data_days"], strict=True)
+    ]
+    out["positions_skipped"] = skipped_dicts
+    return out.reset_index()[[
         "date", "portfolio_id", "flag", "message", "positions_total", "positions_analyzed",
         "positions_skipped", "data_days",
-    ]).sort_values(["date", "portfolio_id"], ignore_index=True)
+    ]]
 
 
 def _flag(has_public: bool, analyzed: int, skipped: dict, limited: bool) -> str:

@@ -74,6 +74,19 @@ REGIME_SD = 0.35
 IDIO_HALF_LIFE = 3 * TRADING_DAYS
 _IDIO_PHI = 0.5 ** (1.0 / IDIO_HALF_LIFE)
 
+# Well-known tickers are anchored to roughly their real close on REFERENCE_DATE, so portfolios
+# imported with real entry prices value sensibly (options near their real strikes, long/short
+# books with a realistic net). The path's shape stays the simulated one.
+REFERENCE_DATE = date(2025, 6, 2)
+REFERENCE_CLOSES = {
+    "SPY": 592.7, "QQQ": 523.2, "IWM": 205.1, "VTI": 290.9, "VTV": 172.4, "VUG": 420.6, "MTUM": 232.5,
+    "QUAL": 180.6, "USMV": 94.1, "TLT": 85.6, "BND": 72.6, "GLD": 312.2, "VEA": 55.8, "VNQ": 88.9,
+    "XLY": 210.5, "KRE": 55.4, "AAPL": 201.7, "MSFT": 462.0, "AMZN": 206.7, "GOOGL": 169.0, "META": 670.9,
+    "NVDA": 137.4, "TSLA": 342.7, "AVGO": 259.8, "AMD": 115.0, "INTC": 19.7, "TSM": 196.0, "ORCL": 165.5,
+    "PANW": 191.0, "UBER": 84.0, "ROKU": 71.9, "SNAP": 8.1, "RIVN": 14.2, "F": 10.4, "JPM": 264.5,
+    "GS": 601.0, "V": 364.8, "BRK.B": 503.6, "JNJ": 155.2, "LLY": 740.6, "UNH": 302.0, "PG": 170.1,
+    "HD": 368.2, "COST": 1038.0, "XOM": 102.3,
+}
 FACTOR_SEED = 20_000_103  # fixed: the factor paths never change between runs or machines
 SYMBOL_BLOCK = 256  # symbols simulated together (bounds peak memory)
 _PARAMS_STREAM, _NOISE_STREAM, _PROFILE_STREAM = 0, 1, 2
@@ -166,6 +179,7 @@ class SimulatedMarketData(MarketDataProvider):
         self._factor_returns: np.ndarray | None = None  # (sessions, factors), built on first use
         self._levels: np.ndarray | None = None  # cumulative factor returns, built on first use
         self._models: dict[str, SymbolModel] = {}
+        self._reference_row = sessions.index(REFERENCE_DATE)
 
     # ---- model -------------------------------------------------------------------------
 
@@ -245,6 +259,20 @@ class SimulatedMarketData(MarketDataProvider):
     def _simulate_block(self, symbols: list[str], first: int, stop: int) -> np.ndarray:
         """Closes on sessions [first, stop) for `symbols`, shape (stop - first, len(symbols)).
 
+        Symbols in REFERENCE_CLOSES are shifted so their close on REFERENCE_DATE is the reference.
+        """
+        log_price = self._log_prices(symbols, first, stop)
+        anchored = [j for j, s in enumerate(symbols) if s in REFERENCE_CLOSES]
+        if anchored:
+            names = [symbols[j] for j in anchored]
+            at = self._reference_row
+            raw = self._log_prices(names, at, at + 1)[0]
+            log_price[:, anchored] += np.log([REFERENCE_CLOSES[n] for n in names]) - raw
+        return np.exp(log_price)
+
+    def _log_prices(self, symbols: list[str], first: int, stop: int) -> np.ndarray:
+        """Unanchored log closes on sessions [first, stop), shape (stop - first, len(symbols)).
+
         The log price is the start price plus the summed log returns since ORIGIN; by linearity
         that is  log p0 + a * t + sum_k b_k * F_k(t) + (x_t - x_0)  with F_k the cumulative
         factor returns (cached) and x the idiosyncratic level, so only the requested rows are
@@ -269,7 +297,7 @@ class SimulatedMarketData(MarketDataProvider):
             shocks = np.column_stack([self._noise(symbols[j])[:stop] for j in noisy]) * idio_daily[noisy]
             level = lfilter([1.0], [1.0, -_IDIO_PHI], shocks, axis=0)
             log_price[:, noisy] += level[first:stop] - level[0]
-        return np.exp(log_price)
+        return log_price
 
     def _factor_levels(self) -> np.ndarray:
         """Cumulative factor log returns since ORIGIN, (sessions, factors); row 0 is zero."""

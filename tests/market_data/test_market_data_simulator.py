@@ -17,7 +17,13 @@ import pytest
 
 from sigmasight_resources import calendar
 from sigmasight_resources.market_data import PriceBatch, SimulatedMarketData
-from sigmasight_resources.market_data.simulator import FACTOR_ETFS, ORIGIN, STYLE_FACTORS
+from sigmasight_resources.market_data.simulator import (
+    FACTOR_ETFS,
+    ORIGIN,
+    REFERENCE_CLOSES,
+    REFERENCE_DATE,
+    STYLE_FACTORS,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 STOCKS = ["AAPL", "MSFT", "BRK.B", "JPM", "XOM", "NVDA", "KO", "ZION", "A", "TSLA"]
@@ -77,9 +83,19 @@ def test_start_prices_are_plausible(sim):
     symbols = [f"T{i:03d}" for i in range(200)] + STOCKS
     first = sim.daily_closes(symbols, ORIGIN, ORIGIN).closes
     assert len(first) == len(symbols)
-    assert first["close"].between(20, 500).all()
+    assert first[~first["symbol"].isin(list(REFERENCE_CLOSES))]["close"].between(20, 500).all()
     recent = sim.daily_closes(symbols, date(2025, 12, 31), date(2025, 12, 31)).closes["close"]
     assert (recent > 0).all() and recent.median() < 2_000
+
+
+def test_well_known_tickers_close_at_their_reference_on_the_reference_date(sim):
+    symbols = ["AAPL", "SPY", "TLT", "BRK.B"]
+    closes = sim.daily_closes(symbols, REFERENCE_DATE, REFERENCE_DATE).closes.set_index("symbol")["close"]
+    for symbol in symbols:
+        assert closes[symbol] == pytest.approx(REFERENCE_CLOSES[symbol], rel=1e-12)
+    alone = sim.daily_closes(["AAPL"], date(2024, 1, 2), date(2024, 1, 31)).closes
+    together = sim.daily_closes(["AAPL", "MSFT"], date(2024, 1, 2), date(2024, 1, 31)).closes
+    pd.testing.assert_frame_equal(alone, together[together["symbol"] == "AAPL"].reset_index(drop=True))
 
 
 # ---- determinism and independence ----------------------------------------------------------
