@@ -1,24 +1,30 @@
-"""The code location: every asset, check and resource, built from one settings object."""
+"""The code location: every asset, check, job, schedule, sensor and resource, built from one settings object."""
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 
+from sigmasight_assets.alerts import AlertWebhook, run_failure_alert_sensor, run_summary_sensor
+from sigmasight_assets.jobs import JOBS
+from sigmasight_assets.levels import DAY_ASSETS, PORTFOLIO_ASSETS
 from sigmasight_assets.market import build_market_assets
 from sigmasight_assets.partitions import trading_day_partitions
 from sigmasight_assets.positions import build_position_assets
+from sigmasight_assets.profiles import company_profiles
 from sigmasight_assets.risk import build_risk_assets
+from sigmasight_assets.schedules import build_schedules
+from sigmasight_assets.sensors import build_sensors
 from sigmasight_assets.symbols import build_symbol_assets
 from sigmasight_resources.db.resource import ResultsDatabase
 from sigmasight_resources.market_data.resource import MarketDataResource
 from sigmasight_resources.risk_model import RiskModel
-from sigmasight_resources.settings import Settings, load_settings
+from sigmasight_resources.settings import ENV_PREFIX, Settings, load_settings
 
-DAY_ASSETS = ("market_prices", "symbol_factor_exposures", "symbol_metrics")
-PORTFOLIO_ASSETS = (
-    "position_values", "portfolio_snapshots", "position_betas", "factor_exposures",
-    "portfolio_volatility", "correlations", "stress_tests",
-)
+__all__ = ["DAY_ASSETS", "PORTFOLIO_ASSETS", "build_assets", "build_definitions", "build_resources", "defs"]
+
+WEBHOOK_ENV = f"{ENV_PREFIX}ALERT_WEBHOOK_URL"
 
 
 def build_assets(settings: Settings) -> list[dg.AssetsDefinition]:
@@ -28,20 +34,28 @@ def build_assets(settings: Settings) -> list[dg.AssetsDefinition]:
         *build_symbol_assets(days),
         *build_position_assets(days),
         *build_risk_assets(days),
+        company_profiles,
     ]
 
 
 def build_resources(settings: Settings) -> dict:
+    webhook = settings.alert_webhook_url
+    if webhook is not None and os.environ.get(WEBHOOK_ENV) == webhook:
+        webhook = dg.EnvVar(WEBHOOK_ENV)  # the URL embeds a secret: Dagster shows the variable's name
     return {
         "db": ResultsDatabase(url=settings.results_url),
         "market_data": MarketDataResource.from_settings(settings),
         "risk_model": RiskModel(risk_free_rate=settings.risk_free_rate),
+        "alert_webhook": AlertWebhook(url=webhook),
     }
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
     return dg.Definitions(
         assets=build_assets(settings),
+        jobs=JOBS,
+        schedules=build_schedules(settings.partitions_start),
+        sensors=[*build_sensors(settings.partitions_start), run_summary_sensor, run_failure_alert_sensor],
         resources=build_resources(settings),
         executor=dg.in_process_executor,
     )

@@ -21,6 +21,8 @@ from sigmasight_resources import calendar
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
 MARKET_SCOPE = "__market__"
+# Every event still goes to the instance's event log (the UI shows it); the terminal gets warnings only.
+QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 class RangeError(ValueError):
@@ -117,6 +119,7 @@ def execute(
         resources=defs.resources,
         tags={**run.tags, **(extra_tags or {})},
         raise_on_error=False,
+        run_config=QUIET_CONSOLE,
     )
     assets: dict[str, AssetOutcome] = {name: AssetOutcome() for name in run.selection}
     failures: list[tuple[str, str]] = []
