@@ -14,7 +14,7 @@ import pandas as pd
 
 from sigmasight_assets.analytics.returns import simple_returns
 from sigmasight_assets.analytics.snapshot import portfolio_snapshots
-from sigmasight_assets.analytics.valuation import FLAG_NO_PRICE, Valuation, value_positions
+from sigmasight_assets.analytics.valuation import FLAG_NO_PRICE, FLAG_NO_UNDERLYING, Valuation, value_positions
 from sigmasight_assets.analytics.volatility import realized_vol
 from sigmasight_assets.model import LOOKBACK
 from sigmasight_resources import calendar
@@ -56,12 +56,13 @@ class Book:
         return self.valuation.exposure / nav.where(nav > 0)
 
     def valuation_reasons(self) -> pd.DataFrame:
-        """(dates, positions): why a position has no value, with unavailable symbols named as such."""
+        """(dates, positions): why a position has no value; a recorded-unavailable (underlying) symbol is named so."""
         flags = self.valuation.flag.copy()
         unavailable = self.positions["price_symbol"].isin(list(self.unavailable))
         for position_id in unavailable[unavailable].index:
             column = flags[position_id]
-            flags[position_id] = column.where(column != FLAG_NO_PRICE, "unavailable_symbol")
+            missing = column.isin([FLAG_NO_PRICE, FLAG_NO_UNDERLYING])
+            flags[position_id] = column.where(~missing, "unavailable_symbol")
         return flags
 
 

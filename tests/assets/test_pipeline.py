@@ -110,3 +110,36 @@ def test_blocking_factor_check_stops_stress_tests(pipeline, monkeypatch):
     assert "factor_exposures_have_all_factors" in portfolio_run.assets["factor_exposures"].checks_failed
     assert portfolio_run.assets["stress_tests"].partitions == 0
     assert pipeline.rows("stress_tests") == []
+
+
+def test_option_without_underlying_price_is_flagged_not_fatal(pipeline):
+    pid = pipeline.add_portfolio("orphan-option", [
+        *copy.deepcopy(STOCKS[:1]),
+        {"symbol": "DELISTEDY260116C00010000", "investment_class": InvestmentClass.OPTIONS, "quantity": 3,
+         "entry_price": 1.5, "entry_date": date(2025, 3, 3), "underlying": "DELISTEDY", "option_type": "C",
+         "strike": 10.0, "expiry": date(2026, 1, 16)},
+    ])
+    outcomes = pipeline.run(START, END, [pid])
+    assert all(o.success for o in outcomes), [o.failures for o in outcomes]
+    option_rows = pipeline.rows("position_values", "WHERE symbol = 'DELISTEDY260116C00010000'")
+    assert len(option_rows) == 21 and all(row[7] is None for row in option_rows)  # no market value
+    assert {row[-1] for row in option_rows} == {"unavailable_symbol"}
+    quality = pipeline.rows("data_quality", "WHERE asset = 'position_values'")
+    assert {row[3] for row in quality} == {"partial_coverage"}
+
+
+def test_short_return_history_is_flagged(pipeline):
+    pid = pipeline.add_portfolio("new", [
+        {"symbol": "AAPL", "quantity": 100, "entry_price": 200.0, "entry_date": date(2025, 8, 18)},
+        {"symbol": "MSFT", "quantity": 40, "entry_price": 500.0, "entry_date": date(2025, 8, 18)},
+    ])
+    outcomes = pipeline.run(START, END, [pid])
+    assert all(o.success for o in outcomes), [o.failures for o in outcomes]
+    vol = {row[0]: row[3] for row in pipeline.rows("data_quality", "WHERE asset = 'portfolio_volatility'")}
+    assert vol["2025-09-02"] == "insufficient_history"
+    assert vol["2025-09-30"] == "limited_history"  # 30 returns: 21-day vol computed, 252-day not
+    realized = {row[0]: (row[2], row[4]) for row in pipeline.rows("portfolio_volatility")}
+    assert realized["2025-09-02"] == (None, None)
+    assert realized["2025-09-30"][0] > 0 and realized["2025-09-30"][1] is None
+    betas = {row[3] for row in pipeline.rows("data_quality", "WHERE asset = 'position_betas'")}
+    assert betas == {"full_history"}  # symbol betas use the price lookback, so they exist from day one
