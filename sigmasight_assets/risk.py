@@ -231,19 +231,16 @@ def build_risk_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.Assets
         """Realized vol 21/63/252d, HAR-RV 1d/21d forecasts, 95/99% historical VaR and ES of daily returns."""
         span = PortfolioRange.of(context)
         book = span.book(db, risk_model)
-        returns = book.snapshots["daily_return"]
-        frames = []
-        for portfolio in span.portfolios:
-            series = returns.xs(portfolio, level="portfolio_id") if portfolio in returns.index.get_level_values(1) else None
-            if series is None:
-                continue
-            stats = pd.DataFrame({f"realized_{w}d": realized_vol(series, w) for w in VOL_WINDOWS})
-            har = har_forecast(series, HAR_WINDOW, HAR_MIN_OBS)
-            stats["har_forecast_1d"], stats["har_forecast_21d"] = har["har_1d"], har["har_21d"]
-            stats = stats.join(historical_var_es(series, VAR_WINDOW, VAR_MIN_OBS))
-            stats["data_days"] = series.rolling(VAR_WINDOW, min_periods=1).count()
-            frames.append(stats.assign(portfolio_id=portfolio).set_index("portfolio_id", append=True))
-        table = pd.concat(frames) if frames else pd.DataFrame(columns=["data_days"])
+        returns = book.snapshots["daily_return"].unstack("portfolio_id")  # (dates, portfolios), one pass each
+        har = har_forecast(returns, HAR_WINDOW, HAR_MIN_OBS)
+        columns = {f"realized_{w}d": realized_vol(returns, w) for w in VOL_WINDOWS}
+        columns |= {"har_forecast_1d": har["har_1d"], "har_forecast_21d": har["har_21d"]}
+        columns["data_days"] = returns.rolling(VAR_WINDOW, min_periods=1).count()
+        table = pd.DataFrame({name: _stack(frame, name) for name, frame in columns.items()})
+        tails = pd.concat(
+            {p: historical_var_es(returns[p], VAR_WINDOW, VAR_MIN_OBS) for p in returns.columns}, names=["portfolio_id"]
+        ).swaplevel().rename_axis(["date", "portfolio_id"])
+        table = table.join(tails)
         data_days = table["data_days"]
         open_mask = book.window(book.valuation.open, span.start, span.end)
         reasons = pd.DataFrame(None, index=open_mask.index, columns=open_mask.columns, dtype=object)
