@@ -1,0 +1,56 @@
+"""The code location: the ten assets with their keys, partitions and dependencies, loadable by `dagster`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+
+from sigmasight_assets.definitions import DAY_ASSETS, PORTFOLIO_ASSETS, build_definitions
+from sigmasight_resources.settings import load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+DEPENDENCIES = {
+    "market_prices": set(),
+    "symbol_factor_exposures": {"market_prices"},
+    "symbol_metrics": {"market_prices"},
+    "position_values": {"market_prices", "symbol_metrics"},
+    "portfolio_snapshots": {"position_values"},
+    "position_betas": {"position_values", "symbol_factor_exposures"},
+    "factor_exposures": {"position_values", "symbol_factor_exposures"},
+    "portfolio_volatility": {"portfolio_snapshots", "symbol_metrics"},
+    "correlations": {"position_values", "market_prices"},
+    "stress_tests": {"factor_exposures", "market_prices"},
+}
+
+
+def test_ten_assets_with_their_partitions_and_dependencies(tmp_path):
+    defs = build_definitions(load_settings(home=tmp_path, partitions_start=date(2024, 1, 2)))
+    graph = defs.resolve_asset_graph()
+    for key, upstream in DEPENDENCIES.items():
+        node = graph.get(dg.AssetKey(key))
+        assert {k.to_user_string() for k in node.parent_keys} == upstream, key
+        assert node.backfill_policy == dg.BackfillPolicy.single_run(), key
+        partitions = node.partitions_def
+        if key in DAY_ASSETS:
+            assert isinstance(partitions, dg.TimeWindowPartitionsDefinition), key
+        else:
+            assert key in PORTFOLIO_ASSETS
+            assert isinstance(partitions, dg.MultiPartitionsDefinition), key
+            assert {d.name for d in partitions.partitions_defs} == {"date", "portfolio"}
+    blocking = [spec for spec in graph.get(dg.AssetKey("factor_exposures")).check_keys]
+    assert [k.name for k in blocking] == ["factor_exposures_have_all_factors"]
+    assert graph.get_check_spec(blocking[0]).blocking
+
+
+def test_dagster_cli_validates_the_workspace(tmp_path):
+    env = {**os.environ, "SIGMASIGHT_HOME": str(tmp_path), "DAGSTER_HOME": str(tmp_path)}
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("dagster")), "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
