@@ -11,7 +11,7 @@ import typer
 from sqlalchemy.exc import OperationalError
 
 from sigmasight_assets.cli.common import EXIT_FAILURE, cli_errors, echo, fail, get_settings, make_db, redact_url
-from sigmasight_assets.cli import runs
+from sigmasight_assets.cli import api, runs
 from sigmasight_assets.cli.portfolios import app as portfolios_app
 from sigmasight_assets.cli.users import app as users_app
 from sigmasight_assets.instance import prepare_dagster_home
@@ -27,6 +27,7 @@ app = typer.Typer(
 app.add_typer(users_app, name="users")
 app.add_typer(portfolios_app, name="portfolios")
 runs.register(app)
+api.register(app)
 
 
 @app.command("init")

@@ -1,0 +1,58 @@
+"""The app factory: settings, the results DB, the Dagster instance and the asset graph live on `app.state`.
+
+Nothing is module-level: each `create_app` call is independent, so tests build one app per
+database and instance, and the server builds one from the environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import dagster as dg
+from fastapi import FastAPI
+
+from sigmasight_api import errors
+from sigmasight_api.limits import BodySizeLimit
+from sigmasight_api.routers import admin_assets, admin_runs, admin_users, health, me, portfolios, results
+from sigmasight_assets.definitions import build_definitions
+from sigmasight_assets.instance import local_instance
+from sigmasight_resources.db.session import ResultsDB
+from sigmasight_resources.portfolio_import import MAX_IMPORT_BYTES
+from sigmasight_resources.settings import Settings
+
+API_PREFIX = "/api/v1"
+# The CSV limit plus room for the multipart envelope and the `name` field.
+MAX_BODY_BYTES = MAX_IMPORT_BYTES + 64 * 1024
+
+
+def create_app(settings: Settings, instance: dg.DagsterInstance | None = None) -> FastAPI:
+    """The API over `settings`' results DB and `instance` (default: the local instance at DAGSTER_HOME)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = instance is None
+        app.state.settings = settings
+        app.state.db = ResultsDB(settings.results_url)
+        app.state.instance = local_instance(settings) if owned else instance
+        app.state.asset_graph = build_definitions(settings).resolve_asset_graph()
+        try:
+            yield
+        finally:
+            app.state.db.dispose()
+            if owned:
+                app.state.instance.dispose()
+
+    app = FastAPI(
+        title="SigmaSight API",
+        version="1",
+        description="Portfolio risk results, CSV onboarding and run control. Bearer-token auth.",
+        lifespan=lifespan,
+        responses={401: {"model": errors.ErrorPublic}, 403: {"model": errors.ErrorPublic}},
+    )
+    errors.install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    app.include_router(health.router)
+    for module in (me, portfolios, results, admin_users, admin_runs, admin_assets):
+        app.include_router(module.router, prefix=API_PREFIX)
+    return app

@@ -1,0 +1,92 @@
+"""Request dependencies as `Annotated` aliases: settings, results DB session, Dagster instance, caller, portfolio.
+
+Ownership is decided in exactly one place, `get_portfolio`: owner or admin, else 404 — a
+non-owner cannot tell a foreign portfolio from a missing one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+import dagster as dg
+from fastapi import Depends, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from sigmasight_api.errors import ApiError
+from sigmasight_resources.db.models import Portfolio, User
+from sigmasight_resources.db.session import ResultsDB
+from sigmasight_resources.settings import Settings
+from sigmasight_resources.users import find_user_by_token
+
+_bearer = HTTPBearer(auto_error=False, description="the token from `sigmasight users add` or POST /admin/users")
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_db(request: Request) -> ResultsDB:
+    return request.app.state.db
+
+
+def get_instance(request: Request) -> dg.DagsterInstance:
+    return request.app.state.instance
+
+
+def get_asset_graph(request: Request):
+    """The code location's asset graph (partitions definitions and checks), built once at start-up."""
+    return request.app.state.asset_graph
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+DbDep = Annotated[ResultsDB, Depends(get_db)]
+InstanceDep = Annotated[dg.DagsterInstance, Depends(get_instance)]
+AssetGraphDep = Annotated[object, Depends(get_asset_graph)]
+
+
+def get_session(db: DbDep) -> Iterator[Session]:
+    """One read transaction per request; writes open their own so they commit before the response."""
+    with db.transaction() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_current_user(
+    session: SessionDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> User:
+    """The token's user; 401 for a missing or unknown token (the token itself is never logged or echoed)."""
+    if credentials is None:
+        raise ApiError(401, "unauthorized", "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
+    user = find_user_by_token(session, credentials.credentials)
+    if user is None:
+        raise ApiError(401, "unauthorized", "invalid bearer token", headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def get_admin(user: CurrentUser) -> User:
+    if not user.is_admin:
+        raise ApiError(403, "forbidden", "admin role required")
+    return user
+
+
+AdminUser = Annotated[User, Depends(get_admin)]
+
+
+def get_portfolio(
+    session: SessionDep, user: CurrentUser, portfolio_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
+) -> Portfolio:
+    """The active portfolio if the caller owns it or is an admin; 404 otherwise."""
+    portfolio = session.get(Portfolio, portfolio_id)
+    if portfolio is None or portfolio.deleted_at is not None or not (user.is_admin or portfolio.owner_id == user.id):
+        raise ApiError(404, "portfolio_not_found", f"portfolio {portfolio_id} not found")
+    return portfolio
+
+
+OwnedPortfolio = Annotated[Portfolio, Depends(get_portfolio)]

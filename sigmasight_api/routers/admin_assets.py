@@ -1,0 +1,116 @@
+"""Admin overviews: per-asset partition status and checks, the data-quality roll-up, and stale portfolios."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated
+
+import dagster as dg
+from dagster import DagsterRunStatus
+from fastapi import APIRouter, Query
+from sqlalchemy import func, select
+
+from sigmasight_api import pagination
+from sigmasight_api.dagster_state import ACTIVE, utc
+from sigmasight_api.deps import AdminUser, AssetGraphDep, InstanceDep, SessionDep
+from sigmasight_api.reads import aware
+from sigmasight_api.run_details import latest_checks
+from sigmasight_api.schemas import admin as s
+from sigmasight_api.schemas.common import ErrorPublic
+from sigmasight_assets.definitions import DAY_ASSETS, PORTFOLIO_ASSETS
+from sigmasight_resources import calendar
+from sigmasight_resources.db.models import Portfolio, UnavailableSymbol
+from sigmasight_resources.db.results import DataQuality, PortfolioSnapshot
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+
+
+@router.get("/assets/summary", response_model=list[s.AssetSummary])
+def assets_summary(_: AdminUser, instance: InstanceDep, graph: AssetGraphDep) -> list[s.AssetSummary]:
+    """Per asset: partitions materialized / failed / in progress / missing, last materialization, latest checks."""
+    out = []
+    with dg.partition_loading_context(dynamic_partitions_store=instance):
+        for name in DAY_ASSETS + PORTFOLIO_ASSETS:
+            key = dg.AssetKey(name)
+            node = graph.get(key)
+            total = node.partitions_def.get_num_partitions()
+            materialized = instance.get_materialized_partitions(key)
+            attempts = instance.event_log_storage.get_latest_asset_partition_materialization_attempts_without_materializations(key)
+            statuses = _run_statuses(instance, {run_id for run_id, _ in attempts.values()})
+            failed = sum(1 for run_id, _ in attempts.values()
+                         if statuses.get(run_id) in (DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED))
+            running = sum(1 for run_id, _ in attempts.values() if statuses.get(run_id) in ACTIVE)
+            event = instance.get_latest_materialization_event(key)
+            last = s.LastMaterialization(
+                run_id=event.run_id, partition=event.dagster_event.partition if event.dagster_event else None,
+                at=utc(event.timestamp)) if event else None
+            out.append(s.AssetSummary(
+                asset=name, partitions_total=total, materialized=len(materialized), failed=failed,
+                in_progress=running, missing=max(total - len(materialized) - failed - running, 0),
+                last_materialization=last, checks=latest_checks(instance, sorted(node.check_keys, key=str)),
+            ))
+    return out
+
+
+def _run_statuses(instance: dg.DagsterInstance, run_ids: set[str]) -> dict[str, DagsterRunStatus]:
+    if not run_ids:
+        return {}
+    runs = instance.get_runs(dg.RunsFilter(run_ids=sorted(run_ids)))
+    return {run.run_id: run.status for run in runs}
+
+
+@router.get("/data-quality", response_model=s.DataQualityRollup, responses={422: {"model": ErrorPublic}})
+def data_quality_rollup(
+    _: AdminUser, session: SessionDep,
+    day: Annotated[date | None, Query(alias="date", description="default: the latest date with results")] = None,
+    limit: pagination.Limit = 100, cursor: pagination.Cursor = None,
+) -> s.DataQualityRollup:
+    """Across active portfolios: flags by count per asset, portfolios with skipped positions, unavailable symbols."""
+    as_of = day or session.scalar(select(func.max(DataQuality.date)))
+    active = select(Portfolio.id).where(Portfolio.deleted_at.is_(None))
+    on_day = (DataQuality.date == as_of, DataQuality.portfolio_id.in_(active))
+    flags = session.execute(
+        select(DataQuality.asset, DataQuality.flag, func.count()).where(*on_day)
+        .group_by(DataQuality.asset, DataQuality.flag).order_by(DataQuality.asset, DataQuality.flag)).all()
+    after = pagination.decode(cursor, list)
+    query = (select(DataQuality).where(*on_day, DataQuality.positions_analyzed < DataQuality.positions_total)
+             .order_by(DataQuality.portfolio_id, DataQuality.asset).limit(limit + 1))
+    if after is not None:
+        if len(after) != 2 or not isinstance(after[0], int) or not isinstance(after[1], str):
+            raise pagination.invalid()
+        query = query.where((DataQuality.portfolio_id > after[0])
+                            | ((DataQuality.portfolio_id == after[0]) & (DataQuality.asset > after[1])))
+    rows, next_cursor = pagination.page(list(session.scalars(query)), limit, lambda r: [r.portfolio_id, r.asset])
+    unavailable = session.scalars(select(UnavailableSymbol).order_by(UnavailableSymbol.symbol))
+    return s.DataQualityRollup(
+        as_of=as_of,
+        flags=[s.FlagCount(asset=a, flag=f, count=n) for a, f, n in flags],
+        skipped=[s.SkippedPositions(portfolio_id=r.portfolio_id, asset=r.asset, positions_total=r.positions_total,
+                                    positions_analyzed=r.positions_analyzed, positions_skipped=r.positions_skipped)
+                 for r in rows],
+        next_cursor=next_cursor,
+        unavailable_symbols=[s.UnavailableSymbolPublic(symbol=u.symbol, reason=u.reason, checked_at=aware(u.checked_at))
+                             for u in unavailable],
+    )
+
+
+@router.get("/freshness", response_model=s.FreshnessPublic, responses={422: {"model": ErrorPublic}})
+def freshness(_: AdminUser, session: SessionDep, limit: pagination.Limit = 100,
+              cursor: pagination.Cursor = None) -> s.FreshnessPublic:
+    """Active portfolios whose latest snapshot is older than the latest closed trading day, and by how many days."""
+    latest_day = calendar.latest_closed_session(datetime.now(UTC))
+    after = pagination.decode(cursor, int)
+    latest = (select(PortfolioSnapshot.portfolio_id, func.max(PortfolioSnapshot.date).label("latest"))
+              .group_by(PortfolioSnapshot.portfolio_id).subquery())
+    query = (select(Portfolio.id, Portfolio.name, latest.c.latest)
+             .outerjoin(latest, latest.c.portfolio_id == Portfolio.id)
+             .where(Portfolio.deleted_at.is_(None), (latest.c.latest < latest_day) | latest.c.latest.is_(None))
+             .order_by(Portfolio.id).limit(limit + 1))
+    if after is not None:
+        query = query.where(Portfolio.id > after)
+    rows, next_cursor = pagination.page(session.execute(query).all(), limit, lambda r: r.id)
+    items = [s.StalePortfolio(
+        portfolio_id=r.id, name=r.name, latest_result=r.latest,
+        trading_days_behind=len(calendar.sessions(r.latest + timedelta(days=1), latest_day)) if r.latest else None,
+    ) for r in rows]
+    return s.FreshnessPublic(latest_trading_day=latest_day, items=items, next_cursor=next_cursor)

@@ -1,0 +1,40 @@
+"""`GET /healthz`: the results DB and the Dagster instance answer, else 503."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import logging
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from sigmasight_api.deps import DbDep, InstanceDep
+from sigmasight_api.errors import ApiError
+from sigmasight_api.schemas.common import ErrorPublic
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["health"])
+
+
+class HealthPublic(BaseModel):
+    status: Literal["ok"]
+    results_db: Literal["ok"]
+    dagster_instance: Literal["ok"]
+
+
+@router.get("/healthz", response_model=HealthPublic, responses={503: {"model": ErrorPublic}})
+def healthz(db: DbDep, instance: InstanceDep) -> HealthPublic:
+    try:
+        with db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        raise ApiError(503, "results_db_unavailable", f"results database unreachable: {type(exc).__name__}") from exc
+    try:
+        instance.get_runs_count()
+    except Exception as exc:  # storage backends raise their own driver errors; any of them means "unreachable"
+        log.warning("Dagster instance health check failed", exc_info=True)
+        raise ApiError(503, "dagster_unavailable", f"Dagster instance unreachable: {type(exc).__name__}") from exc
+    return HealthPublic(status="ok", results_db="ok", dagster_instance="ok")

@@ -1,0 +1,64 @@
+"""Models shared by every resource: the error shape, provenance, data quality and pages."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Generic, TypeVar
+
+from pydantic import AfterValidator, BaseModel, Field
+
+T = TypeVar("T")
+
+# SQLite hands back naive datetimes; every stored time is UTC, so answers always carry the offset.
+Timestamp = Annotated[datetime, AfterValidator(lambda v: v if v.tzinfo else v.replace(tzinfo=UTC))]
+
+
+class ErrorDetail(BaseModel):
+    """One problem: `field` it concerns, and for an uploaded file the `line` (1 = header, 0 = whole file)."""
+
+    field: str | None = None
+    line: int | None = None
+    message: str
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="stable machine-readable code, e.g. `portfolio_not_found`")
+    message: str
+    details: list[ErrorDetail] = []
+
+
+class ErrorPublic(BaseModel):
+    error: ErrorBody
+
+
+class Provenance(BaseModel):
+    """Which Dagster run wrote the result, and when."""
+
+    as_of: date
+    run_id: str
+    materialized_at: Timestamp
+
+
+class DataQualityPublic(BaseModel):
+    """The data_quality object of DESIGN §5 for one asset, portfolio and date."""
+
+    flag: str
+    message: str
+    positions_total: int
+    positions_analyzed: int
+    positions_skipped: dict[str, int]
+    data_days: int
+
+
+class ResultPublic(BaseModel):
+    """Fields every result read carries."""
+
+    portfolio_id: int
+    as_of: date
+    provenance: Provenance
+    data_quality: DataQualityPublic | None
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")

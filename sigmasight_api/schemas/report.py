@@ -1,0 +1,121 @@
+"""The report object of `sigmasight_resources.db.report.build_report`, described for the OpenAPI document.
+
+The endpoint returns that object verbatim (so it is byte-for-byte what `sigmasight report --json`
+prints); this model only documents it, and the schemathesis test checks the two agree.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from sigmasight_api.schemas.common import DataQualityPublic
+
+Num = float | None
+
+
+class ReportPortfolio(BaseModel):
+    id: int
+    name: str
+
+
+class ReportSnapshot(BaseModel):
+    nav: Num
+    long_exposure: Num
+    short_exposure: Num
+    gross_exposure: Num
+    net_exposure: Num
+    daily_pnl: Num
+    daily_return: Num
+    cumulative_pnl: Num
+    positions_count: int | None
+    data_quality: DataQualityPublic | None
+
+
+class ReportGreeks(BaseModel):
+    delta: Num
+    gamma: Num
+    vega: Num
+    theta: Num
+
+
+class ReportPosition(BaseModel):
+    symbol: str
+    investment_class: str
+    quantity: Num
+    price: Num
+    market_value: Num
+    weight: Num
+    market_beta: Num
+    ir_beta: Num
+    beta_n_obs: int | None
+    greeks: ReportGreeks | None
+
+
+class ReportBetas(BaseModel):
+    market_beta: Num
+    ir_beta: Num
+    data_quality: DataQualityPublic | None
+
+
+class ReportFactor(BaseModel):
+    beta: Num
+    dollar_exposure: Num
+
+
+class ReportFactors(BaseModel):
+    factors: dict[str, ReportFactor]
+    data_quality: DataQualityPublic | None
+
+
+class ReportVolatility(BaseModel):
+    realized_21d: Num
+    realized_63d: Num
+    realized_252d: Num
+    har_forecast_1d: Num
+    har_forecast_21d: Num
+    var_95: Num
+    var_99: Num
+    es_95: Num
+    es_99: Num
+    data_quality: DataQualityPublic | None
+
+
+class ReportCorrelations(BaseModel):
+    average: Num
+    weighted: Num
+    clusters: list[list[str]]
+    excluded_positions: int | None
+    data_quality: DataQualityPublic | None
+
+
+class ReportScenario(BaseModel):
+    id: str
+    name: str
+    category: str
+    direct_pnl: Num
+    direct_pct: Num
+    correlated_pnl: Num
+    correlated_pct: Num
+
+
+class ReportStress(BaseModel):
+    scenarios: list[ReportScenario]
+    data_quality: DataQualityPublic | None
+
+
+class ReportProvenance(BaseModel):
+    run_id: str
+    materialized_at: str
+
+
+class ReportPublic(BaseModel):
+    portfolio: ReportPortfolio
+    as_of: str
+    snapshot: ReportSnapshot
+    positions: list[ReportPosition]
+    betas: ReportBetas
+    factor_exposures: ReportFactors
+    volatility: ReportVolatility
+    correlations: ReportCorrelations
+    stress_tests: ReportStress
+    provenance: dict[str, ReportProvenance]
