@@ -22,11 +22,13 @@ demo: install
 test: install
 	$(BIN)/python -m pytest
 
+# `sigmasight init` migrates the results DB and installs dagster.yaml into DAGSTER_HOME first.
 ui: install
-	DAGSTER_HOME=$${DAGSTER_HOME:-$(SIGMASIGHT_HOME)/dagster} $(BIN)/sigmasight init --quiet && \
+	DAGSTER_HOME=$${DAGSTER_HOME:-$(SIGMASIGHT_HOME)/dagster} $(BIN)/sigmasight init >/dev/null && \
 	DAGSTER_HOME=$${DAGSTER_HOME:-$(SIGMASIGHT_HOME)/dagster} $(BIN)/dagster dev -w workspace.yaml
 
 daemon: install
+	DAGSTER_HOME=$${DAGSTER_HOME:-$(SIGMASIGHT_HOME)/dagster} $(BIN)/sigmasight init >/dev/null && \
 	DAGSTER_HOME=$${DAGSTER_HOME:-$(SIGMASIGHT_HOME)/dagster} $(BIN)/dagster-daemon run -w workspace.yaml
 
 api: install

@@ -4,6 +4,11 @@ The day-level assets run over the whole range in one run; the portfolio-level as
 box (range × portfolios) in one run per contiguous block of the `portfolio` dynamic partition
 keys (one block for all active portfolios, one for a single portfolio). Runs are recorded in the
 instance, so they show in the Dagster UI's run history.
+
+Without `force`, portfolio-level partitions the instance already has are skipped: each portfolio
+gets runs over its missing days only. The day-level run always covers the whole range, since
+`market_prices` fetches only the (symbol, date) pairs not yet stored, so it fills in whatever a
+portfolio's symbols lack and costs little when nothing is.
 """
 
 from __future__ import annotations
@@ -15,12 +20,21 @@ from datetime import date
 
 import dagster as dg
 
-from sigmasight_assets.definitions import DAY_ASSETS, PORTFOLIO_ASSETS
+from sigmasight_assets.catchup import contiguous_blocks, materialized_portfolio_days
+from sigmasight_assets.levels import (
+    DAY_ASSETS,
+    DAY_LEVEL,
+    LEVEL_TAG,
+    MARKET_SCOPE,
+    PORTFOLIO_ASSETS,
+    PORTFOLIO_LEVEL,
+    RANGE_END,
+    RANGE_START,
+)
 from sigmasight_resources import calendar
 
-RANGE_START = "dagster/asset_partition_range_start"
-RANGE_END = "dagster/asset_partition_range_end"
-MARKET_SCOPE = "__market__"
+__all__ = ["MARKET_SCOPE", "RANGE_END", "RANGE_START", "PlannedRun", "RangeError", "RunOutcome", "execute",
+           "plan_runs", "run_range", "skipped_partitions"]
 # Every event still goes to the instance's event log (the UI shows it); the terminal gets warnings only.
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -70,17 +84,49 @@ def ensure_portfolio_partitions(instance: dg.DagsterInstance, portfolio_ids: Seq
 
 
 def plan_runs(
-    instance: dg.DagsterInstance, start: date, end: date, portfolio_ids: Sequence[int], scope_tag: str | None = None
+    instance: dg.DagsterInstance,
+    start: date,
+    end: date,
+    portfolio_ids: Sequence[int],
+    scope_tag: str | None = None,
+    force: bool = True,
 ) -> list[PlannedRun]:
-    """The runs that materialize every asset over [start, end] for the given portfolios."""
+    """The runs that materialize every asset over [start, end] for the given portfolios.
+
+    With `force=False` the portfolio-level runs cover only partitions the instance lacks.
+    """
     start, end = trading_range(start, end)
     first, last = start.isoformat(), end.isoformat()
     runs = [PlannedRun(
         f"day-level assets {first}..{last}", DAY_ASSETS,
-        {RANGE_START: first, RANGE_END: last, "portfolio": MARKET_SCOPE},
+        {RANGE_START: first, RANGE_END: last, "portfolio": MARKET_SCOPE, LEVEL_TAG: DAY_LEVEL},
     )]
     order = ensure_portfolio_partitions(instance, portfolio_ids)
     wanted = {str(p) for p in portfolio_ids}
+    if force:
+        return runs + _portfolio_runs(order, wanted, first, last, scope_tag)
+    days = [d.isoformat() for d in calendar.sessions(start, end)]
+    done = materialized_portfolio_days(instance)
+    by_blocks: dict[tuple[tuple[str, str], ...], set[str]] = {}
+    for key in wanted:
+        blocks = tuple(contiguous_blocks([d for d in days if d not in done.get(key, set())]))
+        if blocks:
+            by_blocks.setdefault(blocks, set()).add(key)
+    for blocks, keys in sorted(by_blocks.items()):
+        for a, b in blocks:
+            runs += _portfolio_runs(order, keys, a, b, scope_tag)
+    return runs
+
+
+def skipped_partitions(instance: dg.DagsterInstance, start: date, end: date, portfolio_ids: Sequence[int]) -> int:
+    """How many portfolio-level partitions in the range the instance already has (skipped without force)."""
+    days = {d.isoformat() for d in calendar.sessions(start, end)}
+    done = materialized_portfolio_days(instance)
+    return sum(len(days & done.get(str(p), set())) for p in portfolio_ids)
+
+
+def _portfolio_runs(order: list[str], wanted: set[str], first: str, last: str, scope_tag: str | None) -> list[PlannedRun]:
+    """Box runs [first, last] × each contiguous block of `wanted` in the instance's partition order."""
     blocks: list[list[str]] = []
     for key in order:
         if key in wanted:
@@ -88,8 +134,9 @@ def plan_runs(
                 blocks[-1].append(key)
             else:
                 blocks.append([key])
+    runs = []
     for block in blocks:
-        tags = {RANGE_START: f"{first}|{block[0]}", RANGE_END: f"{last}|{block[-1]}"}
+        tags = {RANGE_START: f"{first}|{block[0]}", RANGE_END: f"{last}|{block[-1]}", LEVEL_TAG: PORTFOLIO_LEVEL}
         if len(block) == 1:
             tags["portfolio"] = block[0]
         if scope_tag:
@@ -153,10 +200,11 @@ def run_range(
     end: date,
     portfolio_ids: Sequence[int],
     on_run: Callable[[PlannedRun, RunOutcome | None], None] | None = None,
+    force: bool = True,
 ) -> list[RunOutcome]:
     """Plan and execute every run for a range; stops after the first failed run (its dependents would fail)."""
     outcomes = []
-    for planned in plan_runs(instance, start, end, portfolio_ids):
+    for planned in plan_runs(instance, start, end, portfolio_ids, force=force):
         if on_run:
             on_run(planned, None)
         outcome = execute(defs, instance, planned)

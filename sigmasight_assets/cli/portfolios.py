@@ -1,4 +1,4 @@
-"""`sigmasight portfolios …`: import a positions CSV, list, soft-delete."""
+"""`sigmasight portfolios …`: import a positions CSV, list, soft-delete, purge."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sigmasight_assets.cli.common import EXIT_INVALID, cli_errors, echo, fail, open_db, stdout
+from sigmasight_assets.cli.common import EXIT_INVALID, cli_errors, echo, fail, open_db, register_error, stdout
+from sigmasight_resources.db.purge import PortfolioStillActiveError, purge_portfolio
 from sigmasight_resources.portfolio_import import (
     MAX_IMPORT_BYTES,
     delete_portfolio,
@@ -18,7 +19,8 @@ from sigmasight_resources.portfolio_import import (
     list_portfolios,
 )
 
-app = typer.Typer(help="Portfolios: import, list, delete.", no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(help="Portfolios: import, list, delete, purge.", no_args_is_help=True, pretty_exceptions_enable=False)
+register_error(PortfolioStillActiveError)
 
 
 def read_upload(path: Path) -> bytes:
@@ -97,3 +99,19 @@ def delete(portfolio_id: Annotated[int, typer.Argument(help="Id of an active por
             portfolio = delete_portfolio(session, portfolio_id)
             name = portfolio.name
         echo(f"deleted portfolio {portfolio_id}: {name!r}")
+
+
+@app.command("purge")
+def purge(
+    portfolio_id: Annotated[int, typer.Argument(help="Id of a deleted portfolio.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Hard-delete a deleted portfolio: its positions and every stored result row (cannot be undone)."""
+    with cli_errors(), open_db() as db:
+        if not yes:
+            typer.confirm(f"Permanently remove portfolio {portfolio_id} and all its results?", abort=True)
+        with db.transaction() as session:
+            deleted = purge_portfolio(session, portfolio_id)
+        total = sum(deleted.values())
+        echo(f"purged portfolio {portfolio_id}: {total} rows removed "
+             f"({', '.join(f'{t} {n}' for t, n in sorted(deleted.items()) if n)})")

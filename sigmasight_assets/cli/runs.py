@@ -21,7 +21,7 @@ from sigmasight_assets.cli.common import (
 )
 from sigmasight_assets.definitions import build_definitions
 from sigmasight_assets.instance import local_instance, prepare_dagster_home
-from sigmasight_assets.runner import PlannedRun, RangeError, RunOutcome, run_range
+from sigmasight_assets.runner import PlannedRun, RangeError, RunOutcome, run_range, skipped_partitions
 from sigmasight_resources import calendar
 from sigmasight_resources.db import queries
 from sigmasight_resources.db.engine import migrate
@@ -38,12 +38,16 @@ def _parse_day(value: str, option: str) -> date:
         fail(f"{option}: expected YYYY-MM-DD, got {value!r}")
 
 
-def materialize(start: date, end: date, portfolio_ids: list[int]) -> list[RunOutcome]:
-    """Run every asset over the range with a progress bar; print a per-asset summary; exit 1 on failure."""
+def materialize(start: date, end: date, portfolio_ids: list[int], force: bool = False) -> list[RunOutcome]:
+    """Run every asset over the range with a progress bar; print a per-asset summary; exit 1 on failure.
+
+    Without `force`, portfolio-level partitions the instance already has are skipped (and counted).
+    """
     settings = get_settings()
     defs = build_definitions(settings)
     instance = local_instance(settings)
-    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} runs"),
+    skipped = 0 if force else skipped_partitions(instance, start, end, portfolio_ids)
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} runs done"),
                TimeElapsedColumn())
     with Progress(*columns, transient=True) as progress:
         task = progress.add_task("planning", total=None)
@@ -54,9 +58,10 @@ def materialize(start: date, end: date, portfolio_ids: list[int]) -> list[RunOut
             else:
                 progress.advance(task)
 
-        progress.update(task, total=1 + (1 if portfolio_ids else 0))
-        outcomes = run_range(defs, instance, start, end, portfolio_ids, on_run)
+        outcomes = run_range(defs, instance, start, end, portfolio_ids, on_run, force=force)
     _print_summary(outcomes)
+    if skipped:
+        echo(f"skipped {skipped} portfolio-level partitions already materialized (--force redoes them)")
     failed = [(o, asset, message) for o in outcomes for asset, message in o.failures]
     if failed or not all(o.success for o in outcomes):
         outcome, asset, message = failed[0] if failed else (next(o for o in outcomes if not o.success), "?", "")
@@ -85,8 +90,9 @@ def register(app: typer.Typer) -> None:
         start: str = typer.Option(..., "--start", help="first day, YYYY-MM-DD"),
         end: str = typer.Option(..., "--end", help="last day, YYYY-MM-DD"),
         portfolio: int | None = typer.Option(None, "--portfolio", help="one portfolio id (default: all active)"),
+        force: bool = typer.Option(False, "--force", help="re-materialize portfolio-level partitions already done"),
     ) -> None:
-        """Materialize every asset over a date range through the Dagster instance."""
+        """Materialize every asset over a date range through the Dagster instance (rows are replaced, never duplicated)."""
         with cli_errors():
             first, last = _parse_day(start, "--start"), _parse_day(end, "--end")
             if last < first:
@@ -95,7 +101,7 @@ def register(app: typer.Typer) -> None:
                 active = queries.active_portfolio_ids(session)
             if portfolio is not None and portfolio not in active:
                 fail(f"portfolio {portfolio} not found (or deleted)")
-            materialize(first, last, [portfolio] if portfolio is not None else active)
+            materialize(first, last, [portfolio] if portfolio is not None else active, force=force)
 
     @app.command("report")
     def report(

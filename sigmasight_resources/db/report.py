@@ -1,6 +1,7 @@
 """The portfolio report: one object with every result for a portfolio and date, in a fixed number of queries.
 
-`sigmasight report --json` prints it and the API serves it; keys are fixed by the asset-graph issue.
+`sigmasight report --json` prints it and the API serves it; keys are fixed by the asset-graph issue,
+plus `sector_exposure` (None until company profiles exist), which the snapshot section repeats when set.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sigmasight_resources.db.models import Portfolio
+from sigmasight_resources.db.profiles import sector_exposure
 from sigmasight_resources.db.results import (
     DataQuality,
     FactorExposure,
@@ -114,6 +116,7 @@ def build_report(session: Session, portfolio_id: int, as_of: date | None = None)
     ))
     for row in scenarios:
         note("stress_tests", row)
+    sectors = sector_exposure(session, portfolio_id, as_of)
 
     return {
         "portfolio": {"id": portfolio.id, "name": portfolio.name},
@@ -121,6 +124,7 @@ def build_report(session: Session, portfolio_id: int, as_of: date | None = None)
         "snapshot": {
             **{f: number(getattr(snapshot, f)) for f in SNAPSHOT_FIELDS},
             "data_quality": quality_object(quality.get("portfolio_snapshots")),
+            **({"sector_exposure": _sector_objects(sectors)} if sectors is not None else {}),
         },
         "positions": positions,
         "betas": {
@@ -160,8 +164,13 @@ def build_report(session: Session, portfolio_id: int, as_of: date | None = None)
             ],
             "data_quality": quality_object(quality.get("stress_tests")),
         },
+        "sector_exposure": _sector_objects(sectors) if sectors is not None else None,
         "provenance": provenance,
     }
+
+
+def _sector_objects(rows: list[dict]) -> list[dict]:
+    return [{"sector": r["sector"], "exposure": number(r["exposure"]), "weight": number(r["weight"])} for r in rows]
 
 
 def _positions(session: Session, portfolio_id: int, as_of: date, note) -> list[dict]:

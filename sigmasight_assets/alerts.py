@@ -1,0 +1,156 @@
+"""Completion summaries for every finished run, and failure alerts to a Slack-compatible webhook.
+
+The cron script this replaces failed silently; here each finished run gets a summary in the
+daemon's sensor log (partitions succeeded/failed per asset, portfolios still behind, duration),
+and each failure is also POSTed to `SIGMASIGHT_ALERT_WEBHOOK_URL` when set. The webhook call has a
+timeout and a down webhook is logged, never raised: an alert must not break the daemon.
+"""
+
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+
+import dagster as dg
+import httpx
+from pydantic import Field
+
+from sigmasight_assets.catchup import first_entry_dates, materialized_days, materialized_portfolio_days, missing_days
+from sigmasight_assets.levels import PORTFOLIO_TAG, RANGE_END, RANGE_START, run_dates
+from sigmasight_assets.partitions import portfolio_partitions
+from sigmasight_resources import calendar
+from sigmasight_resources.db.resource import ResultsDatabase
+
+PARTITION_TAG = "dagster/partition"
+
+
+class AlertWebhook(dg.ConfigurableResource):
+    """Where failure alerts go (resource key `alert_webhook`); no URL, no alerts."""
+
+    url: str | None = Field(default=None, description="Slack-compatible incoming webhook URL")
+    timeout_seconds: float = Field(default=5.0, gt=0)
+
+    def post(self, payload: dict, log: logging.Logger) -> bool:
+        """POST `payload` as JSON; True if accepted. Unreachable or refusing webhooks are logged."""
+        if not self.url:
+            return False
+        try:
+            response = httpx.post(self.url, json=payload, timeout=self.timeout_seconds)
+            response.raise_for_status()
+        except httpx.HTTPStatusError as exc:
+            log.warning(f"alert webhook refused the alert: HTTP {exc.response.status_code}")
+            return False
+        except httpx.TransportError as exc:  # down, unreachable, timed out; the URL holds a secret: not logged
+            log.warning(f"alert webhook unreachable: {type(exc).__name__}")
+            return False
+        return True
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: str
+    job_name: str
+    status: str
+    seconds: float | None
+    scope: str
+    succeeded: dict[str, int] = field(default_factory=dict)
+    failed: dict[str, int] = field(default_factory=dict)
+    behind: dict[str, int] = field(default_factory=dict)  # portfolio -> missing portfolio-level days
+    error: str | None = None
+
+    def text(self) -> str:
+        took = f"{self.seconds:.1f}s" if self.seconds is not None else "?"
+        lines = [f"run {self.run_id[:8]} {self.job_name} [{self.scope}] {self.status} in {took}"]
+        for asset in sorted({*self.succeeded, *self.failed}):
+            lines.append(f"  {asset}: {self.succeeded.get(asset, 0)} partitions succeeded, "
+                         f"{self.failed.get(asset, 0)} failed")
+        if self.error:
+            lines.append(f"  error: {self.error}")
+        behind = ", ".join(f"{p} ({n} days)" for p, n in sorted(self.behind.items(), key=lambda i: int(i[0])))
+        lines.append(f"  portfolios behind: {behind or 'none'}")
+        return "\n".join(lines)
+
+    def slack_payload(self) -> dict:
+        """Slack's incoming-webhook shape: `text` is shown by Slack and by most compatible receivers."""
+        return {"text": f":rotating_light: SigmaSight {self.text()}", "run_id": self.run_id, "status": self.status}
+
+
+def summarize_run(instance: dg.DagsterInstance, run: dg.DagsterRun, db: ResultsDatabase) -> RunSummary:
+    """Count the run's materializations per asset; in a failed run, each selected asset's partitions
+    without a materialization count as failed (its step failed or never ran)."""
+    succeeded: dict[str, int] = {}
+    for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):
+        name = entry.dagster_event.asset_key.to_user_string()
+        succeeded[name] = succeeded.get(name, 0) + 1
+    failures = instance.all_logs(run.run_id, of_type={dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.RUN_FAILURE})
+    failed = {}
+    if run.status != dg.DagsterRunStatus.SUCCESS:
+        size = _partition_count(instance, run.tags)
+        planned = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED)
+        for name in sorted({entry.dagster_event.asset_key.to_user_string() for entry in planned}):
+            if size > succeeded.get(name, 0):
+                failed[name] = size - succeeded.get(name, 0)
+    record = instance.get_run_record_by_id(run.run_id)
+    seconds = record.end_time - record.start_time if record and record.start_time and record.end_time else None
+    return RunSummary(
+        run_id=run.run_id, job_name=run.job_name, status=run.status.value, seconds=seconds, scope=_scope(run.tags),
+        succeeded=succeeded, failed=failed, behind=portfolios_behind(instance, db),
+        error=_first_error(failures),
+    )
+
+
+def portfolios_behind(instance: dg.DagsterInstance, db: ResultsDatabase) -> dict[str, int]:
+    """Active portfolios and how many portfolio-level days they lack where the day level is done."""
+    with db.transaction() as session:
+        first_entry = first_entry_dates(session)
+    missing = missing_days(first_entry, materialized_days(instance), materialized_portfolio_days(instance), date.min)
+    return {p: len(days) for p, days in missing.items()}
+
+
+def _scope(tags: dict[str, str]) -> str:
+    span = run_dates(tags)
+    where = f"{span[0]}..{span[1]}" if span else tags.get(PARTITION_TAG, "unpartitioned")
+    return f"portfolio {tags[PORTFOLIO_TAG]}, {where}" if PORTFOLIO_TAG in tags else where
+
+
+def _partition_count(instance: dg.DagsterInstance, tags: dict[str, str]) -> int:
+    span = run_dates(tags)
+    if span is None:
+        return 1
+    days = len(calendar.sessions(date.fromisoformat(span[0]), date.fromisoformat(span[1])))
+    if "|" not in tags[RANGE_START]:
+        return days
+    order = list(instance.get_dynamic_partitions(portfolio_partitions.name))
+    first, last = tags[RANGE_START].split("|")[1], tags[RANGE_END].split("|")[1]
+    if first not in order or last not in order:
+        return days
+    return days * (order.index(last) - order.index(first) + 1)
+
+
+def _first_error(entries) -> str | None:
+    for entry in entries:
+        error = entry.dagster_event.event_specific_data.error if entry.dagster_event.event_specific_data else None
+        text = error.message if error else entry.message
+        if text and text.strip():
+            return text.strip().splitlines()[-1][:500]
+    return None
+
+
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS, name="run_summary_sensor", minimum_interval_seconds=5,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
+def run_summary_sensor(context: dg.RunStatusSensorContext, db: ResultsDatabase) -> None:
+    """Log the completion summary of every successful run."""
+    context.log.info(summarize_run(context.instance, context.dagster_run, db).text())
+
+
+@dg.run_failure_sensor(
+    name="run_failure_alert_sensor", minimum_interval_seconds=5, default_status=dg.DefaultSensorStatus.RUNNING,
+)
+def run_failure_alert_sensor(context: dg.RunFailureSensorContext, db: ResultsDatabase,
+                             alert_webhook: AlertWebhook) -> None:
+    """Log the summary of every failed run and POST it to the alert webhook."""
+    summary = summarize_run(context.instance, context.dagster_run, db)
+    context.log.error(summary.text())
+    alert_webhook.post(summary.slack_payload(), context.log)

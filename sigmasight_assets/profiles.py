@@ -1,0 +1,37 @@
+"""Company profiles of the universe: reference data on its own schedule, upstream of no analytics asset."""
+
+
+from datetime import UTC, datetime
+
+import dagster as dg
+
+from sigmasight_resources.db import queries
+from sigmasight_resources.db.profiles import replace_profiles
+from sigmasight_resources.db.resource import ResultsDatabase
+from sigmasight_resources.market_data.base import PermanentMarketDataError
+from sigmasight_resources.market_data.resource import MarketDataResource
+
+
+@dg.asset(
+    group_name="reference",
+    retry_policy=dg.RetryPolicy(max_retries=3, delay=10, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS),
+)
+def company_profiles(
+    context: dg.AssetExecutionContext, db: ResultsDatabase, market_data: MarketDataResource
+) -> dg.MaterializeResult:
+    """Name, sector, industry and market cap per price symbol of the active positions (option underlyings included)."""
+    with db.transaction() as session:
+        symbols = sorted(set(queries.positions_frame(session)["price_symbol"].dropna()))
+    try:
+        profiles = market_data.company_profiles(symbols)
+    except PermanentMarketDataError as exc:
+        raise dg.Failure(f"market data vendor refused the profiles request: {exc}", allow_retries=False) from exc
+    with db.transaction() as session:
+        written = replace_profiles(session, profiles, market_data.source, context.run_id, datetime.now(UTC))
+    unknown = sorted(set(symbols) - set(profiles["symbol"]))
+    return dg.MaterializeResult(metadata={
+        "rows_written": written,
+        "symbols_requested": len(symbols),
+        "symbols_without_profile": dg.MetadataValue.json(unknown[:100]),
+        "sectors": dg.MetadataValue.json(profiles["sector"].fillna("none").value_counts().to_dict()),
+    })

@@ -1,0 +1,56 @@
+"""Schedules: the day-level assets after the NYSE close, and the company profiles, on trading days only.
+
+The portfolio-level assets are not scheduled: `portfolio_close_sensor` launches them once the
+day-level run has materialized the day (one run cannot span both partitions definitions).
+"""
+
+
+from datetime import date
+
+import dagster as dg
+
+from sigmasight_assets.jobs import company_profiles_job, day_assets_job
+from sigmasight_assets.levels import DAY_LEVEL, LEVEL_TAG, MARKET_SCOPE, PORTFOLIO_TAG
+from sigmasight_assets.partitions import NY
+from sigmasight_resources import calendar
+
+CLOSE_CRON = "30 18 * * 1-5"
+PROFILES_CRON = "0 18 * * 1-5"
+
+
+def skip_reason(day: date, partitions_start: date) -> dg.SkipReason | None:
+    """Why a weekday tick has nothing to do: an NYSE closure (named) or a day before the partitions."""
+    closure = calendar.closure_name(day)
+    if closure:
+        return dg.SkipReason(f"{day} is not an NYSE trading day: {closure}")
+    if day < partitions_start:
+        return dg.SkipReason(f"{day} is before the partitions start {partitions_start}")
+    return None
+
+
+def build_schedules(partitions_start: date) -> list[dg.ScheduleDefinition]:
+    @dg.schedule(
+        name="daily_close_schedule", cron_schedule=CLOSE_CRON, execution_timezone=calendar.TIMEZONE,
+        job=day_assets_job, default_status=dg.DefaultScheduleStatus.RUNNING,
+    )
+    def daily_close_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
+        """The day-level assets for today's session, 2½ hours after the close."""
+        day = context.scheduled_execution_time.astimezone(NY).date()
+        skip = skip_reason(day, partitions_start)
+        if skip:
+            return skip
+        return dg.RunRequest(
+            run_key=f"close-{day}", partition_key=day.isoformat(),
+            tags={PORTFOLIO_TAG: MARKET_SCOPE, LEVEL_TAG: DAY_LEVEL},
+        )
+
+    @dg.schedule(
+        name="company_profiles_schedule", cron_schedule=PROFILES_CRON, execution_timezone=calendar.TIMEZONE,
+        job=company_profiles_job, default_status=dg.DefaultScheduleStatus.RUNNING,
+    )
+    def company_profiles_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
+        """Refresh sector, industry and market cap of the universe on each trading day."""
+        day = context.scheduled_execution_time.astimezone(NY).date()
+        return skip_reason(day, partitions_start) or dg.RunRequest(run_key=f"profiles-{day}")
+
+    return [daily_close_schedule, company_profiles_schedule]

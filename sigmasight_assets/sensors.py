@@ -1,0 +1,197 @@
+"""Sensors that keep every active portfolio current: onboarding, daily close with catch-up, cleanup.
+
+All state lives in the Dagster instance (partitions, materializations, run tags) and the results
+DB, never in this process: a daemon restart resumes where the last tick stopped. Run keys make a
+re-evaluated tick launch nothing twice; a failed run's range gets a new key (its attempt number),
+so the next evaluation redoes it, at most `MAX_ATTEMPTS` times per range.
+
+The daemon evaluates sensors one after another (`sensors.use_threads` off, the default), so the
+close sensor never sees a portfolio between the onboarding sensor adding its partition and
+launching its first run.
+"""
+
+
+import json
+from datetime import UTC, date, datetime, timedelta
+
+import dagster as dg
+
+from sigmasight_assets.catchup import (
+    FAILED,
+    IN_PROGRESS,
+    busy_portfolios,
+    contiguous_blocks,
+    failed_attempts,
+    first_entry_dates,
+    materialized_days,
+    materialized_portfolio_days,
+    missing_days,
+)
+from sigmasight_assets.jobs import day_assets_job, portfolio_assets_job
+from sigmasight_assets.levels import (
+    DAY_JOB,
+    DAY_LEVEL,
+    LEVEL_TAG,
+    ONBOARDING_TAG,
+    PORTFOLIO_JOB,
+    day_range_tags,
+    portfolio_range_tags,
+    run_dates,
+)
+from sigmasight_assets.partitions import portfolio_partitions
+from sigmasight_resources import calendar
+from sigmasight_resources.db import queries
+from sigmasight_resources.db.resource import ResultsDatabase
+
+MAX_ATTEMPTS = 3
+ATTEMPT_WINDOW = timedelta(days=7)
+
+
+def onboarding_runs(instance: dg.DagsterInstance, keys: set[str]) -> dict[str, list[dg.DagsterRun]]:
+    """Runs tagged `sigmasight/onboarding` for the given portfolio keys, newest first, per key."""
+    if not keys:
+        return {}
+    grouped: dict[str, list[dg.DagsterRun]] = {}
+    for run in instance.get_runs(dg.RunsFilter(tags={ONBOARDING_TAG: sorted(keys)})):
+        grouped.setdefault(run.tags[ONBOARDING_TAG], []).append(run)
+    return grouped
+
+
+def onboarding_pending(runs: list[dg.DagsterRun]) -> bool:
+    """Onboarding still owns the portfolio: its day-level run is not done and not given up on."""
+    if not runs or any(r.tags.get(LEVEL_TAG) != DAY_LEVEL for r in runs):
+        return False
+    failures = sum(r.status in FAILED for r in runs)
+    return failures < MAX_ATTEMPTS or any(r.status not in FAILED for r in runs)
+
+
+def onboarding_range(first_entry: date, partitions_start: date, now: datetime) -> tuple[date, date] | None:
+    """[earliest entry clamped to the partitions start, latest closed session], or None if empty."""
+    start, end = max(first_entry, partitions_start), calendar.latest_closed_session(now)
+    first = calendar.sessions(start, end)
+    return (first[0], end) if first else None
+
+
+def _load_cursor(cursor: str | None) -> set[str]:
+    return set(json.loads(cursor)["pending"]) if cursor else set()
+
+
+def build_sensors(partitions_start: date) -> list[dg.SensorDefinition]:
+    @dg.sensor(
+        name="portfolio_onboarding_sensor", jobs=[day_assets_job, portfolio_assets_job],
+        minimum_interval_seconds=5, default_status=dg.DefaultSensorStatus.RUNNING,
+    )
+    def portfolio_onboarding_sensor(context: dg.SensorEvaluationContext, db: ResultsDatabase) -> dg.SensorResult:
+        """New portfolio → add its partition and run the day-level assets over its range; when that
+        succeeds, run its portfolio-level assets over the same range. The cursor holds the portfolios
+        whose onboarding is under way; the rest of the state is the runs' tags."""
+        instance = context.instance
+        pending = _load_cursor(context.cursor)
+        with db.transaction() as session:
+            first_entry = first_entry_dates(session)
+        known = set(instance.get_dynamic_partitions(portfolio_partitions.name))
+        requests: list[dg.RunRequest] = []
+        added: list[str] = []
+        now = datetime.now(UTC)
+
+        for key in sorted(set(first_entry) - known - pending, key=int):
+            span = onboarding_range(first_entry[key], partitions_start, now)
+            if span is None:
+                continue  # entered after the latest close: onboard once a session has closed
+            added.append(key)
+            pending.add(key)
+            requests.append(_day_run(key, *span, attempt=1))
+
+        runs = onboarding_runs(instance, pending - set(added))
+        for key in sorted(pending - set(added), key=int):
+            history = runs.get(key, [])
+            day_runs = [r for r in history if r.tags.get(LEVEL_TAG) == DAY_LEVEL]
+            done = next((r for r in day_runs if r.status == dg.DagsterRunStatus.SUCCESS), None)
+            if key not in first_entry or len(day_runs) < len(history):
+                pending.discard(key)  # deleted meanwhile, or the portfolio-level run is launched
+            elif done is not None:
+                first, last = run_dates(done.tags)
+                requests.append(dg.RunRequest(
+                    run_key=f"onboarding-{key}-portfolio", job_name=PORTFOLIO_JOB,
+                    tags={**portfolio_range_tags(first, last, key), ONBOARDING_TAG: key},
+                ))
+                pending.discard(key)
+            elif any(r.status in IN_PROGRESS for r in day_runs):
+                continue
+            elif len(day_runs) >= MAX_ATTEMPTS:
+                context.log.error(f"onboarding portfolio {key}: day-level run failed {len(day_runs)} times; "
+                                  "the close sensor's catch-up takes over")
+                pending.discard(key)
+            else:
+                span = onboarding_range(first_entry[key], partitions_start, now)
+                if span is not None:
+                    requests.append(_day_run(key, *span, attempt=len(day_runs) + 1))
+        if added:
+            context.log.info(f"onboarding portfolios {', '.join(added)}")
+        return dg.SensorResult(
+            run_requests=requests,
+            dynamic_partitions_requests=[portfolio_partitions.build_add_request(added)] if added else [],
+            cursor=json.dumps({"pending": sorted(pending, key=int)}),
+        )
+
+    @dg.sensor(
+        name="portfolio_close_sensor", job=portfolio_assets_job,
+        minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING,
+    )
+    def portfolio_close_sensor(
+        context: dg.SensorEvaluationContext, db: ResultsDatabase
+    ) -> dg.SensorResult | dg.SkipReason:
+        """Per active portfolio, one run per contiguous block of its missing portfolio-level partitions
+        (the day just closed, and any day it lags), skipping portfolios with a run in flight or
+        still onboarding."""
+        instance = context.instance
+        with db.transaction() as session:
+            first_entry = first_entry_dates(session)
+        known = set(instance.get_dynamic_partitions(portfolio_partitions.name))
+        onboarding = onboarding_runs(instance, set(first_entry) & known)
+        skip = busy_portfolios(instance) | {k for k, runs in onboarding.items() if onboarding_pending(runs)}
+        eligible = {k: d for k, d in first_entry.items() if k in known and k not in skip}
+        missing = missing_days(eligible, materialized_days(instance), materialized_portfolio_days(instance),
+                               partitions_start)
+        attempts = failed_attempts(instance, datetime.now(UTC) - ATTEMPT_WINDOW)
+        requests = []
+        for key, days in sorted(missing.items(), key=lambda item: int(item[0])):
+            for first, last in contiguous_blocks(days):
+                tried = attempts[(key, first, last)]
+                if tried >= MAX_ATTEMPTS:
+                    context.log.error(f"portfolio {key} {first}..{last} failed {tried} times; not retrying")
+                    continue
+                requests.append(dg.RunRequest(
+                    run_key=f"close-{key}-{first}-{last}-{tried}", job_name=PORTFOLIO_JOB,
+                    tags=portfolio_range_tags(first, last, key),
+                ))
+        if not requests:
+            return dg.SkipReason(f"{len(eligible)} portfolios current; {len(skip)} in flight or onboarding")
+        context.log.info(f"requesting {len(requests)} portfolio-level runs for {len(missing)} portfolios")
+        return dg.SensorResult(run_requests=requests)
+
+    @dg.sensor(
+        name="portfolio_cleanup_sensor", minimum_interval_seconds=60,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+    )
+    def portfolio_cleanup_sensor(
+        context: dg.SensorEvaluationContext, db: ResultsDatabase
+    ) -> dg.SensorResult | dg.SkipReason:
+        """Remove the partitions of deleted portfolios (not while a run writes them); rows stay until purged."""
+        with db.transaction() as session:
+            active = {str(p) for p in queries.active_portfolio_ids(session)}
+        known = set(context.instance.get_dynamic_partitions(portfolio_partitions.name))
+        stale = sorted(known - active - busy_portfolios(context.instance), key=int)
+        if not stale:
+            return dg.SkipReason("no deleted portfolio has a partition")
+        context.log.info(f"removing partitions of deleted portfolios {', '.join(stale)}")
+        return dg.SensorResult(dynamic_partitions_requests=[portfolio_partitions.build_delete_request(stale)])
+
+    return [portfolio_onboarding_sensor, portfolio_close_sensor, portfolio_cleanup_sensor]
+
+
+def _day_run(key: str, start: date, end: date, attempt: int) -> dg.RunRequest:
+    return dg.RunRequest(
+        run_key=f"onboarding-{key}-day-{attempt}", job_name=DAY_JOB,
+        tags={**day_range_tags(start, end, portfolio=key), ONBOARDING_TAG: key},
+    )

@@ -1,0 +1,63 @@
+"""An operations bench: a migrated results DB (SQLite and PostgreSQL), the code location built on it, and
+a temporary Dagster instance whose materializations and runs the schedules and sensors read."""
+
+import warnings
+from dataclasses import dataclass
+from datetime import date
+
+import dagster as dg
+import pytest
+
+from sigmasight_assets.definitions import build_definitions
+from sigmasight_assets.levels import DAY_ASSETS, PORTFOLIO_ASSETS
+from sigmasight_resources.db.session import ResultsDB
+from sigmasight_resources.settings import load_settings
+from tests.assets.conftest import Pipeline
+
+PARTITIONS_START = date(2025, 3, 3)
+
+
+@dg.op
+def _nothing() -> None:
+    """Stand-in step of recorded runs."""
+
+
+@dg.job
+def recorded_job() -> None:
+    _nothing()
+
+
+@dataclass
+class Bench(Pipeline):
+    def sensor(self, name: str, cursor: str | None = None):
+        """One evaluation of a sensor, as the daemon would run it."""
+        with dg.build_sensor_context(
+            instance=self.instance, cursor=cursor, resources=self.defs.resources,
+            repository_def=self.defs.get_repository_def(),
+        ) as context:
+            return self.defs.get_repository_def().get_sensor_def(name).evaluate_tick(context)
+
+    def materialized(self, days: list[str], portfolio: str | None = None) -> None:
+        """Record the day-level (or one portfolio's portfolio-level) assets as materialized on `days`."""
+        for day in days:
+            for name in PORTFOLIO_ASSETS if portfolio else DAY_ASSETS:
+                key = f"{day}|{portfolio}" if portfolio else day
+                self.instance.report_runless_asset_event(dg.AssetMaterialization(name, partition=key))
+
+    def record_run(self, tags: dict[str, str], status: dg.DagsterRunStatus) -> dg.DagsterRun:
+        """A run in the instance with the given tags and status, not executed. Its job is a stand-in: the
+        sensors read run tags and statuses only, and a real asset job would log ~20 ms of planned events
+        per partition."""
+        return self.instance.create_run_for_job(job_def=recorded_job, tags=tags, status=status)
+
+
+@pytest.fixture
+def bench(db_url, tmp_path) -> Bench:
+    warnings.filterwarnings("ignore", category=dg.BetaWarning)
+    settings = load_settings(database_url=db_url, partitions_start=PARTITIONS_START, market_data="simulated")
+    defs = build_definitions(settings)
+    (tmp_path / "dagster").mkdir()
+    with dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as instance:
+        db = ResultsDB(db_url)
+        yield Bench(db, defs, instance)
+        db.dispose()

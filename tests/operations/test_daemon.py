@@ -1,0 +1,274 @@
+"""A real `dagster-daemon` on a PostgreSQL instance and a PostgreSQL results DB, end to end.
+
+Processes: a code server (`dagster api grpc`) and `dagster-daemon run`, both subprocesses on the
+production instance config (deploy/dagster.yaml, dagster-postgres). Importing a portfolio must
+trigger onboarding (both runs, report readable); two concurrent force reruns of one portfolio
+must not overlap; a run whose worker and code server are SIGKILLed mid-run (a host crash) must be
+failed by run monitoring, and a rerun must leave exactly one row per key. Everything is bounded
+by timeouts; processes are killed and both databases dropped at the end.
+"""
+
+import csv
+import io
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from sigmasight_assets.levels import LEVEL_TAG, ONBOARDING_TAG, PORTFOLIO_JOB, portfolio_range_tags
+from sigmasight_resources import calendar
+from sigmasight_resources.db.engine import migrate
+from sigmasight_resources.db.report import build_report
+from sigmasight_resources.db.session import ResultsDB
+from sigmasight_resources.demo import demo_csv
+from sigmasight_resources.portfolio_import import import_portfolio
+from sigmasight_resources.users import ensure_user
+from tests.conftest import create_postgres_database
+
+pytestmark = pytest.mark.timeout(420)
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+HISTORY_SESSIONS = 30  # the portfolio's range: ~20 ms of event-log writes per partition materialization
+ONBOARDING_TARGET_SECONDS = 30
+S = dg.DagsterRunStatus
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(what: str, check: Callable[[], object], timeout: float, interval: float = 0.25):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+class Processes:
+    """The code server and the daemon as subprocesses, with their output in files for post-mortems."""
+
+    def __init__(self, workdir: Path, env: dict[str, str], port: int) -> None:
+        self.workdir, self.env, self.port = workdir, env, port
+        self.code_server: subprocess.Popen | None = None
+        self.daemon: subprocess.Popen | None = None
+
+    def _spawn(self, name: str, *args: str) -> subprocess.Popen:
+        log = (self.workdir / f"{name}.log").open("ab")
+        return subprocess.Popen(args, cwd=self.workdir, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+    def start_code_server(self) -> None:
+        self.code_server = self._spawn(
+            "code_server", str(BIN / "dagster"), "api", "grpc", "-m", "sigmasight_assets.definitions", "-a", "defs",
+            "-h", "127.0.0.1", "-p", str(self.port), "--location-name", "sigmasight",
+        )
+        wait_for("the code server", self._code_server_up, 60, 0.5)
+
+    def _code_server_up(self) -> bool:
+        assert self.code_server.poll() is None, (self.workdir / "code_server.log").read_text()[-3000:]
+        probe = subprocess.run([str(BIN / "dagster"), "api", "grpc-health-check", "-p", str(self.port)],
+                               env=self.env, capture_output=True, timeout=30)
+        return probe.returncode == 0
+
+    def start_daemon(self) -> None:
+        self.daemon = self._spawn("daemon", str(BIN / "dagster-daemon"), "run", "-w", "workspace.yaml")
+
+    def stop(self) -> None:
+        for process in (self.daemon, self.code_server):
+            if process is not None and process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)  # its own session: the run workers go with it
+                process.wait(timeout=30)
+
+    def log_tail(self) -> str:
+        return "\n".join(f"--- {p.name}\n{p.read_text()[-4000:]}" for p in self.workdir.glob("*.log"))
+
+
+@pytest.fixture
+def stack(tmp_path, monkeypatch) -> Iterator[tuple[dg.DagsterInstance, ResultsDB, Processes]]:
+    results_url, drop_results = create_postgres_database("sigmasight_results")
+    dagster_url, drop_dagster = create_postgres_database("sigmasight_dagster")
+    processes = None
+    try:
+        migrate(results_url)
+        pg = make_url(dagster_url)
+        home = tmp_path / "dagster_home"
+        home.mkdir()
+        shutil.copyfile(REPO / "deploy" / "dagster.yaml", home / "dagster.yaml")  # the production config
+        port = free_port()
+        (tmp_path / "workspace.yaml").write_text(
+            f"load_from:\n  - grpc_server:\n      host: 127.0.0.1\n      port: {port}\n      location_name: sigmasight\n")
+        latest = calendar.latest_closed_session(datetime.now(UTC))
+        env = {
+            "DAGSTER_HOME": str(home),
+            "DAGSTER_PG_HOST": pg.host or "127.0.0.1", "DAGSTER_PG_PORT": str(pg.port or 5432),
+            "DAGSTER_PG_USERNAME": pg.username or "postgres", "DAGSTER_PG_PASSWORD": pg.password or "unused",
+            "DAGSTER_PG_DB": pg.database,
+            "SIGMASIGHT_DATABASE_URL": results_url, "SIGMASIGHT_HOME": str(tmp_path / "home"),
+            "SIGMASIGHT_MARKET_DATA": "simulated",
+            "SIGMASIGHT_PARTITIONS_START": calendar.previous_sessions(latest, HISTORY_SESSIONS + 10).isoformat(),
+        }
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        processes = Processes(tmp_path, {**os.environ, "PYTHONPATH": str(REPO)}, port)
+        processes.start_code_server()
+        processes.start_daemon()
+        db = ResultsDB(results_url)
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            wait_for("the daemon's heartbeats", lambda: len(instance.get_daemon_heartbeats()) >= 3, 60, 0.5)
+            try:
+                yield instance, db, processes
+            except BaseException:
+                print(processes.log_tail())
+                raise
+            finally:
+                processes.stop()
+                db.dispose()
+    finally:
+        if processes is not None:
+            processes.stop()
+        drop_results()
+        drop_dagster()
+
+
+def portfolio_csv(entry: str) -> bytes:
+    rows = list(csv.DictReader(io.StringIO(demo_csv("balanced_individual_investor.csv").decode())))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({**row, "entry_date": entry})
+    return out.getvalue().encode()
+
+
+def launch(processes: Processes, tags: dict[str, str]) -> subprocess.Popen:
+    """A force rerun through the run queue, as the UI's launch dialog does: `dagster job launch`."""
+    return subprocess.Popen(
+        [str(BIN / "dagster"), "job", "launch", "-w", "workspace.yaml", "-l", "sigmasight", "-j", PORTFOLIO_JOB,
+         "--tags", json.dumps(tags)],
+        cwd=processes.workdir, env=processes.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+
+
+def finished(instance: dg.DagsterInstance, tags: dict[str, str], count: int) -> list[dg.RunRecord] | None:
+    records = instance.get_run_records(dg.RunsFilter(tags=tags))
+    done = [r for r in records if r.dagster_run.is_finished]
+    return done if len(records) >= count and len(done) == len(records) else None
+
+
+def stored_rows(db: ResultsDB, portfolio_id: int) -> dict[str, list[tuple]]:
+    tables = ("position_values", "portfolio_snapshots", "stress_tests", "data_quality")
+    with db.engine.connect() as conn:
+        return {t: sorted(tuple(r) for r in conn.execute(text(
+            f"SELECT * FROM {t} WHERE portfolio_id = :p"), {"p": portfolio_id})) for t in tables}
+
+
+def test_daemon_onboards_serializes_reruns_and_recovers_from_a_crash(stack):
+    instance, db, processes = stack
+    latest = calendar.latest_closed_session(datetime.now(UTC))
+    entry = calendar.previous_sessions(latest, HISTORY_SESSIONS - 1)
+    days = calendar.sessions(entry, latest)
+
+    # 1. import → onboarding sensor → day-level run → portfolio-level run → report readable
+    began = time.monotonic()
+    with db.transaction() as session:
+        ensure_user(session, "ops@example.com")
+    portfolio_id = import_portfolio(db, portfolio_csv(entry.isoformat()), "ops", "ops@example.com", today=latest)
+    key = str(portfolio_id)
+
+    def report_complete():
+        runs = instance.get_runs(dg.RunsFilter(tags={ONBOARDING_TAG: key}))
+        assert not any(r.status == S.FAILURE for r in runs), [r.run_id for r in runs]
+        if len(runs) < 2 or not all(r.status == S.SUCCESS for r in runs):
+            return None
+        with db.transaction() as session:
+            return build_report(session, portfolio_id, latest)
+
+    report = wait_for("the onboarding runs and the report", report_complete, 150)
+    onboarding_seconds = time.monotonic() - began
+    print(f"\nonboarding: import -> complete report in {onboarding_seconds:.1f} s "
+          f"({len(days)} trading days, {report['snapshot']['positions_count']} positions)")
+    imported = time.time() - onboarding_seconds
+    records = sorted(instance.get_run_records(dg.RunsFilter(tags={ONBOARDING_TAG: key})), key=lambda r: r.create_timestamp.timestamp())
+    for record in records:
+        print(f"  {record.dagster_run.tags[LEVEL_TAG]}-level run: created +{record.create_timestamp.timestamp() - imported:.1f} s, "
+              f"started +{record.start_time - imported:.1f} s, ended +{record.end_time - imported:.1f} s")
+    runs = [r.dagster_run for r in records]
+    assert sorted(r.tags[LEVEL_TAG] for r in runs) == ["day", "portfolio"]
+    assert all(r.tags["portfolio"] == key for r in runs)
+    assert report["snapshot"]["nav"] is not None
+    before = stored_rows(db, portfolio_id)
+    assert len(before["portfolio_snapshots"]) == len(days)
+    assert onboarding_seconds <= ONBOARDING_TARGET_SECONDS * 2, onboarding_seconds  # target 30 s; slack for CI load
+
+    # 2. two concurrent force reruns of one portfolio are queued one after the other (tag concurrency)
+    rerun = {**portfolio_range_tags(entry.isoformat(), latest.isoformat(), key), "sigmasight/test": "concurrent"}
+    launchers = [launch(processes, rerun), launch(processes, rerun)]
+    for launcher in launchers:
+        assert launcher.wait(timeout=90) == 0, launcher.stdout.read().decode()
+    records = wait_for("both reruns", lambda: finished(instance, {"sigmasight/test": "concurrent"}, 2), 150)
+    assert [r.dagster_run.status for r in records] == [S.SUCCESS, S.SUCCESS]
+    first, second = sorted(records, key=lambda r: r.start_time)
+    assert first.end_time <= second.start_time, "two runs wrote the same portfolio at once"
+    settled = stored_rows(db, portfolio_id)
+
+    # 3. host crash mid-run: worker and code server SIGKILLed while the run waits on a lock it needs
+    locker = create_engine(db.url)
+    with locker.connect() as conn:
+        conn.execute(text("LOCK TABLE position_values IN ACCESS EXCLUSIVE MODE"))  # until rollback
+        crash = {**rerun, "sigmasight/test": "crash", "dagster/max_runtime": "8"}
+        assert launch(processes, crash).wait(timeout=90) == 0
+
+        def worker_pid() -> int | None:
+            [run] = instance.get_runs(dg.RunsFilter(tags={"sigmasight/test": "crash"})) or [None]
+            if run is None or run.status != S.STARTED:
+                return None
+            logs = instance.all_logs(run.run_id)
+            started = any(e.is_dagster_event and e.dagster_event.event_type_value == "STEP_START" for e in logs)
+            pid = next((e.message.split("pid: ")[1].rstrip(").") for e in logs if "Started process for run" in e.message),
+                       None)
+            return int(pid) if started and pid else None
+
+        pid = wait_for("the crash run's worker to start its step", worker_pid, 90)
+        time.sleep(1.0)
+        os.kill(pid, signal.SIGKILL)
+        os.kill(processes.code_server.pid, signal.SIGKILL)  # the host is gone: nothing sees the worker die
+        processes.code_server.wait(timeout=30)
+        conn.rollback()
+    locker.dispose()
+    [crashed] = wait_for("run monitoring to fail the crashed run",
+                         lambda: finished(instance, {"sigmasight/test": "crash"}, 1), 90)
+    assert crashed.dagster_run.status == S.FAILURE
+    messages = " ".join(e.message for e in instance.all_logs(crashed.dagster_run.run_id))
+    assert "maximum runtime" in messages, messages[-2000:]
+    assert stored_rows(db, portfolio_id) == settled  # the killed run committed nothing
+
+    # 4. code server back, rerun: rows replaced, one per key, identical values
+    processes.start_code_server()
+    assert launch(processes, {**rerun, "sigmasight/test": "rerun"}).wait(timeout=90) == 0
+    [redone] = wait_for("the rerun", lambda: finished(instance, {"sigmasight/test": "rerun"}, 1), 120)
+    assert redone.dagster_run.status == S.SUCCESS
+    after = stored_rows(db, portfolio_id)
+    assert {t: len(rows) for t, rows in after.items()} == {t: len(rows) for t, rows in before.items()}
+    with db.engine.connect() as conn:
+        run_ids = set(conn.execute(text("SELECT DISTINCT run_id FROM portfolio_snapshots WHERE portfolio_id = :p"),
+                                   {"p": portfolio_id}).scalars())
+    assert run_ids == {redone.dagster_run.run_id}
+

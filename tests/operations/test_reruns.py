@@ -1,0 +1,111 @@
+"""Reruns and deletion: `sigmasight run` with and without --force, `portfolios purge`, and sector exposure."""
+
+import copy
+from datetime import date
+
+import dagster as dg
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from sigmasight_assets.cli import app
+from sigmasight_assets.levels import PORTFOLIO_ASSETS
+from sigmasight_assets.runner import plan_runs, skipped_partitions
+from sigmasight_resources.db.models import Portfolio, Position
+from sigmasight_resources.db.profiles import CompanyProfile
+from sigmasight_resources.db.report import build_report
+from sigmasight_resources.db.results import PortfolioSnapshot
+from sigmasight_resources.portfolio_import import delete_portfolio
+from tests.assets.conftest import STOCKS
+
+START, END = date(2025, 3, 3), date(2025, 3, 7)
+runner = CliRunner()
+
+
+def cli(*args: str, code: int = 0):
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == code, (result.stdout, result.stderr, result.exception)
+    return result
+
+
+@pytest.fixture
+def home(bench, tmp_path, monkeypatch):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.setenv("SIGMASIGHT_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("SIGMASIGHT_DATABASE_URL", bench.db.url)
+    monkeypatch.setenv("SIGMASIGHT_PARTITIONS_START", "2025-03-03")
+    return tmp_path / "home"
+
+
+def test_without_force_only_missing_portfolio_partitions_are_planned(bench):
+    p = str(bench.add_portfolio("p", copy.deepcopy(STOCKS[:2])))
+    bench.instance.add_dynamic_partitions("portfolio", [p])
+    bench.materialized(["2025-03-03", "2025-03-04", "2025-03-06"], p)
+    day, *rest = plan_runs(bench.instance, START, END, [int(p)], force=False)
+    assert day.tags["dagster/asset_partition_range_start"] == "2025-03-03"  # the day level always fills in
+    assert day.tags["dagster/asset_partition_range_end"] == "2025-03-07"
+    assert [(r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"])
+            for r in rest] == [(f"2025-03-05|{p}", f"2025-03-05|{p}"), (f"2025-03-07|{p}", f"2025-03-07|{p}")]
+    assert skipped_partitions(bench.instance, START, END, [int(p)]) == 3
+    forced = plan_runs(bench.instance, START, END, [int(p)], force=True)
+    assert forced[1].tags["dagster/asset_partition_range_start"] == f"2025-03-03|{p}"
+
+
+def test_cli_run_skips_materialized_partitions_unless_forced(bench, home):
+    pid = bench.add_portfolio("p", copy.deepcopy(STOCKS))
+    window = ("--start", START.isoformat(), "--end", END.isoformat(), "--portfolio", str(pid))
+    cli("run", *window)
+    with bench.db.transaction() as session:
+        first_run = set(session.scalars(select(PortfolioSnapshot.run_id).where(PortfolioSnapshot.portfolio_id == pid)))
+    assert "skipped 5 portfolio-level partitions" in cli("run", *window).stdout
+    cli("run", *window, "--force")
+    with bench.db.transaction() as session:
+        rows = session.execute(select(PortfolioSnapshot.date, PortfolioSnapshot.run_id)
+                               .where(PortfolioSnapshot.portfolio_id == pid)).all()
+    assert len(rows) == 5 and {r.run_id for r in rows}.isdisjoint(first_run)  # replaced, never duplicated
+
+
+def test_purge_removes_a_deleted_portfolio_and_its_results(bench, home):
+    pid = bench.add_portfolio("p", copy.deepcopy(STOCKS[:2]))
+    keep = bench.add_portfolio("keep", copy.deepcopy(STOCKS[:2]))
+    cli("run", "--start", START.isoformat(), "--end", END.isoformat())
+    assert "is active; delete it first" in cli("portfolios", "purge", str(pid), "--yes", code=2).stderr
+    with bench.db.transaction() as session:
+        delete_portfolio(session, pid)
+    with bench.db.transaction() as session:  # soft-deleted: results stay readable
+        assert build_report(session, pid)["snapshot"]["nav"] is not None
+    assert "purged portfolio" in cli("portfolios", "purge", str(pid), "--yes").stdout
+    with bench.db.transaction() as session:
+        assert session.get(Portfolio, pid) is None
+        assert session.scalar(select(func.count()).select_from(Position).where(Position.portfolio_id == pid)) == 0
+        counts = {pid_: session.scalar(select(func.count()).select_from(PortfolioSnapshot)
+                                        .where(PortfolioSnapshot.portfolio_id == pid_)) for pid_ in (pid, keep)}
+    assert counts == {pid: 0, keep: 5}
+    cli("portfolios", "purge", str(pid), "--yes", code=2)  # gone
+
+
+def test_sector_exposure_joins_the_report_once_profiles_exist(bench):
+    pid = bench.add_portfolio("mixed", copy.deepcopy(STOCKS))
+    bench.instance.add_dynamic_partitions("portfolio", [str(pid)])
+    assert all(o.success for o in bench.run(START, END, [pid]))
+    with bench.db.transaction() as session:
+        report = build_report(session, pid)
+    assert report["sector_exposure"] is None and "sector_exposure" not in report["snapshot"]
+
+    result = dg.materialize(list(bench.defs.assets), selection=["company_profiles"], instance=bench.instance,
+                            resources=bench.defs.resources)
+    assert result.success
+    with bench.db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(CompanyProfile)) >= 3  # AAPL, MSFT, XOM
+        report = build_report(session, pid)
+    sectors = {s["sector"]: s for s in report["sector_exposure"]}
+    assert "Private" in sectors and "Unclassified" not in sectors  # the option counts in AAPL's sector
+    weights = sum(p["weight"] for p in report["positions"] if p["weight"] is not None)
+    assert sum(s["weight"] for s in sectors.values()) == pytest.approx(weights)
+    assert report["snapshot"]["sector_exposure"] == report["sector_exposure"]
+
+
+def test_company_profiles_is_upstream_of_no_analytics_asset(bench):
+    graph = bench.defs.resolve_asset_graph()
+    assert graph.get(dg.AssetKey("company_profiles")).child_keys == set()
+    assert all(dg.AssetKey("company_profiles") not in graph.get(dg.AssetKey(a)).parent_keys for a in PORTFOLIO_ASSETS)
