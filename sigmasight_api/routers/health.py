@@ -34,7 +34,7 @@ def healthz(db: DbDep, instance: InstanceDep) -> HealthPublic:
         raise ApiError(503, "results_db_unavailable", f"results database unreachable: {type(exc).__name__}") from exc
     try:
         instance.get_runs_count()
-    except Exception as exc:  # storage backends raise their own driver errors; any of them means "unreachable"
+    except (SQLAlchemyError, OSError) as exc:  # SQLite and dagster-postgres storage both sit on SQLAlchemy
         log.warning("Dagster instance health check failed", exc_info=True)
         raise ApiError(503, "dagster_unavailable", f"Dagster instance unreachable: {type(exc).__name__}") from exc
     return HealthPublic(status="ok", results_db="ok", dagster_instance="ok")
