@@ -18,6 +18,12 @@ class ReportPortfolio(BaseModel):
     name: str
 
 
+class ReportSector(BaseModel):
+    sector: str
+    exposure: Num
+    weight: Num
+
+
 class ReportSnapshot(BaseModel):
     nav: Num
     long_exposure: Num
@@ -29,6 +35,7 @@ class ReportSnapshot(BaseModel):
     cumulative_pnl: Num
     positions_count: int | None
     data_quality: DataQualityPublic | None
+    sector_exposure: list[ReportSector] | None = None  # present only once company profiles exist
 
 
 class ReportGreeks(BaseModel):
@@ -118,4 +125,5 @@ class ReportPublic(BaseModel):
     volatility: ReportVolatility
     correlations: ReportCorrelations
     stress_tests: ReportStress
+    sector_exposure: list[ReportSector] | None = None  # present only once company profiles exist
     provenance: dict[str, ReportProvenance]

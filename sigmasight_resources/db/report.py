@@ -1,7 +1,7 @@
 """The portfolio report: one object with every result for a portfolio and date, in a fixed number of queries.
 
 `sigmasight report --json` prints it and the API serves it; keys are fixed by the asset-graph issue,
-plus `sector_exposure` (None until company profiles exist), which the snapshot section repeats when set.
+plus `sector_exposure`, present (here and in the snapshot section) only once company profiles exist.
 """
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ def build_report(session: Session, portfolio_id: int, as_of: date | None = None)
         note("stress_tests", row)
     sectors = sector_exposure(session, portfolio_id, as_of)
 
-    return {
+    report = {
         "portfolio": {"id": portfolio.id, "name": portfolio.name},
         "as_of": as_of.isoformat(),
         "snapshot": {
@@ -164,9 +164,11 @@ def build_report(session: Session, portfolio_id: int, as_of: date | None = None)
             ],
             "data_quality": quality_object(quality.get("stress_tests")),
         },
-        "sector_exposure": _sector_objects(sectors) if sectors is not None else None,
         "provenance": provenance,
     }
+    if sectors is not None:
+        report["sector_exposure"] = _sector_objects(sectors)
+    return report
 
 
 def _sector_objects(rows: list[dict]) -> list[dict]:

@@ -90,7 +90,7 @@ def test_sector_exposure_joins_the_report_once_profiles_exist(bench):
     assert all(o.success for o in bench.run(START, END, [pid]))
     with bench.db.transaction() as session:
         report = build_report(session, pid)
-    assert report["sector_exposure"] is None and "sector_exposure" not in report["snapshot"]
+    assert "sector_exposure" not in report and "sector_exposure" not in report["snapshot"]  # issue 4's exact keys
 
     result = dg.materialize(list(bench.defs.assets), selection=["company_profiles"], instance=bench.instance,
                             resources=bench.defs.resources)
