@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 from sigmasight_api import errors
 from sigmasight_api.limits import BodySizeLimit
+from sigmasight_api.report_cache import ReportCache
 from sigmasight_api.routers import admin_assets, admin_runs, admin_users, health, me, portfolios, results
 from sigmasight_assets.definitions import build_definitions
 from sigmasight_assets.instance import local_instance
@@ -36,6 +37,7 @@ def create_app(settings: Settings, instance: dg.DagsterInstance | None = None) -
         app.state.db = ResultsDB(settings.results_url)
         app.state.instance = local_instance(settings) if owned else instance
         app.state.asset_graph = build_definitions(settings).resolve_asset_graph()
+        app.state.report_cache = ReportCache()
         try:
             yield
         finally:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 
 from sigmasight_api import pagination
@@ -16,7 +16,15 @@ from sigmasight_api.reads import anchor, aware, quality, values
 from sigmasight_api.schemas import results as s
 from sigmasight_api.schemas.common import ErrorPublic, Provenance
 from sigmasight_api.schemas.report import ReportPublic
-from sigmasight_resources.db.report import FACTOR_ORDER, SNAPSHOT_FIELDS, VOLATILITY_FIELDS, ReportNotFound, build_report
+from sigmasight_api.report_cache import ReportCache, report_version
+from sigmasight_resources.db.report import (
+    FACTOR_ORDER,
+    SNAPSHOT_FIELDS,
+    VOLATILITY_FIELDS,
+    ReportNotFound,
+    build_report,
+    latest_result_date,
+)
 from sigmasight_resources.db.results import (
     DataQuality,
     FactorExposure,
@@ -40,12 +48,19 @@ STRESS_FIELDS = ("direct_pnl", "direct_pct", "correlated_pnl", "correlated_pct")
 
 
 @router.get("/report", response_model=None, responses={200: {"model": ReportPublic}, **RESPONSES})
-def report(session: SessionDep, portfolio: OwnedPortfolio, day: Day = None) -> JSONResponse:
+def report(session: SessionDep, portfolio: OwnedPortfolio, request: Request, day: Day = None) -> Response:
     """Every result for the date: the object `sigmasight report --json` prints, unchanged."""
-    try:
-        return JSONResponse(build_report(session, portfolio.id, day))
-    except ReportNotFound as exc:
-        raise ApiError(404, "result_not_found", str(exc)) from exc
+    as_of = day or latest_result_date(session, portfolio.id)
+    cache: ReportCache = request.app.state.report_cache
+    key = (portfolio.id, as_of, *report_version(session, portfolio.id, as_of)) if as_of else None
+    body = cache.get(key) if key else None
+    if body is None:
+        try:
+            body = JSONResponse(build_report(session, portfolio.id, as_of)).body
+        except ReportNotFound as exc:
+            raise ApiError(404, "result_not_found", str(exc)) from exc
+        cache.put(key, body)
+    return Response(content=body, media_type="application/json")
 
 
 @router.get("/snapshots", response_model=s.SnapshotsPublic, responses=RESPONSES)

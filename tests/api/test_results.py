@@ -7,6 +7,7 @@ import json
 import pytest
 from sqlalchemy import event
 
+from sigmasight_assets.runner import run_range
 from sigmasight_resources.db.report import build_report
 from tests.api.conftest import END, START
 
@@ -88,6 +89,7 @@ def test_report_of_a_30_position_portfolio_is_a_fixed_small_number_of_queries(ap
     def count(conn, cursor, statement, *args):
         statements.append(statement)
 
+    api.client.app.state.report_cache.clear()  # measure the reports as built, not as cached
     event.listen(api.client.app.state.db.engine, "before_cursor_execute", count)
     try:
         for pid in (api.thirty, api.mixed):
@@ -97,3 +99,24 @@ def test_report_of_a_30_position_portfolio_is_a_fixed_small_number_of_queries(ap
     per_request = len(statements) // 2
     assert len(statements) == 2 * per_request  # the same count for 30 positions as for 5
     assert per_request <= 14, statements
+
+
+def test_a_cached_report_is_reused_until_its_results_are_rewritten(api):
+    url = f"/api/v1/portfolios/{api.mixed}/report"
+    first = api.get(url, params={"date": END.isoformat()}).json()
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(api.client.app.state.db.engine, "before_cursor_execute", count)
+    try:
+        assert api.get(url, params={"date": END.isoformat()}).json() == first
+    finally:
+        event.remove(api.client.app.state.db.engine, "before_cursor_execute", count)
+    assert len(statements) <= 5, statements  # auth, ownership, two version probes
+    outcomes = run_range(api.defs, api.instance, END, END, [api.mixed])
+    assert all(o.success for o in outcomes)
+    again = api.get(url, params={"date": END.isoformat()}).json()
+    assert again["provenance"]["stress_tests"]["run_id"] == outcomes[-1].run_id != first["provenance"]["stress_tests"]["run_id"]
+    assert again["snapshot"] == first["snapshot"]
