@@ -65,4 +65,12 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     )
 
 
-defs = build_definitions(load_settings())
+def __getattr__(name: str) -> dg.Definitions:
+    """`defs`, the code location's Definitions, built from the environment when Dagster asks for it.
+
+    Built lazily (PEP 562) so that importing this module from the CLI, the API or tests never
+    reads the environment: a bad setting is then reported by whoever loads the settings.
+    """
+    if name == "defs":
+        return build_definitions(load_settings())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
