@@ -30,7 +30,10 @@ DEPENDENCIES = {
 
 def test_ten_assets_with_their_partitions_and_dependencies(tmp_path):
     defs = build_definitions(load_settings(home=tmp_path, partitions_start=date(2024, 1, 2)))
-    graph = defs.resolve_asset_graph()
+    # Resolving loads the code location the way Dagster does, inside a live instance's context: an
+    # earlier test's disposed instance may otherwise still be the process's current state storage.
+    with dg.instance_for_test():
+        graph = defs.resolve_asset_graph()
     for key, upstream in DEPENDENCIES.items():
         node = graph.get(dg.AssetKey(key))
         assert {k.to_user_string() for k in node.parent_keys} == upstream, key
