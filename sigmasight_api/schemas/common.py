@@ -62,3 +62,17 @@ class ResultPublic(BaseModel):
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
+
+
+class VolatilityFields(BaseModel):
+    """Realized vol, HAR forecasts, VaR and ES (fractions; vol annualized), shared by the report and the read."""
+
+    realized_21d: float | None
+    realized_63d: float | None
+    realized_252d: float | None
+    har_forecast_1d: float | None
+    har_forecast_21d: float | None
+    var_95: float | None
+    var_99: float | None
+    es_95: float | None
+    es_99: float | None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from sigmasight_api.schemas.common import DataQualityPublic
+from sigmasight_api.schemas.common import DataQualityPublic, VolatilityFields
 
 Num = float | None
 
@@ -74,16 +74,7 @@ class ReportFactors(BaseModel):
     data_quality: DataQualityPublic | None
 
 
-class ReportVolatility(BaseModel):
-    realized_21d: Num
-    realized_63d: Num
-    realized_252d: Num
-    har_forecast_1d: Num
-    har_forecast_21d: Num
-    var_95: Num
-    var_99: Num
-    es_95: Num
-    es_99: Num
+class ReportVolatility(VolatilityFields):
     data_quality: DataQualityPublic | None
 
 

@@ -9,7 +9,7 @@ from datetime import date
 
 from pydantic import BaseModel
 
-from sigmasight_api.schemas.common import DataQualityPublic, Provenance, ResultPublic
+from sigmasight_api.schemas.common import DataQualityPublic, Provenance, ResultPublic, VolatilityFields
 
 Num = float | None
 
@@ -109,16 +109,8 @@ class PositionFactorsPublic(ResultPublic):
     next_cursor: str | None
 
 
-class VolatilityPublic(ResultPublic):
-    realized_21d: Num
-    realized_63d: Num
-    realized_252d: Num
-    har_forecast_1d: Num
-    har_forecast_21d: Num
-    var_95: Num
-    var_99: Num
-    es_95: Num
-    es_99: Num
+class VolatilityPublic(VolatilityFields, ResultPublic):
+    pass
 
 
 class CorrelationsPublic(ResultPublic):

@@ -1,7 +1,6 @@
 """An operations bench: a migrated results DB (SQLite and PostgreSQL), the code location built on it, and
 a temporary Dagster instance whose materializations and runs the schedules and sensors read."""
 
-import warnings
 from dataclasses import dataclass
 from datetime import date
 
@@ -53,7 +52,6 @@ class Bench(Pipeline):
 
 @pytest.fixture
 def bench(db_url, tmp_path) -> Bench:
-    warnings.filterwarnings("ignore", category=dg.BetaWarning)
     settings = load_settings(database_url=db_url, partitions_start=PARTITIONS_START, market_data="simulated")
     defs = build_definitions(settings)
     (tmp_path / "dagster").mkdir()
