@@ -15,9 +15,15 @@ import dagster as dg
 import httpx
 from pydantic import Field
 
-from sigmasight_assets.catchup import first_entry_dates, materialized_days, materialized_portfolio_days, missing_days
-from sigmasight_assets.levels import PORTFOLIO_TAG, RANGE_END, RANGE_START, run_dates
-from sigmasight_assets.partitions import portfolio_partitions
+from sigmasight_assets.catchup import completed_portfolio_days, first_entry_dates, materialized_days, missing_days
+from sigmasight_assets.levels import (
+    LEVEL_TAG,
+    MARKET_SCOPE,
+    PORTFOLIO_LEVEL,
+    PORTFOLIO_TAG,
+    run_dates,
+    run_portfolios,
+)
 from sigmasight_resources import calendar
 from sigmasight_resources.db.resource import ResultsDatabase
 
@@ -85,7 +91,7 @@ def summarize_run(instance: dg.DagsterInstance, run: dg.DagsterRun, db: ResultsD
     failures = instance.all_logs(run.run_id, of_type={dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.RUN_FAILURE})
     failed = {}
     if run.status != dg.DagsterRunStatus.SUCCESS:
-        size = _partition_count(instance, run.tags)
+        size = _partition_count(run.tags)
         planned = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED)
         for name in sorted({entry.dagster_event.asset_key.to_user_string() for entry in planned}):
             if size > succeeded.get(name, 0):
@@ -103,28 +109,27 @@ def portfolios_behind(instance: dg.DagsterInstance, db: ResultsDatabase) -> dict
     """Active portfolios and how many portfolio-level days they lack where the day level is done."""
     with db.transaction() as session:
         first_entry = first_entry_dates(session)
-    missing = missing_days(first_entry, materialized_days(instance), materialized_portfolio_days(instance), date.min)
+        done = completed_portfolio_days(session)
+    missing = missing_days(first_entry, materialized_days(instance), done, date.min)
     return {p: len(days) for p, days in missing.items()}
 
 
 def _scope(tags: dict[str, str]) -> str:
     span = run_dates(tags)
     where = f"{span[0]}..{span[1]}" if span else tags.get(PARTITION_TAG, "unpartitioned")
-    return f"portfolio {tags[PORTFOLIO_TAG]}, {where}" if PORTFOLIO_TAG in tags else where
+    if tags.get(LEVEL_TAG) == PORTFOLIO_LEVEL:
+        named = run_portfolios(tags)
+        who = "every portfolio" if named is None else (
+            f"portfolio {named[0]}" if len(named) == 1 else f"{len(named)} portfolios")
+        return f"{who}, {where}"
+    return f"portfolio {tags[PORTFOLIO_TAG]}, {where}" if tags.get(PORTFOLIO_TAG, MARKET_SCOPE) != MARKET_SCOPE else where
 
 
-def _partition_count(instance: dg.DagsterInstance, tags: dict[str, str]) -> int:
+def _partition_count(tags: dict[str, str]) -> int:
     span = run_dates(tags)
     if span is None:
         return 1
-    days = len(calendar.sessions(date.fromisoformat(span[0]), date.fromisoformat(span[1])))
-    if "|" not in tags[RANGE_START]:
-        return days
-    order = list(instance.get_dynamic_partitions(portfolio_partitions.name))
-    first, last = tags[RANGE_START].split("|")[1], tags[RANGE_END].split("|")[1]
-    if first not in order or last not in order:
-        return days
-    return days * (order.index(last) - order.index(first) + 1)
+    return len(calendar.sessions(date.fromisoformat(span[0]), date.fromisoformat(span[1])))
 
 
 def _first_error(entries) -> str | None:

@@ -1,8 +1,10 @@
 """What each active portfolio still lacks, read from the Dagster instance and the results DB.
 
-There is no global watermark: a portfolio-level partition `D|p` is missing when the day-level
-assets have D, D is on or after p's first entry (clamped to the partitions start), and not every
-portfolio-level asset has `D|p`. The close sensor, the run summaries and `sigmasight run` without
+There is no global watermark: portfolio p lacks day D when the day-level assets have D, D is on
+or after p's first entry (clamped to the partitions start), and not every portfolio-level asset
+has written p's data_quality row for D. That row is written in the same transaction as the
+asset's results, so it is the per-portfolio record of completion (a Dagster partition is a whole
+day across portfolios). The close sensor, the run summaries and `sigmasight run` without
 `--force` all answer "what is missing" here, so they agree.
 """
 
@@ -16,9 +18,19 @@ import dagster as dg
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sigmasight_assets.levels import DAY_ASSETS, LEVEL_TAG, PORTFOLIO_ASSETS, PORTFOLIO_LEVEL, PORTFOLIO_TAG, run_dates
+from sigmasight_assets.levels import (
+    DAY_ASSETS,
+    LEVEL_TAG,
+    MARKET_SCOPE,
+    PORTFOLIO_ASSETS,
+    PORTFOLIO_LEVEL,
+    PORTFOLIO_TAG,
+    run_dates,
+    run_portfolios,
+)
 from sigmasight_resources import calendar
 from sigmasight_resources.db.models import Portfolio, Position
+from sigmasight_resources.db.results import DataQuality
 
 IN_PROGRESS = [
     dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
@@ -42,13 +54,17 @@ def materialized_days(instance: dg.DagsterInstance) -> set[str]:
     return set.intersection(*sets)
 
 
-def materialized_portfolio_days(instance: dg.DagsterInstance) -> dict[str, set[str]]:
-    """Per portfolio key, the days on which every portfolio-level asset is materialized."""
-    sets = [instance.get_materialized_partitions(dg.AssetKey(name)) for name in PORTFOLIO_ASSETS]
+def completed_portfolio_days(session: Session) -> dict[str, set[str]]:
+    """Per portfolio key, the days on which every portfolio-level asset has written its results."""
+    query = (
+        select(DataQuality.portfolio_id, DataQuality.date)
+        .where(DataQuality.asset.in_(PORTFOLIO_ASSETS))
+        .group_by(DataQuality.portfolio_id, DataQuality.date)
+        .having(func.count(DataQuality.asset.distinct()) == len(PORTFOLIO_ASSETS))
+    )
     done: dict[str, set[str]] = {}
-    for key in set.intersection(*sets):
-        day, portfolio = key.split("|")
-        done.setdefault(portfolio, set()).add(day)
+    for portfolio, day in session.execute(query).all():
+        done.setdefault(str(portfolio), set()).add(day.isoformat())
     return done
 
 
@@ -82,18 +98,27 @@ def contiguous_blocks(days: list[str]) -> list[tuple[str, str]]:
     return [(a, b) for a, b in blocks]
 
 
-def busy_portfolios(instance: dg.DagsterInstance) -> set[str]:
-    """Portfolio tags of runs queued or in progress (their partitions are already being written)."""
-    runs = instance.get_runs(dg.RunsFilter(statuses=IN_PROGRESS))
-    return {run.tags[PORTFOLIO_TAG] for run in runs if PORTFOLIO_TAG in run.tags}
+def busy_portfolios(instance: dg.DagsterInstance, active: Iterable[str]) -> set[str]:
+    """Portfolios a queued or in-progress run writes (all `active` ones for a run over every portfolio)."""
+    busy: set[str] = set()
+    for run in instance.get_runs(dg.RunsFilter(statuses=IN_PROGRESS)):
+        if run.tags.get(LEVEL_TAG) == PORTFOLIO_LEVEL:
+            named = run_portfolios(run.tags)
+            busy |= set(active) if named is None else set(named)
+        elif run.tags.get(PORTFOLIO_TAG, MARKET_SCOPE) != MARKET_SCOPE:
+            busy.add(run.tags[PORTFOLIO_TAG])  # an onboarding day-level run
+    return busy
 
 
-def failed_attempts(instance: dg.DagsterInstance, since: datetime) -> Counter[tuple[str, str, str]]:
-    """How many portfolio-level runs for (portfolio, first day, last day) failed or were canceled since `since`."""
+def failed_attempts(
+    instance: dg.DagsterInstance, since: datetime, active: Iterable[str]
+) -> Counter[tuple[str, str, str]]:
+    """How many portfolio-level runs writing (portfolio, first day, last day) failed or were canceled since `since`."""
     runs = instance.get_runs(dg.RunsFilter(statuses=FAILED, tags={LEVEL_TAG: PORTFOLIO_LEVEL}, created_after=since))
     counts: Counter[tuple[str, str, str]] = Counter()
     for run in runs:
         span = run_dates(run.tags)
-        if span and PORTFOLIO_TAG in run.tags:
-            counts[(run.tags[PORTFOLIO_TAG], *span)] += 1
+        named = run_portfolios(run.tags)
+        for portfolio in (active if named is None else named) if span else ():
+            counts[(portfolio, *span)] += 1
     return counts

@@ -1,13 +1,16 @@
-"""The graph's two partition levels and the run tags that say what a run writes.
+"""The graph's two levels of assets and the run tags that say what a run writes.
 
-A Dagster run targets one partitions definition (DAGSTER_NOTES §2c), so every run is either
-day-level (trading days) or portfolio-level (trading day × portfolio). Its tags name the level
-and the portfolio it writes; `dagster.yaml` limits concurrency on exactly these tags, and the
-sensors read them back from the instance to find work in flight.
+Every asset is partitioned by trading day. Day-level assets hold market data for all symbols;
+a portfolio-level partition holds that day's results for every active portfolio. A run's
+`sigmasight/portfolios` tag narrows a portfolio-level run to some portfolios (onboarding and
+catch-up); without it the run covers all active portfolios (the daily close). `dagster.yaml`
+limits concurrency on these tags, and the sensors read them back from the instance to find
+work in flight.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 DAY_ASSETS = ("market_prices", "symbol_factor_exposures", "symbol_metrics")
@@ -25,6 +28,7 @@ RANGE_END = "dagster/asset_partition_range_end"
 PORTFOLIO_TAG = "portfolio"  # limit 1 per unique value: two runs never write one portfolio at once
 LEVEL_TAG = "sigmasight/level"  # value "day" limited to 1: market_prices never runs twice at once
 ONBOARDING_TAG = "sigmasight/onboarding"
+PORTFOLIOS_TAG = "sigmasight/portfolios"  # comma-separated ids; absent: every active portfolio
 MARKET_SCOPE = "__market__"  # the portfolio tag of day-level runs that serve every portfolio
 DAY_LEVEL, PORTFOLIO_LEVEL = "day", "portfolio"
 
@@ -34,16 +38,33 @@ def day_range_tags(start: date | str, end: date | str, portfolio: str = MARKET_S
     return {RANGE_START: str(start), RANGE_END: str(end), PORTFOLIO_TAG: portfolio, LEVEL_TAG: DAY_LEVEL}
 
 
-def portfolio_range_tags(start: date | str, end: date | str, portfolio: str) -> dict[str, str]:
-    """Tags of a portfolio-level run over [start, end] for one portfolio."""
-    return {
-        RANGE_START: f"{start}|{portfolio}", RANGE_END: f"{end}|{portfolio}",
-        PORTFOLIO_TAG: portfolio, LEVEL_TAG: PORTFOLIO_LEVEL,
-    }
+def portfolio_range_tags(
+    start: date | str, end: date | str, portfolios: Sequence[str | int] | None = None
+) -> dict[str, str]:
+    """Tags of a portfolio-level run over [start, end] for some portfolios (None: every active one).
+
+    A run for one portfolio also carries its `portfolio` tag, so the per-portfolio limit applies.
+    """
+    tags = {RANGE_START: str(start), RANGE_END: str(end), LEVEL_TAG: PORTFOLIO_LEVEL}
+    if portfolios is not None:
+        keys = sorted({str(p) for p in portfolios}, key=int)
+        tags[PORTFOLIOS_TAG] = ",".join(keys)
+        if len(keys) == 1:
+            tags[PORTFOLIO_TAG] = keys[0]
+    return tags
 
 
-def run_dates(tags: dict[str, str]) -> tuple[str, str] | None:
-    """The (first, last) trading day of a ranged run's tags, without the portfolio part."""
+def run_portfolios(tags: Mapping[str, str]) -> list[str] | None:
+    """The portfolio keys a portfolio-level run writes; None when it writes every active portfolio."""
+    if PORTFOLIOS_TAG in tags:
+        return [key for key in tags[PORTFOLIOS_TAG].split(",") if key]
+    if tags.get(PORTFOLIO_TAG, MARKET_SCOPE) != MARKET_SCOPE:
+        return [tags[PORTFOLIO_TAG]]
+    return None
+
+
+def run_dates(tags: Mapping[str, str]) -> tuple[str, str] | None:
+    """The (first, last) trading day of a ranged run's tags."""
     if RANGE_START not in tags or RANGE_END not in tags:
         return None
-    return tags[RANGE_START].split("|")[0], tags[RANGE_END].split("|")[0]
+    return tags[RANGE_START], tags[RANGE_END]

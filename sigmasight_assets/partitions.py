@@ -1,4 +1,10 @@
-"""The partitions every asset uses: NYSE trading days, and trading day × portfolio."""
+"""The partitions every asset uses: NYSE trading days; and the registry of onboarded portfolios.
+
+Portfolios are not a partition dimension of any asset: one Dagster partition per (asset, day,
+portfolio) made Dagster's per-partition event cost grow with portfolios × days (README "Scale").
+The `portfolio` dynamic partition set remains the instance's record of which portfolios the
+onboarding sensor has taken on, so the sensors and the API can tell new from known.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +35,3 @@ def trading_day_partitions(start: date) -> dg.TimeWindowPartitionsDefinition:
 
 portfolio_partitions = dg.DynamicPartitionsDefinition(name="portfolio")
 
-
-def portfolio_day_partitions(days: dg.TimeWindowPartitionsDefinition) -> dg.MultiPartitionsDefinition:
-    return dg.MultiPartitionsDefinition({"date": days, "portfolio": portfolio_partitions})

@@ -1,14 +1,14 @@
 """Position values (with option Greeks) and portfolio snapshots per portfolio and trading day."""
 
+from collections import Counter
 
 import dagster as dg
 import numpy as np
 import pandas as pd
 
 from sigmasight_assets.book import Book
-from sigmasight_assets.portfolio_io import PortfolioRange, portfolio_asset_kwargs, write_results
+from sigmasight_assets.portfolio_io import PortfolioRange, portfolio_asset_kwargs, replacing
 from sigmasight_assets.quality import quality_table
-from sigmasight_resources.db import queries
 from sigmasight_resources.db.resource import ResultsDatabase
 from sigmasight_resources.db.results import PortfolioSnapshot, PositionValue
 from sigmasight_resources.risk_model import RiskModel
@@ -44,6 +44,16 @@ def snapshot_quality(book: Book) -> pd.DataFrame:
     )
 
 
+def missing_snapshots(book: Book, chunk: PortfolioRange, snapshots: pd.DataFrame) -> list[tuple]:
+    """(date, portfolio) pairs on or after a portfolio's first entry that have no snapshot row."""
+    first_entry = book.positions.groupby("portfolio_id")["entry_date"].min()
+    expected = {
+        (pd.Timestamp(d), p) for d in chunk.days for p in chunk.portfolios if p in first_entry and d >= first_entry[p]
+    }
+    have = set(zip(pd.to_datetime(snapshots["date"]), snapshots["portfolio_id"], strict=True))
+    return list(expected - have)
+
+
 def build_position_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.AssetsDefinition]:
     kwargs = portfolio_asset_kwargs(days, "portfolio_valuation")
 
@@ -56,21 +66,26 @@ def build_position_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.As
         context: dg.AssetExecutionContext, db: ResultsDatabase, risk_model: RiskModel
     ) -> dg.MaterializeResult:
         """Per open position and day: price, signed market value, delta-adjusted exposure, weight, Greeks."""
-        span = PortfolioRange.of(context)
-        book = span.book(db, risk_model)
-        rows = span.keep(position_rows(book))
-        result = write_results(context, db, span, {PositionValue: rows}, snapshot_quality(book))
-        unpriced = rows[rows["investment_class"].ne("PRIVATE") & rows["market_value"].isna()]
-        return dg.MaterializeResult(
-            metadata={**result.metadata, "positions_covered": int(rows["position_id"].nunique())},
+        span = PortfolioRange.of(context, db)
+        unpriced: Counter = Counter()
+        covered = 0
+        with replacing(context, db, span, [PositionValue]) as writer:
+            for chunk in span.chunks(db):
+                book = chunk.book(db, risk_model)
+                rows = chunk.keep(position_rows(book))
+                writer.write(chunk, {PositionValue: rows}, snapshot_quality(book))
+                unpriced.update(rows.loc[rows["investment_class"].ne("PRIVATE") & rows["market_value"].isna(), "flag"])
+                covered += rows["position_id"].nunique()
+        return writer.result(
+            {"positions_covered": covered},
             check_results=[
                 dg.AssetCheckResult(
                     check_name=PRICED_CHECK,
-                    passed=unpriced.empty,
+                    passed=not unpriced,
                     severity=dg.AssetCheckSeverity.WARN,
                     metadata={
-                        "unpriced_position_days": len(unpriced),
-                        "reasons": dg.MetadataValue.json(unpriced["flag"].value_counts().to_dict()),
+                        "unpriced_position_days": sum(unpriced.values()),
+                        "reasons": dg.MetadataValue.json(dict(unpriced)),
                     },
                 )
             ],
@@ -85,27 +100,20 @@ def build_position_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.As
         context: dg.AssetExecutionContext, db: ResultsDatabase, risk_model: RiskModel
     ) -> dg.MaterializeResult:
         """Per portfolio and day: NAV, long/short/gross/net exposure, daily and cumulative P&L, return."""
-        span = PortfolioRange.of(context)
-        book = span.book(db, risk_model)
-        snapshots = span.keep(book.snapshots.reset_index())
-        result = write_results(context, db, span, {PortfolioSnapshot: snapshots}, snapshot_quality(book))
-        with db.transaction() as session:
-            active = set(queries.active_portfolio_ids(session)) & set(span.portfolios)
-        first_entry = book.positions.groupby("portfolio_id")["entry_date"].min()
-        expected = {
-            (pd.Timestamp(d), p) for d in span.days for p in active if p in first_entry and d >= first_entry[p]
-        }
-        have = set(zip(pd.to_datetime(snapshots["date"]), snapshots["portfolio_id"], strict=True))
-        missing = sorted(expected - have)
-        return dg.MaterializeResult(
-            metadata=result.metadata,
-            check_results=[
-                dg.AssetCheckResult(
-                    check_name=SNAPSHOT_CHECK,
-                    passed=not missing,
-                    metadata={"missing": dg.MetadataValue.json([f"{d.date()}|{p}" for d, p in missing[:50]])},
-                )
-            ],
-        )
+        span = PortfolioRange.of(context, db)
+        missing = []
+        with replacing(context, db, span, [PortfolioSnapshot]) as writer:
+            for chunk in span.chunks(db):
+                book = chunk.book(db, risk_model)
+                snapshots = chunk.keep(book.snapshots.reset_index())
+                writer.write(chunk, {PortfolioSnapshot: snapshots}, snapshot_quality(book))
+                missing += missing_snapshots(book, chunk, snapshots)
+        return writer.result(check_results=[
+            dg.AssetCheckResult(
+                check_name=SNAPSHOT_CHECK,
+                passed=not missing,
+                metadata={"missing": dg.MetadataValue.json([f"{d.date()}|{p}" for d, p in sorted(missing)[:50]])},
+            )
+        ])
 
     return [position_values, portfolio_snapshots]

@@ -1,40 +1,41 @@
-"""Materializing a date range through a Dagster instance: one run per partitions definition.
+"""Materializing a date range through a Dagster instance: one run per level.
 
-The day-level assets run over the whole range in one run; the portfolio-level assets run over the
-box (range × portfolios) in one run per contiguous block of the `portfolio` dynamic partition
-keys (one block for all active portfolios, one for a single portfolio). Runs are recorded in the
-instance, so they show in the Dagster UI's run history.
+The day-level assets run over the whole range in one run; the portfolio-level assets run over
+the range for the requested portfolios in one run (its `sigmasight/portfolios` tag names them).
+Both are partitioned by trading day, so a run records one materialization per asset and day,
+however many portfolios it writes. Runs are recorded in the instance, so they show in the
+Dagster UI's run history.
 
-Without `force`, portfolio-level partitions the instance already has are skipped: each portfolio
-gets runs over its missing days only. The day-level run always covers the whole range, since
-`market_prices` fetches only the (symbol, date) pairs not yet stored, so it fills in whatever a
-portfolio's symbols lack and costs little when nothing is.
+Without `force`, portfolio-days the results DB already holds are skipped: portfolios are grouped
+by the contiguous blocks of days they lack, one run per block. The day-level run always covers
+the whole range, since `market_prices` fetches only the (symbol, date) pairs not yet stored, so
+it fills in whatever a portfolio's symbols lack and costs little when nothing is.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 import dagster as dg
 
-from sigmasight_assets.catchup import contiguous_blocks, materialized_portfolio_days
+from sigmasight_assets.catchup import completed_portfolio_days, contiguous_blocks
 from sigmasight_assets.levels import (
     DAY_ASSETS,
-    DAY_LEVEL,
-    LEVEL_TAG,
     MARKET_SCOPE,
     PORTFOLIO_ASSETS,
-    PORTFOLIO_LEVEL,
     RANGE_END,
     RANGE_START,
+    day_range_tags,
+    portfolio_range_tags,
 )
 from sigmasight_resources import calendar
+from sigmasight_resources.db.session import ResultsDB
 
-__all__ = ["MARKET_SCOPE", "RANGE_END", "RANGE_START", "PlannedRun", "RangeError", "RunOutcome", "execute",
-           "plan_runs", "run_range", "skipped_partitions"]
+__all__ = ["MARKET_SCOPE", "RANGE_END", "RANGE_START", "PlannedRun", "RangeError", "RunOutcome", "completed_days",
+           "execute", "plan_runs", "run_range", "skipped_days"]
 # Every event still goes to the instance's event log (the UI shows it); the terminal gets warnings only.
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -88,67 +89,52 @@ def plan_runs(
     start: date,
     end: date,
     portfolio_ids: Sequence[int],
-    scope_tag: str | None = None,
-    force: bool = True,
+    done: Mapping[str, set[str]] | None = None,
 ) -> list[PlannedRun]:
     """The runs that materialize every asset over [start, end] for the given portfolios.
 
-    With `force=False` the portfolio-level runs cover only partitions the instance lacks.
+    With `done` (per portfolio key, the days already complete), portfolio-level runs cover only the rest.
     """
     start, end = trading_range(start, end)
     first, last = start.isoformat(), end.isoformat()
-    runs = [PlannedRun(
-        f"day-level assets {first}..{last}", DAY_ASSETS,
-        {RANGE_START: first, RANGE_END: last, "portfolio": MARKET_SCOPE, LEVEL_TAG: DAY_LEVEL},
-    )]
-    order = ensure_portfolio_partitions(instance, portfolio_ids)
-    wanted = {str(p) for p in portfolio_ids}
-    if force:
-        return runs + _portfolio_runs(order, wanted, first, last, scope_tag)
+    runs = [PlannedRun(f"day-level assets {first}..{last}", DAY_ASSETS, day_range_tags(first, last))]
+    ensure_portfolio_partitions(instance, portfolio_ids)
+    wanted = sorted({str(p) for p in portfolio_ids}, key=int)
+    if not wanted:
+        return runs
+    if done is None:
+        return [*runs, _portfolio_run(first, last, wanted)]
     days = [d.isoformat() for d in calendar.sessions(start, end)]
-    done = materialized_portfolio_days(instance)
-    by_blocks: dict[tuple[tuple[str, str], ...], set[str]] = {}
+    by_blocks: dict[tuple[tuple[str, str], ...], list[str]] = {}
     for key in wanted:
         blocks = tuple(contiguous_blocks([d for d in days if d not in done.get(key, set())]))
         if blocks:
-            by_blocks.setdefault(blocks, set()).add(key)
+            by_blocks.setdefault(blocks, []).append(key)
     for blocks, keys in sorted(by_blocks.items()):
-        for a, b in blocks:
-            runs += _portfolio_runs(order, keys, a, b, scope_tag)
+        runs += [_portfolio_run(a, b, keys) for a, b in blocks]
     return runs
 
 
-def skipped_partitions(instance: dg.DagsterInstance, start: date, end: date, portfolio_ids: Sequence[int]) -> int:
-    """How many portfolio-level partitions in the range the instance already has (skipped without force)."""
+def skipped_days(done: Mapping[str, set[str]], start: date, end: date, portfolio_ids: Sequence[int]) -> int:
+    """How many portfolio-days of the range the results DB already holds (skipped without force)."""
     days = {d.isoformat() for d in calendar.sessions(start, end)}
-    done = materialized_portfolio_days(instance)
     return sum(len(days & done.get(str(p), set())) for p in portfolio_ids)
 
 
-def _portfolio_runs(order: list[str], wanted: set[str], first: str, last: str, scope_tag: str | None) -> list[PlannedRun]:
-    """Box runs [first, last] × each contiguous block of `wanted` in the instance's partition order."""
-    blocks: list[list[str]] = []
-    for key in order:
-        if key in wanted:
-            if blocks and blocks[-1][-1] == _previous(order, key):
-                blocks[-1].append(key)
-            else:
-                blocks.append([key])
-    runs = []
-    for block in blocks:
-        tags = {RANGE_START: f"{first}|{block[0]}", RANGE_END: f"{last}|{block[-1]}", LEVEL_TAG: PORTFOLIO_LEVEL}
-        if len(block) == 1:
-            tags["portfolio"] = block[0]
-        if scope_tag:
-            tags["sigmasight/scope"] = scope_tag
-        label = f"portfolio {block[0]}" if len(block) == 1 else f"portfolios {block[0]}..{block[-1]}"
-        runs.append(PlannedRun(f"portfolio-level assets {first}..{last}, {label}", PORTFOLIO_ASSETS, tags))
-    return runs
+def completed_days(defs: dg.Definitions) -> dict[str, set[str]]:
+    """Per portfolio key, the days every portfolio-level asset has written, from the defs' results DB."""
+    db = ResultsDB(defs.resources["db"].url)
+    try:
+        with db.transaction() as session:
+            return completed_portfolio_days(session)
+    finally:
+        db.dispose()
 
 
-def _previous(order: list[str], key: str) -> str | None:
-    index = order.index(key)
-    return order[index - 1] if index else None
+def _portfolio_run(first: str, last: str, keys: list[str]) -> PlannedRun:
+    label = f"portfolio {keys[0]}" if len(keys) == 1 else f"{len(keys)} portfolios"
+    return PlannedRun(f"portfolio-level assets {first}..{last}, {label}", PORTFOLIO_ASSETS,
+                      portfolio_range_tags(first, last, keys))
 
 
 def execute(
@@ -204,7 +190,8 @@ def run_range(
 ) -> list[RunOutcome]:
     """Plan and execute every run for a range; stops after the first failed run (its dependents would fail)."""
     outcomes = []
-    for planned in plan_runs(instance, start, end, portfolio_ids, force=force):
+    done = None if force else completed_days(defs)
+    for planned in plan_runs(instance, start, end, portfolio_ids, done):
         if on_run:
             on_run(planned, None)
         outcome = execute(defs, instance, planned)

@@ -11,6 +11,7 @@ launching its first run.
 """
 
 
+import hashlib
 import json
 from datetime import UTC, date, datetime, timedelta
 
@@ -23,8 +24,8 @@ from sigmasight_assets.catchup import (
     contiguous_blocks,
     failed_attempts,
     first_entry_dates,
+    completed_portfolio_days,
     materialized_days,
-    materialized_portfolio_days,
     missing_days,
 )
 from sigmasight_assets.jobs import day_assets_job, portfolio_assets_job
@@ -113,7 +114,7 @@ def build_sensors(partitions_start: date) -> list[dg.SensorDefinition]:
                 first, last = run_dates(done.tags)
                 requests.append(dg.RunRequest(
                     run_key=f"onboarding-{key}-portfolio", job_name=PORTFOLIO_JOB,
-                    tags={**portfolio_range_tags(first, last, key), ONBOARDING_TAG: key},
+                    tags={**portfolio_range_tags(first, last, [key]), ONBOARDING_TAG: key},
                 ))
                 pending.discard(key)
             elif any(r.status in IN_PROGRESS for r in day_runs):
@@ -141,30 +142,36 @@ def build_sensors(partitions_start: date) -> list[dg.SensorDefinition]:
     def portfolio_close_sensor(
         context: dg.SensorEvaluationContext, db: ResultsDatabase
     ) -> dg.SensorResult | dg.SkipReason:
-        """Per active portfolio, one run per contiguous block of its missing portfolio-level partitions
-        (the day just closed, and any day it lags), skipping portfolios with a run in flight or
-        still onboarding."""
+        """One run per contiguous block of missing days, writing every portfolio that lacks exactly
+        that block (the day just closed, for all portfolios at once; any day some portfolio lags),
+        skipping portfolios with a run in flight or still onboarding."""
         instance = context.instance
         with db.transaction() as session:
             first_entry = first_entry_dates(session)
+            done = completed_portfolio_days(session)
         known = set(instance.get_dynamic_partitions(portfolio_partitions.name))
         onboarding = onboarding_runs(instance, set(first_entry) & known)
-        skip = busy_portfolios(instance) | {k for k, runs in onboarding.items() if onboarding_pending(runs)}
+        skip = busy_portfolios(instance, first_entry) | {k for k, runs in onboarding.items() if onboarding_pending(runs)}
         eligible = {k: d for k, d in first_entry.items() if k in known and k not in skip}
-        missing = missing_days(eligible, materialized_days(instance), materialized_portfolio_days(instance),
-                               partitions_start)
-        attempts = failed_attempts(instance, datetime.now(UTC) - ATTEMPT_WINDOW)
-        requests = []
-        for key, days in sorted(missing.items(), key=lambda item: int(item[0])):
-            for first, last in contiguous_blocks(days):
-                tried = attempts[(key, first, last)]
+        missing = missing_days(eligible, materialized_days(instance), done, partitions_start)
+        attempts = failed_attempts(instance, datetime.now(UTC) - ATTEMPT_WINDOW, first_entry)
+        blocks: dict[tuple[str, str], list[str]] = {}
+        for key, days in missing.items():
+            for block in contiguous_blocks(days):
+                tried = attempts[(key, *block)]
                 if tried >= MAX_ATTEMPTS:
-                    context.log.error(f"portfolio {key} {first}..{last} failed {tried} times; not retrying")
-                    continue
-                requests.append(dg.RunRequest(
-                    run_key=f"close-{key}-{first}-{last}-{tried}", job_name=PORTFOLIO_JOB,
-                    tags=portfolio_range_tags(first, last, key),
-                ))
+                    context.log.error(f"portfolio {key} {block[0]}..{block[1]} failed {tried} times; not retrying")
+                else:
+                    blocks.setdefault(block, []).append(key)
+        requests = []
+        for (first, last), keys in sorted(blocks.items()):
+            keys.sort(key=int)
+            tried = max(attempts[(key, first, last)] for key in keys)
+            digest = hashlib.sha256(",".join(keys).encode()).hexdigest()[:12]
+            requests.append(dg.RunRequest(
+                run_key=f"close-{first}-{last}-{digest}-{tried}", job_name=PORTFOLIO_JOB,
+                tags=portfolio_range_tags(first, last, keys),
+            ))
         if not requests:
             return dg.SkipReason(f"{len(eligible)} portfolios current; {len(skip)} in flight or onboarding")
         context.log.info(f"requesting {len(requests)} portfolio-level runs for {len(missing)} portfolios")
@@ -181,7 +188,7 @@ def build_sensors(partitions_start: date) -> list[dg.SensorDefinition]:
         with db.transaction() as session:
             active = {str(p) for p in queries.active_portfolio_ids(session)}
         known = set(context.instance.get_dynamic_partitions(portfolio_partitions.name))
-        stale = sorted(known - active - busy_portfolios(context.instance), key=int)
+        stale = sorted(known - active - busy_portfolios(context.instance, active), key=int)
         if not stale:
             return dg.SkipReason("no deleted portfolio has a partition")
         context.log.info(f"removing partitions of deleted portfolios {', '.join(stale)}")

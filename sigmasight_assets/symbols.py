@@ -85,6 +85,7 @@ def _replace(db: ResultsDatabase, table, frame: pd.DataFrame, start: date, end: 
     window = frame[(frame["date"] >= pd.Timestamp(start)) & (frame["date"] <= pd.Timestamp(end))]
     rows = to_records(window, run_id)
     with db.transaction() as session:
+        queries.lock_name(session, table.__tablename__)
         return queries.replace_rows(session, table, rows, start, end)
 
 

@@ -21,7 +21,7 @@ from sigmasight_assets.cli.common import (
 )
 from sigmasight_assets.definitions import build_definitions
 from sigmasight_assets.instance import local_instance, prepare_dagster_home
-from sigmasight_assets.runner import PlannedRun, RangeError, RunOutcome, run_range, skipped_partitions
+from sigmasight_assets.runner import PlannedRun, RangeError, RunOutcome, completed_days, run_range, skipped_days
 from sigmasight_resources import calendar
 from sigmasight_resources.db import queries
 from sigmasight_resources.db.engine import migrate
@@ -41,12 +41,12 @@ def _parse_day(value: str, option: str) -> date:
 def materialize(start: date, end: date, portfolio_ids: list[int], force: bool = False) -> list[RunOutcome]:
     """Run every asset over the range with a progress bar; print a per-asset summary; exit 1 on failure.
 
-    Without `force`, portfolio-level partitions the instance already has are skipped (and counted).
+    Without `force`, portfolio-days the results DB already holds are skipped (and counted).
     """
     settings = get_settings()
     defs = build_definitions(settings)
     instance = local_instance(settings)
-    skipped = 0 if force else skipped_partitions(instance, start, end, portfolio_ids)
+    skipped = 0 if force else skipped_days(completed_days(defs), start, end, portfolio_ids)
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} runs done"),
                TimeElapsedColumn())
     with Progress(*columns, transient=True) as progress:
@@ -61,7 +61,7 @@ def materialize(start: date, end: date, portfolio_ids: list[int], force: bool = 
         outcomes = run_range(defs, instance, start, end, portfolio_ids, on_run, force=force)
     _print_summary(outcomes)
     if skipped:
-        echo(f"skipped {skipped} portfolio-level partitions already materialized (--force redoes them)")
+        echo(f"skipped {skipped} portfolio-days already materialized (--force redoes them)")
     failed = [(o, asset, message) for o in outcomes for asset, message in o.failures]
     if failed or not all(o.success for o in outcomes):
         outcome, asset, message = failed[0] if failed else (next(o for o in outcomes if not o.success), "?", "")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 from datetime import date, datetime
 
 import pandas as pd
-from sqlalchemy import and_, delete, func, insert, select
+import psycopg
+from sqlalchemy import JSON, and_, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -135,28 +138,79 @@ def record_unavailable(session: Session, unavailable: dict[str, str], checked_at
 def replace_rows(
     session: Session,
     table,
-    rows: list[dict],
+    rows: Iterable[dict],
     start: date,
     end: date,
     portfolio_ids: Sequence[int] | None = None,
     *extra_where,
 ) -> int:
     """Replace a window's rows of a result table (the given portfolios' only, if any, and `extra_where`)."""
+    delete_rows(session, table, start, end, portfolio_ids, *extra_where)
+    return insert_rows(session, table, rows)
+
+
+def delete_rows(
+    session: Session, table, start: date, end: date, portfolio_ids: Sequence[int] | None = None, *extra_where
+) -> None:
+    """Delete a window's rows of a result table (the given portfolios' only, if any, and `extra_where`)."""
     where = [table.date.between(start, end), *extra_where]
     if portfolio_ids is not None:
         where.append(table.portfolio_id.in_(list(portfolio_ids)))
     session.execute(delete(table).where(and_(*where)))
+
+
+def insert_rows(session: Session, table, rows: Iterable[dict]) -> int:
+    """Insert rows (consumed lazily); on PostgreSQL through COPY, several times faster than INSERT."""
+    driver = session.connection().connection.driver_connection
+    if isinstance(driver, psycopg.Connection):
+        return _copy_rows(driver, table, rows)
+    count = 0
     for chunk in _chunks(rows):
         session.execute(insert(table), chunk)
-    return len(rows)
+        count += len(chunk)
+    return count
+
+
+def lock_portfolios(session: Session, portfolio_ids: Sequence[int]) -> None:
+    """Hold the portfolios' rows until the transaction ends: one writer of a portfolio's results at a time.
+
+    Ordered by id, so two writers of overlapping sets never deadlock. SQLite has no row locks; its
+    single database writer lock serializes writers instead.
+    """
+    query = select(Portfolio.id).where(Portfolio.id.in_(list(portfolio_ids))).order_by(Portfolio.id)
+    session.execute(query.with_for_update()).all()
+
+
+def lock_name(session: Session, name: str) -> None:
+    """Hold a named lock until the transaction ends (PostgreSQL advisory lock): one writer of a table's
+    window at a time. SQLite's single database writer lock serializes writers already."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtext(name))))
+
+
+def _copy_rows(driver, table, rows: Iterable[dict]) -> int:
+    """COPY FROM STDIN with psycopg 3; JSON columns go as their text, which the server parses."""
+    columns = [c.name for c in table.__table__.columns]
+    json_columns = {c.name for c in table.__table__.columns if isinstance(c.type, JSON)}
+    statement = f'COPY "{table.__tablename__}" ({", ".join(columns)}) FROM STDIN'
+    count = 0
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([
+                json.dumps(row.get(c)) if c in json_columns and row.get(c) is not None else row.get(c)
+                for c in columns
+            ])
+            count += 1
+    return count
 
 
 def count_by(session: Session, column, *where) -> dict:
     return dict(session.execute(select(column, func.count()).where(*where).group_by(column)).all())
 
 
-def _chunks(rows: list[dict]) -> Iterable[list[dict]]:
-    for offset in range(0, len(rows), INSERT_CHUNK):
-        yield rows[offset : offset + INSERT_CHUNK]
+def _chunks(rows: Iterable) -> Iterator[list]:
+    rows = iter(rows)
+    while chunk := list(islice(rows, INSERT_CHUNK)):
+        yield chunk
 
 
