@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 export SIGMASIGHT_HOME ?= $(CURDIR)/.sigmasight
+# Dagster stores a ranged run's materializations in batches rather than one write each (README "Scale").
+export DAGSTER_EVENT_BATCH_SIZE ?= 1000
 
 .PHONY: demo test ui api daemon install clean
 

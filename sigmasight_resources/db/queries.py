@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 import pandas as pd
 import psycopg
-from sqlalchemy import JSON, and_, delete, func, insert, select
+from sqlalchemy import JSON, Enum, Integer, and_, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -189,19 +189,28 @@ def lock_name(session: Session, name: str) -> None:
 
 
 def _copy_rows(driver, table, rows: Iterable[dict]) -> int:
-    """COPY FROM STDIN with psycopg 3; JSON columns go as their text, which the server parses."""
-    columns = [c.name for c in table.__table__.columns]
-    json_columns = {c.name for c in table.__table__.columns if isinstance(c.type, JSON)}
-    statement = f'COPY "{table.__tablename__}" ({", ".join(columns)}) FROM STDIN'
+    """COPY FROM STDIN with psycopg 3. COPY does not cast like INSERT parameters do, so values are
+    brought to each column's type here: JSON as its text, integers from whole floats."""
+    columns = list(table.__table__.columns)
+    convert = [_copy_converter(c.type) for c in columns]
+    statement = f'COPY "{table.__tablename__}" ({", ".join(c.name for c in columns)}) FROM STDIN'
     count = 0
     with driver.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
-            copy.write_row([
-                json.dumps(row.get(c)) if c in json_columns and row.get(c) is not None else row.get(c)
-                for c in columns
-            ])
+            values = (row.get(c.name) for c in columns)
+            copy.write_row([v if v is None or f is None else f(v) for f, v in zip(convert, values, strict=True)])
             count += 1
     return count
+
+
+def _copy_converter(column_type):
+    if isinstance(column_type, JSON):
+        return json.dumps
+    if isinstance(column_type, Integer):
+        return int
+    if isinstance(column_type, Enum):
+        return lambda value: getattr(value, "value", value)
+    return None
 
 
 def count_by(session: Session, column, *where) -> dict:
