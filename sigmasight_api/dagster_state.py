@@ -15,10 +15,8 @@ import dagster as dg
 from dagster import DagsterEventType, DagsterRunStatus, RunsFilter
 
 from sigmasight_api.schemas.portfolios import LogEntry, RunBrief, StepError
-from sigmasight_assets.runner import RANGE_END, RANGE_START
+from sigmasight_assets.levels import ONBOARDING_TAG, PORTFOLIO_TAG, run_dates
 
-ONBOARDING_TAG = "sigmasight/onboarding"
-PORTFOLIO_TAG = "portfolio"
 PARTITION_TAG = "dagster/partition"
 QUEUED = (DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED)
 RUNNING = (DagsterRunStatus.STARTING, DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING)
@@ -55,15 +53,13 @@ def portfolio_runs(instance: dg.DagsterInstance, portfolio_id: int, limit: int =
 
 def run_days(run: dg.DagsterRun) -> tuple[date, date] | None:
     """The first and last date a run covers, from its partition (range) tags; None when unpartitioned."""
-    tags = run.tags
-    if RANGE_START in tags and RANGE_END in tags:
-        first, last = tags[RANGE_START], tags[RANGE_END]
-    elif PARTITION_TAG in tags:
-        first = last = tags[PARTITION_TAG]
-    else:
+    span = run_dates(run.tags)
+    if span is None and PARTITION_TAG in run.tags:
+        span = (run.tags[PARTITION_TAG],) * 2
+    if span is None:
         return None
     try:
-        return date.fromisoformat(first.split("|")[0]), date.fromisoformat(last.split("|")[0])
+        return date.fromisoformat(span[0]), date.fromisoformat(span[1])
     except ValueError:  # a partition key that is not ours (another code location): no dates to report
         return None
 

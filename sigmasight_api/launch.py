@@ -1,8 +1,13 @@
 """Admin launches as Dagster asset backfills, deduplicated by a request tag, canceled through the instance.
 
-Why backfills: a launch spans both partitions definitions (day-level and date × portfolio), and
-the backfill daemon orders them — the day-level run first, then the portfolio runs — and
-records every run in the instance. The API only writes the backfill; it never executes steps.
+Why backfills: the backfill daemon launches and records the runs in the instance, so a launch
+shows up like any other run; the API only writes the backfill and never executes steps. Every
+asset is partitioned by trading day with a single-run backfill policy, so the daemon puts the
+assets requested over the same days in one run: a daily launch is one run of all ten assets,
+day-level and portfolio-level together, in dependency order. The portfolios are not partitions:
+they go in the backfill's tags, which the daemon copies onto every run of it
+(`sigmasight/portfolios`, plus `portfolio` for a single one, as on the sensors' runs), with the
+run's `sigmasight/level`.
 
 Why no second writer: every launch carries `sigmasight/request=<key>` (same key for the same
 scope: a date, or a portfolio and range). While a backfill or run with that tag is active, a
@@ -28,9 +33,20 @@ from dagster._core.execution.backfill import (
     PartitionBackfill,
 )
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from sigmasight_api.dagster_state import ACTIVE
-from sigmasight_assets.definitions import DAY_ASSETS, PORTFOLIO_ASSETS
+from sigmasight_assets.catchup import completed_portfolio_days
+from sigmasight_assets.levels import (
+    DAY_ASSETS,
+    DAY_LEVEL,
+    LEVEL_TAG,
+    PORTFOLIO_ASSETS,
+    PORTFOLIO_LEVEL,
+    PORTFOLIO_TAG,
+    PORTFOLIOS_TAG,
+    portfolio_range_tags,
+)
 from sigmasight_assets.runner import ensure_portfolio_partitions
 
 REQUEST_TAG = "sigmasight/request"
@@ -53,7 +69,7 @@ class AlreadyFinished(Exception):
 
 @dataclass(frozen=True)
 class Launch:
-    """What to materialize; partitions already materialized are skipped unless their level is recomputed."""
+    """Every asset over `days` for `portfolio_ids`; days already done are skipped unless their level is recomputed."""
 
     request_key: str
     days: list[date]
@@ -78,26 +94,29 @@ def active_request(instance: dg.DagsterInstance, request_key: str) -> str | None
     return runs[0].dagster_run.run_id if runs else None
 
 
-def submit(instance: dg.DagsterInstance, graph, launch: Launch) -> Launched:
-    """Request the launch's partitions as one backfill; raise `AlreadyRunning` for a duplicate."""
+def submit(instance: dg.DagsterInstance, graph, session: Session, launch: Launch) -> Launched:
+    """Request the launch's days as one backfill; raise `AlreadyRunning` for a duplicate.
+
+    The portfolios join the registry of onboarded ones, as with the CLI (`runner.plan_runs`): the
+    close sensor keeps only registered portfolios current.
+    """
     existing = active_request(instance, launch.request_key)
     if existing:
         raise AlreadyRunning(existing)
     ensure_portfolio_partitions(instance, launch.portfolio_ids)
-    wanted = {name: keys for name, keys in _wanted(instance, launch).items() if keys}
+    wanted = {name: days for name, days in _wanted(instance, session, launch).items() if days}
     if not wanted:
         return Launched(None, 0)
     subsets = {}
-    with dg.partition_loading_context(dynamic_partitions_store=instance):
-        for name, keys in wanted.items():
-            key = dg.AssetKey(name)
-            subsets[key] = graph.get(key).partitions_def.empty_subset().with_partition_keys(sorted(keys))
+    for name, days in wanted.items():
+        key = dg.AssetKey(name)
+        subsets[key] = graph.get(key).partitions_def.empty_subset().with_partition_keys(sorted(days))
     previous = instance.get_backfills_count(BulkActionsFilter(tags={REQUEST_TAG: launch.request_key}))
     backfill_id = hashlib.sha256(f"{launch.request_key}#{previous}".encode()).hexdigest()[:16]
     backfill = PartitionBackfill.from_asset_graph_subset(
         backfill_id=backfill_id,
         backfill_timestamp=time.time(),
-        tags={REQUEST_TAG: launch.request_key},
+        tags={REQUEST_TAG: launch.request_key, **_run_tags(launch, wanted)},
         dynamic_partitions_store=instance,
         asset_graph_subset=AssetGraphSubset(partitions_subsets_by_asset_key=subsets, non_partitioned_asset_keys=set()),
         title=f"sigmasight {launch.request_key}",
@@ -108,20 +127,42 @@ def submit(instance: dg.DagsterInstance, graph, launch: Launch) -> Launched:
         instance.add_backfill(backfill)
     except IntegrityError as exc:  # the same request won the race a moment ago
         raise AlreadyRunning(active_request(instance, launch.request_key) or backfill_id) from exc
-    return Launched(backfill_id, sum(len(keys) for keys in wanted.values()))
+    return Launched(backfill_id, sum(len(days) for days in wanted.values()))
 
 
-def _wanted(instance: dg.DagsterInstance, launch: Launch) -> dict[str, set[str]]:
-    """Partition keys per asset: the launch's days (× portfolios), less those kept as materialized."""
+def _wanted(instance: dg.DagsterInstance, session: Session, launch: Launch) -> dict[str, set[str]]:
+    """Day keys per asset: the launch's days, less those kept as done.
+
+    A day-level day is done when the instance has it materialized. A portfolio-level partition is a
+    day across all portfolios, so the instance cannot say whether these portfolios have it: a day
+    is done when every launched portfolio has all its portfolio-level results (`data_quality` rows).
+    """
     days = {d.isoformat() for d in launch.days}
-    box = {f"{d}|{p}" for d in days for p in launch.portfolio_ids}
-    levels = [(DAY_ASSETS, days, launch.recompute_market), (PORTFOLIO_ASSETS, box, launch.recompute_portfolios)]
     wanted = {}
-    for assets, keys, recompute in levels:
-        for name in assets:
-            done = set() if recompute else instance.get_materialized_partitions(dg.AssetKey(name))
-            wanted[name] = keys - done
-    return wanted
+    for name in DAY_ASSETS:
+        done = set() if launch.recompute_market else instance.get_materialized_partitions(dg.AssetKey(name))
+        wanted[name] = days - done
+    portfolio_days = days if launch.portfolio_ids else set()
+    if portfolio_days and not launch.recompute_portfolios:
+        completed = completed_portfolio_days(session)
+        portfolio_days -= set.intersection(*(completed.get(str(p), set()) for p in launch.portfolio_ids))
+    return wanted | {name: portfolio_days for name in PORTFOLIO_ASSETS}
+
+
+def _run_tags(launch: Launch, wanted: dict[str, set[str]]) -> dict[str, str]:
+    """The tags the daemon copies onto the backfill's runs: level and portfolios (it sets the range itself).
+
+    A run that writes portfolios is `portfolio`-level even with day-level steps in it: the close
+    sensor then counts its portfolios as in flight (`catchup.busy_portfolios`) and dagster.yaml's
+    limit on portfolio-level runs holds. Its day-level steps are then outside the day-level limit,
+    which is safe: market_prices inserts only unstored (symbol, date) pairs (a concurrent writer's
+    rows win), and the symbol tables are replaced under a lock.
+    """
+    tags = {LEVEL_TAG: PORTFOLIO_LEVEL if wanted.keys() & set(PORTFOLIO_ASSETS) else DAY_LEVEL}
+    if launch.portfolio_ids:
+        named = portfolio_range_tags(launch.days[0], launch.days[-1], launch.portfolio_ids)
+        tags |= {name: named[name] for name in (PORTFOLIOS_TAG, PORTFOLIO_TAG) if name in named}
+    return tags
 
 
 def cancel(instance: dg.DagsterInstance, identifier: str) -> tuple[str, str] | None:

@@ -1,34 +1,45 @@
-"""A portfolio's onboarding status, derived from the Dagster instance alone.
+"""A portfolio's onboarding status, from the Dagster instance and the portfolio's own results.
 
-`not_found`: the instance has neither a `portfolio` partition nor a run for it (the sensor has
-not seen the upload yet). `pending`: the partition exists or runs are queued, none started.
-`running`: a run for it is starting, running or canceling. `failed`: the newest run failed or
-was canceled. `completed`: the newest run succeeded and every asset has every partition of the
-runs' date span materialized for this portfolio (otherwise more runs are due: `pending`).
+`not_found`: the instance has neither the portfolio in its registry of onboarded portfolios (the
+`portfolio` dynamic partitions) nor a run for it (the sensor has not seen the upload yet).
+`pending`: it is registered or runs are queued, none started. `running`: a run for it is
+starting, running or canceling. `failed`: the newest run failed or was canceled. `completed`: the
+newest run succeeded and every asset has every trading day of the runs' date span (otherwise more
+runs are due: `pending`).
+
+A day-level asset has a day when the instance has that partition materialized. A portfolio-level
+partition is a day across every portfolio, so it says nothing about this one: a portfolio-level
+asset has a day when it wrote this portfolio's `data_quality` row for it, in the same transaction
+as its results (the same record of completion the sensors use, `catchup.completed_portfolio_days`).
 """
 
 from __future__ import annotations
 
 import time
+from datetime import date
 
 import dagster as dg
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from sigmasight_api import dagster_state as state
 from sigmasight_api.schemas.portfolios import AssetProgress, OnboardingPublic
-from sigmasight_assets.definitions import DAY_ASSETS, PORTFOLIO_ASSETS
+from sigmasight_assets.levels import DAY_ASSETS, PORTFOLIO_ASSETS
+from sigmasight_assets.partitions import portfolio_partitions
 from sigmasight_resources import calendar
+from sigmasight_resources.db.results import DataQuality
 
 EVENTS = 50
 
 
-def onboarding_status(instance: dg.DagsterInstance, portfolio_id: int) -> OnboardingPublic:
+def onboarding_status(instance: dg.DagsterInstance, session: Session, portfolio_id: int) -> OnboardingPublic:
     records = state.portfolio_runs(instance, portfolio_id)
-    progress = _progress(instance, portfolio_id, records)
+    progress = _progress(instance, session, portfolio_id, records)
     complete = all(p.materialized == p.total for p in progress)
     statuses = {r.dagster_run.status for r in records}
     error = None
     if not records:
-        known = str(portfolio_id) in instance.get_dynamic_partitions("portfolio")
+        known = str(portfolio_id) in instance.get_dynamic_partitions(portfolio_partitions.name)
         status = "pending" if known else "not_found"
     elif statuses & set(state.RUNNING):
         status = "running"
@@ -50,22 +61,37 @@ def onboarding_status(instance: dg.DagsterInstance, portfolio_id: int) -> Onboar
     )
 
 
-def _progress(instance: dg.DagsterInstance, portfolio_id: int, records: list[dg.RunRecord]) -> list[AssetProgress]:
-    """Materialized / total partitions per asset over the trading days the runs cover."""
-    days: set = set()
+def _progress(
+    instance: dg.DagsterInstance, session: Session, portfolio_id: int, records: list[dg.RunRecord]
+) -> list[AssetProgress]:
+    """Days done / trading days the runs cover, per asset (see the module docstring for "done")."""
+    sessions: set[date] = set()
     for record in records:
         span = state.run_days(record.dagster_run)
         if span:
-            days.update(calendar.sessions(*span))
-    if not days:
+            sessions.update(calendar.sessions(*span))
+    if not sessions:
         return []
-    keys = state.materialized_keys(instance, DAY_ASSETS + PORTFOLIO_ASSETS)
-    wanted = {name: {d.isoformat() for d in days} for name in DAY_ASSETS}
-    wanted |= {name: {f"{d.isoformat()}|{portfolio_id}" for d in days} for name in PORTFOLIO_ASSETS}
+    days = {d.isoformat() for d in sessions}
+    done = {**state.materialized_keys(instance, DAY_ASSETS),
+            **_written_days(session, portfolio_id, min(sessions), max(sessions))}
     return [
-        AssetProgress(asset=name, materialized=len(wanted[name] & keys[name]), total=len(wanted[name]))
+        AssetProgress(asset=name, materialized=len(days & done.get(name, set())), total=len(days))
         for name in DAY_ASSETS + PORTFOLIO_ASSETS
     ]
+
+
+def _written_days(session: Session, portfolio_id: int, first: date, last: date) -> dict[str, set[str]]:
+    """Per portfolio-level asset, the ISO days in [first, last] it wrote this portfolio's results for."""
+    rows = session.execute(
+        select(DataQuality.asset, DataQuality.date)
+        .where(DataQuality.portfolio_id == portfolio_id, DataQuality.asset.in_(PORTFOLIO_ASSETS),
+               DataQuality.date.between(first, last))
+    )
+    written: dict[str, set[str]] = {}
+    for asset, day in rows:
+        written.setdefault(asset, set()).add(day.isoformat())
+    return written
 
 
 def _elapsed(records: list[dg.RunRecord]) -> float | None:

@@ -27,28 +27,31 @@ router = APIRouter(prefix="/admin", tags=["admin"])
 
 @router.get("/assets/summary", response_model=list[s.AssetSummary])
 def assets_summary(_: AdminUser, instance: InstanceDep, graph: AssetGraphDep) -> list[s.AssetSummary]:
-    """Per asset: partitions materialized / failed / in progress / missing, last materialization, latest checks."""
+    """Per asset: partitions materialized / failed / in progress / missing, last materialization, latest checks.
+
+    A partition is a trading day for every asset; a portfolio-level one is materialized once any run
+    wrote that day, for whichever portfolios it covered (per-portfolio completeness: `/admin/freshness`).
+    """
     out = []
-    with dg.partition_loading_context(dynamic_partitions_store=instance):
-        for name in DAY_ASSETS + PORTFOLIO_ASSETS:
-            key = dg.AssetKey(name)
-            node = graph.get(key)
-            total = node.partitions_def.get_num_partitions()
-            materialized = instance.get_materialized_partitions(key)
-            attempts = instance.event_log_storage.get_latest_asset_partition_materialization_attempts_without_materializations(key)
-            statuses = _run_statuses(instance, {run_id for run_id, _ in attempts.values()})
-            failed = sum(1 for run_id, _ in attempts.values()
-                         if statuses.get(run_id) in (DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED))
-            running = sum(1 for run_id, _ in attempts.values() if statuses.get(run_id) in ACTIVE)
-            event = instance.get_latest_materialization_event(key)
-            last = s.LastMaterialization(
-                run_id=event.run_id, partition=event.dagster_event.partition if event.dagster_event else None,
-                at=utc(event.timestamp)) if event else None
-            out.append(s.AssetSummary(
-                asset=name, partitions_total=total, materialized=len(materialized), failed=failed,
-                in_progress=running, missing=max(total - len(materialized) - failed - running, 0),
-                last_materialization=last, checks=latest_checks(instance, sorted(node.check_keys, key=str)),
-            ))
+    for name in DAY_ASSETS + PORTFOLIO_ASSETS:
+        key = dg.AssetKey(name)
+        node = graph.get(key)
+        total = node.partitions_def.get_num_partitions()
+        materialized = instance.get_materialized_partitions(key)
+        attempts = instance.event_log_storage.get_latest_asset_partition_materialization_attempts_without_materializations(key)
+        statuses = _run_statuses(instance, {run_id for run_id, _ in attempts.values()})
+        failed = sum(1 for run_id, _ in attempts.values()
+                     if statuses.get(run_id) in (DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED))
+        running = sum(1 for run_id, _ in attempts.values() if statuses.get(run_id) in ACTIVE)
+        event = instance.get_latest_materialization_event(key)
+        last = s.LastMaterialization(
+            run_id=event.run_id, partition=event.dagster_event.partition if event.dagster_event else None,
+            at=utc(event.timestamp)) if event else None
+        out.append(s.AssetSummary(
+            asset=name, partitions_total=total, materialized=len(materialized), failed=failed,
+            in_progress=running, missing=max(total - len(materialized) - failed - running, 0),
+            last_materialization=last, checks=latest_checks(instance, sorted(node.check_keys, key=str)),
+        ))
     return out
 
 

@@ -37,7 +37,7 @@ def launch(body: Annotated[LaunchCreate, Body()], response: Response, _: AdminUs
     """Launch the daily materialization for a date, or a portfolio rerun over a range; 409 while the same runs."""
     request = _plan(body, session, settings)
     try:
-        launched = submit(instance, graph, request)
+        launched = submit(instance, graph, session, request)
     except AlreadyRunning as exc:
         raise ApiError(409, "already_running", f"the same request is already queued or running: {exc.existing_id}",
                        [ErrorDetail(field="id", message=exc.existing_id)]) from exc
@@ -69,7 +69,8 @@ def _plan(body, session, settings: Settings) -> Launch:
     portfolio = session.get(Portfolio, body.portfolio_id)
     if portfolio is None or portfolio.deleted_at is not None:
         raise ApiError(404, "portfolio_not_found", f"portfolio {body.portfolio_id} not found")
-    # A rerun recomputes the portfolio's results with `force`; shared market data only fills its gaps.
+    # A rerun recomputes the portfolio's results with `force`, else only the days it lacks; shared
+    # market data only fills its gaps.
     return Launch(f"portfolio:{portfolio.id}:{start}:{end}", days, [portfolio.id], False, body.force)
 
 

@@ -99,6 +99,6 @@ def _details(exc: PortfolioImportError) -> list[ErrorDetail]:
 
 
 @router.get("/{portfolio_id}/onboarding", response_model=OnboardingPublic, responses=NOT_FOUND)
-def onboarding(portfolio: OwnedPortfolio, instance: InstanceDep) -> OnboardingPublic:
-    """Status of the runs that compute this portfolio, read from the Dagster instance."""
-    return onboarding_status(instance, portfolio.id)
+def onboarding(portfolio: OwnedPortfolio, instance: InstanceDep, session: SessionDep) -> OnboardingPublic:
+    """Status of the runs that compute this portfolio (Dagster instance) and the days it has results for."""
+    return onboarding_status(instance, session, portfolio.id)

@@ -19,7 +19,7 @@ class DailyLaunch(BaseModel):
 
 
 class PortfolioRerun(BaseModel):
-    """Every asset for one portfolio over [start, end]; `force` recomputes partitions already materialized."""
+    """Every asset for one portfolio over [start, end]; `force` recomputes the days it already has results for."""
 
     kind: Literal["portfolio"]
     portfolio_id: int = Field(ge=1, le=2**31 - 1)
@@ -35,7 +35,7 @@ class LaunchPublic(BaseModel):
     status: Literal["launched", "up_to_date"]
     backfill_id: str | None
     request_key: str
-    partitions: int = Field(description="asset partitions requested")
+    partitions: int = Field(description="asset partitions (asset × trading day) requested")
 
 
 class CheckResult(BaseModel):

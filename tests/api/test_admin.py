@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+
 import dagster as dg
 import pytest
 from dagster._core.remote_origin import InProcessCodeLocationOrigin, RemoteJobOrigin, RemoteRepositoryOrigin
 from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
+from sqlalchemy import delete, insert, inspect, select
 
+from sigmasight_assets.levels import DAY_ASSETS, PORTFOLIO_ASSETS
+from sigmasight_resources.db.results import DataQuality
 from tests.api.conftest import START
 
 ADMIN_GETS = ["/api/v1/admin/runs", "/api/v1/admin/assets/summary", "/api/v1/admin/data-quality",
@@ -48,7 +55,11 @@ def test_launch_is_a_backfill_a_duplicate_is_409_with_its_id_and_cancel_stops_it
     backfill = api.instance.get_backfill(backfill_id)
     assert backfill.status.value == "REQUESTED"
     assert backfill.tags["sigmasight/request"] == "daily:2025-09-08"
-    assert dg.AssetKey("position_values") in backfill.asset_selection
+    # One partitions definition for every asset: the day's 10 partitions, the portfolios in the tags.
+    assert launched.json()["partitions"] == len(DAY_ASSETS + PORTFOLIO_ASSETS)
+    assert requested_days(backfill) == {name: ["2025-09-08"] for name in DAY_ASSETS + PORTFOLIO_ASSETS}
+    assert backfill.tags["sigmasight/portfolios"] == f"{api.mixed},{api.thirty}" and "portfolio" not in backfill.tags
+    assert backfill.tags["sigmasight/level"] == "portfolio"  # one run writes them: the close sensor sees it busy
     duplicate = api.post("/api/v1/admin/runs", "admin", json=request)
     assert duplicate.status_code == 409
     assert duplicate.json()["error"]["code"] == "already_running"
@@ -61,6 +72,27 @@ def test_launch_is_a_backfill_a_duplicate_is_409_with_its_id_and_cancel_stops_it
     assert api.instance.get_backfill(backfill_id).status.value == "CANCELING"
 
 
+def requested_days(backfill) -> dict[str, list[str]]:
+    """The backfill's partition keys per asset."""
+    subsets = backfill.asset_backfill_data.target_subset.partitions_subsets_by_asset_key
+    return {key.to_user_string(): sorted(subset.get_partition_keys()) for key, subset in subsets.items()}
+
+
+@contextmanager
+def without_result(api, portfolio_id: int, day: date, asset: str) -> Iterator[None]:
+    """The portfolio's data_quality row of `asset` on `day` deleted (the day incomplete), restored after."""
+    key = (DataQuality.portfolio_id == portfolio_id, DataQuality.date == day, DataQuality.asset == asset)
+    with api.db.transaction() as session:
+        row = session.scalars(select(DataQuality).where(*key)).one()
+        values = {attr.key: getattr(row, attr.key) for attr in inspect(DataQuality).column_attrs}
+        session.execute(delete(DataQuality).where(*key))
+    try:
+        yield
+    finally:
+        with api.db.transaction() as session:
+            session.execute(insert(DataQuality).values(**values))
+
+
 def test_a_portfolio_rerun_requests_only_missing_partitions_unless_forced(api):
     body = {"kind": "portfolio", "portfolio_id": api.mixed, "start": START.isoformat(), "end": "2025-09-05"}
     up_to_date = api.post("/api/v1/admin/runs", "admin", json=body)
@@ -68,11 +100,27 @@ def test_a_portfolio_rerun_requests_only_missing_partitions_unless_forced(api):
     forced = api.post("/api/v1/admin/runs", "admin", json={**body, "force": True})
     assert forced.status_code == 202
     assert forced.json()["partitions"] == 4 * 7  # 4 days × the 7 portfolio-level assets; market data is kept
+    backfill = api.instance.get_backfill(forced.json()["backfill_id"])
+    assert backfill.tags["sigmasight/portfolios"] == backfill.tags["portfolio"] == str(api.mixed)
+    assert backfill.tags["sigmasight/level"] == "portfolio"
     assert api.post("/api/v1/admin/runs", "admin", json={**body, "force": True}).status_code == 409
     bad = api.post("/api/v1/admin/runs", "admin", json={**body, "end": "2025-08-01"})
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_range"
     gone = api.post("/api/v1/admin/runs", "admin", json={**body, "portfolio_id": 999999})
     assert gone.status_code == 404
+
+
+def test_a_rerun_without_force_requests_the_days_the_portfolio_lacks_in_the_results_db(api):
+    # Dagster has every day materialized (a day's partition spans all portfolios); the results DB
+    # says the portfolio lacks one asset on 2025-09-04, so that day is requested for all 7 assets.
+    body = {"kind": "portfolio", "portfolio_id": api.thirty, "start": "2025-09-03", "end": "2025-09-05"}
+    with without_result(api, api.thirty, date(2025, 9, 4), "stress_tests"):
+        launched = api.post("/api/v1/admin/runs", "admin", json=body)
+    assert launched.status_code == 202, launched.text
+    assert launched.json()["partitions"] == 7
+    backfill = api.instance.get_backfill(launched.json()["backfill_id"])
+    assert requested_days(backfill) == {name: ["2025-09-04"] for name in PORTFOLIO_ASSETS}
+    assert backfill.tags["sigmasight/portfolios"] == str(api.thirty)
 
 
 def queued_run(api, portfolio_id: int) -> dg.DagsterRun:
@@ -109,7 +157,8 @@ def test_runs_list_filters_and_detail_shows_partitions_per_asset(api):
     detail = api.get(f"/api/v1/admin/runs/{box['items'][-1]['run_id']}", "admin").json()
     assets = {a["asset"]: a for a in detail["assets"]}
     assert assets["position_values"]["status"] == "succeeded"
-    assert len(assets["position_values"]["materialized"]) == 4 * 2  # 4 days × both seeded portfolios
+    assert assets["position_values"]["materialized"] == ["2025-09-02", "2025-09-03", "2025-09-04", "2025-09-05"]
+    assert detail["tags"]["sigmasight/portfolios"] == f"{api.mixed},{api.thirty}"  # one run, both portfolios
     assert assets["position_values"]["checks"][0]["passed"] is True
     assert api.get("/api/v1/admin/runs/unknown", "admin").status_code == 404
 

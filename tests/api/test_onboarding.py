@@ -1,10 +1,12 @@
-"""Onboarding status from the Dagster instance: not_found → pending → completed for a real materialization."""
+"""Onboarding status: not_found → pending → completed for a real materialization; progress is the portfolio's own."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from sigmasight_assets.runner import ensure_portfolio_partitions, execute, plan_runs
+from sigmasight_assets.levels import DAY_ASSETS, ONBOARDING_TAG, day_range_tags
+from sigmasight_assets.runner import PlannedRun, ensure_portfolio_partitions, execute, plan_runs
+from tests.api.conftest import END, START
 from tests.api.test_portfolios import GOOD_CSV, upload
 
 DAY = date(2025, 9, 8)
@@ -46,3 +48,16 @@ def test_a_failed_run_makes_onboarding_failed_with_the_step_error(api, monkeypat
     status = api.get(f"/api/v1/portfolios/{pid}/onboarding").json()
     assert status["status"] == "failed"
     assert status["error"]["step"] == "position_values" and "injected write failure" in status["error"]["message"]
+
+
+def test_portfolio_level_progress_counts_the_portfolios_own_results_not_the_days_partitions(api):
+    # The seeding materialized every partition of START..END for its two portfolios. A new portfolio
+    # whose onboarding day-level run covers those days has none of its portfolio-level results yet.
+    pid = upload(api, "late", GOOD_CSV).json()["id"]
+    ensure_portfolio_partitions(api.instance, [pid])
+    tags = {**day_range_tags(START, END, str(pid)), ONBOARDING_TAG: str(pid)}  # the onboarding sensor's day run
+    assert execute(api.defs, api.instance, PlannedRun("day-level assets", DAY_ASSETS, tags)).success
+    status = api.get(f"/api/v1/portfolios/{pid}/onboarding").json()
+    progress = {p["asset"]: (p["materialized"], p["total"]) for p in status["progress"]}
+    assert progress["market_prices"] == (4, 4) and progress["position_values"] == (0, 4)
+    assert status["status"] == "pending"
