@@ -11,7 +11,8 @@ on the same backend (dagster-postgres for PostgreSQL):
 - status: reading the materialization status of every partition of `position_values` (the largest
   portfolio-level asset) from the instance, as the API's asset summary and the Dagster UI do.
 
-Prints a table per N, a cost table over `--cost-sizes`, and as its last line one JSON object
+Prints each N's figures as a JSON line as soon as they are measured (smallest N first), then a
+table for --portfolios, the cost table over `--cost-sizes`, and as its last line one JSON object
 (rebuild_s, daily_s, peak_rss_mb, rows_per_s, status_query_s for --portfolios).
 
     .venv/bin/python benchmarks/scale.py                      # defaults: 200 × 30 positions, 1200 symbols, 756 days
@@ -38,6 +39,8 @@ import numpy as np
 from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+
+from sigmasight_assets.cli import DAGSTER_EVENT_SETTINGS
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 END = date(2025, 10, 31)  # the last rebuilt day; the daily phase adds the session after it
@@ -162,7 +165,7 @@ def phase(results_url: str, home: Path, first: date, start: date, end: date, for
     """Run one phase in a child process (its own peak RSS); returns its figures. `first`: the partitions start."""
     env = {**os.environ, "DAGSTER_HOME": str(home), "SIGMASIGHT_DATABASE_URL": results_url,
            "SIGMASIGHT_PARTITIONS_START": first.isoformat(), "SIGMASIGHT_MARKET_DATA": "simulated",
-           "DAGSTER_EVENT_BATCH_SIZE": os.environ.get("DAGSTER_EVENT_BATCH_SIZE", "1000")}
+           **{name: os.environ.get(name, value) for name, value in DAGSTER_EVENT_SETTINGS.items()}}
     args = [sys.executable, __file__, "--phase", start.isoformat(), end.isoformat(), *(["--force"] if force else [])]
     done = subprocess.run(args, env=env, capture_output=True, text=True)
     if done.returncode != 0:
@@ -292,13 +295,15 @@ def main() -> None:
     url = args.database_url or default_url()
     backend = make_url(url).get_backend_name()
     print(f"results DB and Dagster instance on {backend}; {args.universe} symbols; {args.days} days to {END}")
-    main_figures = measure(url, args.portfolios, args.positions, args.universe, args.days)
+    sizes = sorted({args.portfolios, *(int(n) for n in args.cost_sizes.split(",") if n.strip())})
+    measured = {}
+    for n in sizes:  # smallest first: each row is printed as soon as it is measured
+        measured[n] = measure(url, n, args.positions, args.universe, args.days)
+        print(json.dumps({"measured": asdict(measured[n])}), flush=True)
+    main_figures = measured[args.portfolios]
     print_table(f"N = {args.portfolios}", [main_figures])
-    sizes = [int(n) for n in args.cost_sizes.split(",") if n.strip()]
-    if sizes:
-        cost = [main_figures if n == args.portfolios else measure(url, n, args.positions, args.universe, args.days)
-                for n in sizes]
-        print_table("cost per unit of work", cost)
+    if len(sizes) > 1:
+        print_table("cost per unit of work", [measured[n] for n in sizes])
     print(json.dumps({
         "rebuild_s": main_figures.rebuild_s, "daily_s": main_figures.daily_s, "peak_rss_mb": main_figures.peak_rss_mb,
         "rows_per_s": main_figures.rows_per_s, "status_query_s": main_figures.status_query_s,

@@ -73,10 +73,8 @@ def load_book(db: ResultsDatabase, portfolio_ids: list[int], end: date, rate: fl
         marks = queries.manual_marks(session, positions["position_id"])
         unavailable = queries.unavailable_symbols(session)
         inception = min(positions["entry_date"], default=end)
-        first = calendar.previous_sessions(inception, LOOKBACK)
-        closes = queries.closes(
-            session, positions["price_symbol"].dropna(), first, end, calendar.sessions(first, end)
-        )
+    first = calendar.previous_sessions(inception, LOOKBACK)
+    closes = db.closes(positions["price_symbol"].dropna(), first, end)
     vols = realized_vol(simple_returns(closes), OPTION_VOL_WINDOW)
     held = closes.index >= pd.Timestamp(inception)
     valuation = value_positions(positions, closes[held], vols[held], marks, rate)

@@ -69,12 +69,11 @@ class SymbolBetas:
             query = select(SymbolFactorExposure.date, SymbolFactorExposure.symbol, *columns).where(
                 SymbolFactorExposure.symbol.in_(symbols), SymbolFactorExposure.date.between(span.start, span.end)
             )
-            long = pd.DataFrame(session.execute(query).all())
+            long = queries.read_frame(
+                session, query, ["date", "symbol", *FACTOR_COLUMNS.values(), "market_n_obs"], symbols
+            )
         self.dates = book.window(book.valuation.open, span.start, span.end).index
         self.symbols = book.positions["price_symbol"]
-        if long.empty:
-            long = pd.DataFrame(columns=["date", "symbol", *FACTOR_COLUMNS.values(), "market_n_obs"])
-        long["date"] = pd.to_datetime(long["date"])
         self._long = long.set_index(["date", "symbol"])
 
     def frame(self, column: str) -> pd.DataFrame:

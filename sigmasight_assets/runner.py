@@ -174,7 +174,9 @@ def execute(
                 )
         elif event.event_type_value == "STEP_FAILURE":
             error = event.event_specific_data.error
-            message = error.message.strip().splitlines()[-1] if error else "step failed"
+            while error is not None and error.cause is not None:  # Dagster's wrapper → the exception raised
+                error = error.cause
+            message = error.message.strip().splitlines()[0] if error else "step failed"
             failures.append((event.step_key, message))
     return RunOutcome(run, result.run_id, result.success, time.monotonic() - began, assets, failures)
 

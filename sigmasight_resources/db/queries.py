@@ -23,6 +23,7 @@ from sigmasight_resources.db.models import (
 )
 
 INSERT_CHUNK = 5000
+FETCH_ROWS = 50_000
 
 
 def active_portfolio_ids(session: Session) -> list[int]:
@@ -96,7 +97,40 @@ def stored_price_dates(session: Session, symbols: Iterable[str], start: date, en
     query = select(MarketPrice.symbol, MarketPrice.date).where(
         MarketPrice.symbol.in_(symbols), MarketPrice.date.between(start, end)
     )
-    return pd.DataFrame(session.execute(query).all(), columns=["symbol", "date"])
+    stored = read_frame(session, query, ["symbol", "date"])
+    return stored.assign(date=stored["date"].dt.date)
+
+
+def read_frame(session: Session, query, columns: list[str], symbols: Sequence[str] | None = None) -> pd.DataFrame:
+    """The rows of `query` as a frame with `date` as datetime64 (and `symbol` categorical over
+    `symbols`), without SQLAlchemy row objects (their per-row cost dominated reading closes): on
+    PostgreSQL through psycopg's cursor, elsewhere converted FETCH_ROWS rows at a time."""
+    driver = session.connection().connection.driver_connection
+    if isinstance(driver, psycopg.Connection):
+        frame = _fetch_columns(session, driver, query, columns)
+    else:
+        parts = []
+        result = session.connection().execute(query)  # Core rows: no ORM loading per row
+        while chunk := result.fetchmany(FETCH_ROWS):
+            parts.append(pd.DataFrame(dict(zip(columns, zip(*chunk, strict=True), strict=True))))
+        frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    frame["date"] = pd.to_datetime(frame["date"])
+    if symbols is not None:
+        frame["symbol"] = pd.Categorical(frame["symbol"], categories=symbols)
+    return frame
+
+
+def _fetch_columns(session: Session, driver, query, columns: list[str]) -> pd.DataFrame:
+    """The query run on psycopg's own cursor (rows built in C, no SQLAlchemy row objects); its
+    parameters are rendered as SQL literals by SQLAlchemy's PostgreSQL dialect (dates, numbers,
+    validated symbols)."""
+    sql = query.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True})
+    with driver.cursor() as cursor:
+        cursor.execute(str(sql))
+        rows = cursor.fetchall()
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    return pd.DataFrame(dict(zip(columns, zip(*rows, strict=True), strict=True)))
 
 
 def closes(session: Session, symbols: Iterable[str], start: date, end: date, days: Sequence[date]) -> pd.DataFrame:
@@ -105,11 +139,11 @@ def closes(session: Session, symbols: Iterable[str], start: date, end: date, day
     query = select(MarketPrice.date, MarketPrice.symbol, MarketPrice.close).where(
         MarketPrice.symbol.in_(symbols), MarketPrice.date.between(start, end)
     )
-    long = pd.DataFrame(session.execute(query).all(), columns=["date", "symbol", "close"])
+    long = read_frame(session, query, ["date", "symbol", "close"], symbols)
     wide = long.pivot(index="date", columns="symbol", values="close") if len(long) else pd.DataFrame()
     index = pd.DatetimeIndex([pd.Timestamp(d) for d in days], name="date")
     wide.index = pd.DatetimeIndex(pd.to_datetime(wide.index), name="date")
-    return wide.reindex(index=index, columns=symbols).astype(float)
+    return wide.reindex(index=index, columns=pd.Index(symbols, name="symbol")).astype(float)
 
 
 def insert_prices(session: Session, rows: pd.DataFrame, source: str, fetched_at: datetime) -> int:
