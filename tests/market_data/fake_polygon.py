@@ -2,23 +2,26 @@
 
 The fake server is a real HTTP server on 127.0.0.1 (random free port, one thread per
 connection) speaking Polygon's aggregates and ticker-details protocol, with bearer-key checks,
-``next_url`` pagination and scripted faults per symbol. Nothing here touches the internet.
+``next_url`` pagination, scripted faults per symbol and seeded random faults (`RandomFaults`).
+Nothing here touches the internet.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import random
 import socket
 import threading
-from functools import cache
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -56,6 +59,35 @@ class Seen:
     authorization: str | None
     symbol: str | None
     clock: float  # the fake clock when the request arrived
+    fault: str | None = None  # the name of the random fault injected into it, if any
+
+
+@dataclass
+class RandomFaults:
+    """Faults on a seeded share of requests: `kinds` maps a name to a fault as `FakePolygon.fail`
+    takes it.
+
+    Whether the n-th request about a symbol fails, and how, depends only on (seed, symbol, n), so
+    a run is reproducible whatever the thread timing and however often the client retries.
+    """
+
+    rate: float
+    seed: int = 0
+    kinds: dict[str, object] = field(
+        default_factory=lambda: {"429": (429, {"Retry-After": "2"}), "500": 500, "stall": "stall"}
+    )
+    _arrivals: Counter = field(default_factory=Counter, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def draw(self, symbol: str) -> str | None:
+        """The name of the fault for this request about `symbol`, or None to answer it."""
+        with self._lock:
+            self._arrivals[symbol] += 1
+            n = self._arrivals[symbol]
+        rng = random.Random(f"{self.seed}:{symbol}:{n}")
+        if rng.random() >= self.rate:
+            return None
+        return rng.choice(sorted(self.kinds))
 
 
 @dataclass
@@ -68,6 +100,7 @@ class FakePolygon:
     details: dict[str, dict] = field(default_factory=dict)
     not_found: set[str] = field(default_factory=set)
     faults: dict[str, deque] = field(default_factory=lambda: defaultdict(deque))
+    random_faults: RandomFaults | None = None  # applied after the scripted `faults`
     page_size: int = 50_000
     next_url_host: str | None = None  # e.g. "https://polygon.invalid" to emit foreign next_urls
     stall_seconds: float = 1.5
@@ -108,11 +141,12 @@ def bars_for(dates, closes) -> list[dict]:
 
 
 def _bar_day(bar: dict) -> str:
-    return pd.Timestamp(bar["t"], unit="ms", tz="UTC").tz_convert(NEW_YORK).date().isoformat()
+    return datetime.fromtimestamp(bar["t"] / 1000, ZoneInfo(NEW_YORK)).date().isoformat()
 
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go in two writes; Nagle would hold the body ~40 ms
     server: _Server
 
     def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
@@ -128,9 +162,8 @@ class _Handler(BaseHTTPRequestHandler):
             symbol = segments[3]
         elif segments[:3] == ["v3", "reference", "tickers"] and len(segments) == 4:
             symbol = segments[3]
-        fake.requests.append(
-            Seen(parts.path, query, self.headers.get("Authorization"), symbol, fake.clock() if fake.clock else 0.0)
-        )
+        seen = Seen(parts.path, query, self.headers.get("Authorization"), symbol, fake.clock() if fake.clock else 0.0)
+        fake.requests.append(seen)
 
         if self.headers.get("Authorization") != f"Bearer {API_KEY}" and query.get("apiKey") != [API_KEY]:
             return self._json(401, {"status": "ERROR", "request_id": "r1", "error": "Unknown API Key"})
@@ -141,6 +174,11 @@ class _Handler(BaseHTTPRequestHandler):
         if queue:
             fault = queue.popleft()
             if self._inject(fault):
+                return
+        chaos = fake.random_faults
+        if chaos is not None:
+            seen.fault = chaos.draw(symbol)
+            if seen.fault is not None and self._inject(chaos.kinds[seen.fault]):
                 return
 
         if symbol in fake.not_found:

@@ -1,0 +1,105 @@
+"""Resilience benchmark: the figures behind tests/market_data/test_polygon_resilience.py and
+tests/test_malformed_csv.py, from the same fault server and CSV generators.
+
+- polygon_faults: 100 symbols × 2024 daily bars through the local fake Polygon, 20% of requests
+  answered 429 (Retry-After: 2), 500 or stalled past the 0.5 s read timeout, 5% of symbols 404;
+  compared with a fault-free fetch from the same server. Backoff waits run on a fake clock
+  (their total is reported), so wall time is HTTP plus one read timeout per stall.
+- malformed_csv: hypothesis-generated malformed positions CSVs, each fed to the validator,
+  `sigmasight portfolios import` (in-process) and `POST /api/v1/portfolios`, over one SQLite
+  results DB.
+
+Prints one table row per figure, then one JSON line of every figure.
+
+    .venv/bin/python benchmarks/resilience.py
+    .venv/bin/python benchmarks/resilience.py --scenario malformed_csv --csv-cases 200
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from hypothesis import HealthCheck, Phase, given, seed, settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' fault server and CSV generators
+
+from tests.malformed_csv import Attempt, import_surfaces, malformed_csvs
+from tests.market_data.polygon_faults import run_fault_scenario
+
+
+def polygon_faults(args: argparse.Namespace) -> dict[str, object]:
+    return run_fault_scenario(args.symbols, args.fault_rate, args.missing_share, args.seed).figures()
+
+
+def malformed_csv(args: argparse.Namespace) -> dict[str, object]:
+    attempts: list[Attempt] = []
+
+    @seed(args.seed)
+    @settings(max_examples=args.csv_cases, deadline=None, database=None, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck))
+    @given(case=malformed_csvs())
+    def feed(case) -> None:
+        attempts.append(surfaces.attempt(case.data))
+
+    with tempfile.TemporaryDirectory() as home, import_surfaces(f"sqlite:///{home}/results.db", Path(home)) as surfaces:
+        wall, cpu = time.perf_counter(), time.process_time()
+        feed()
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return {
+        "cases": len(attempts),
+        "validator_accepted": sum(a.problems == 0 for a in attempts),
+        "cli_nonzero_exit": sum(a.cli_exit != 0 for a in attempts),
+        "cli_tracebacks": sum(a.cli_traceback for a in attempts),
+        "api_4xx": sum(400 <= a.api_status < 500 for a in attempts),
+        "api_5xx": sum(a.api_status >= 500 for a in attempts),
+        "rows_written": sum(a.rows_written for a in attempts),
+        "wall_seconds": round(wall, 1),
+        "cpu_seconds": round(cpu, 1),
+    }
+
+
+# ---- The scenarios, in run order: each takes the parsed arguments and returns {figure: value}.
+# ---- Add the database-kill and the concurrent-launch scenarios here.
+SCENARIOS: dict[str, Callable[[argparse.Namespace], dict[str, object]]] = {
+    "polygon_faults": polygon_faults,
+    "malformed_csv": malformed_csv,
+}
+
+
+def print_table(figures: dict[str, dict[str, object]]) -> None:
+    rows = [(name, key, _show(value)) for name, values in figures.items() for key, value in values.items()]
+    widths = [max(len(row[i]) for row in [("scenario", "figure", "value"), *rows]) for i in range(3)]
+    for row in [("scenario", "figure", "value"), tuple("-" * w for w in widths), *rows]:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+
+
+def _show(value: object) -> str:
+    return ("yes" if value else "no") if isinstance(value, bool) else str(value)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", action="append", choices=list(SCENARIOS),
+                        help="run only this scenario (repeatable); default: all")
+    parser.add_argument("--seed", type=int, default=20240101, help="seed of the faults and of the CSV cases")
+    parser.add_argument("--symbols", type=int, default=100)
+    parser.add_argument("--fault-rate", type=float, default=0.2, help="share of Polygon requests faulted")
+    parser.add_argument("--missing-share", type=float, default=0.05, help="share of symbols answering 404")
+    parser.add_argument("--csv-cases", type=int, default=1000)
+    args = parser.parse_args()
+    logging.getLogger("sigmasight_resources.market_data.polygon").setLevel(logging.ERROR)  # retries are counted
+
+    figures = {name: SCENARIOS[name](args) for name in args.scenario or SCENARIOS}
+    print_table(figures)
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

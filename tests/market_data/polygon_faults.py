@@ -1,0 +1,121 @@
+"""The Polygon fault scenario: one universe fetched fault-free, then through seeded faults.
+
+Shared by tests/market_data/test_polygon_resilience.py (which asserts on it) and
+benchmarks/resilience.py (which prints its figures). The server is the local fake; time for
+backoff and ``Retry-After`` is a `FakeClock` (every wait is recorded, none is slept), so the only
+real waiting is the client's read timeout on each stalled request.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from sigmasight_resources.market_data import PolygonMarketData
+from sigmasight_resources.market_data.base import PriceBatch
+
+from .fake_polygon import (
+    API_KEY,
+    FakeClock,
+    FakePolygon,
+    RandomFaults,
+    Seen,
+    running_fake_polygon,
+)
+
+START, END = date(2024, 1, 1), date(2024, 12, 31)
+MAX_RETRIES = 6
+READ_TIMEOUT = 0.5  # seconds; a stalled request costs this much real time
+
+
+@dataclass
+class FaultRun:
+    """What one scenario run produced and what the server saw during the faulty fetch."""
+
+    symbols: list[str]
+    missing: list[str]  # the symbols the server answers 404
+    served: pd.DataFrame  # the closes the server holds
+    expected: PriceBatch  # the fault-free fetch
+    batch: PriceBatch  # the fetch through faults
+    requests: list[Seen]  # the faulty fetch's requests, in arrival order
+    requests_sent: int  # as the client counted them
+    retries: int  # as the client counted them
+    waits: list[float]  # backoff and Retry-After waits, in (fake) seconds
+    seconds: float  # wall time of the faulty fetch
+
+    def faults(self) -> Counter:
+        """Injected faults by kind."""
+        return Counter(r.fault for r in self.requests if r.fault is not None)
+
+    def for_symbol(self, symbol: str) -> list[Seen]:
+        return [r for r in self.requests if r.symbol == symbol]
+
+    def figures(self) -> dict[str, object]:
+        faults = self.faults()
+        return {
+            "symbols": len(self.symbols),
+            "requests": len(self.requests),
+            **{f"faults_{kind}": faults[kind] for kind in sorted(faults)},
+            "retries": self.retries,
+            "max_requests_one_symbol": max(len(self.for_symbol(s)) for s in self.symbols),
+            "symbols_404": len(self.missing),
+            "symbols_404_unavailable": sum(s in self.batch.unavailable for s in self.missing),
+            "backoff_seconds_waited": round(sum(self.waits), 1),
+            "wall_seconds": round(self.seconds, 2),
+            "data_identical": self.batch.closes.equals(self.expected.closes)
+            and self.batch.unavailable == self.expected.unavailable,
+        }
+
+
+def run_fault_scenario(
+    symbols: int = 100, fault_rate: float = 0.2, missing_share: float = 0.05, seed: int = 20240101
+) -> FaultRun:
+    """Fetch `symbols` tickers' daily closes for 2024 fault-free, then with `fault_rate` of
+    requests answered 429 (``Retry-After: 2``), 500 or stalled, `missing_share` of symbols 404."""
+    rng = random.Random(seed)
+    universe = [f"S{i:03d}" for i in range(symbols)]
+    missing = sorted(rng.sample(universe, round(symbols * missing_share)))
+    clock = FakeClock()
+    with running_fake_polygon(clock) as server:
+        served = server.serve_simulated([s for s in universe if s not in missing], START, END)
+        server.not_found.update(missing)
+        with _client(server, clock, seed) as client:
+            expected = client.daily_closes(universe, START, END)
+
+        first = len(server.requests)
+        waited = len(clock.sleeps)
+        server.random_faults = RandomFaults(rate=fault_rate, seed=seed)
+        began = time.perf_counter()
+        with _client(server, clock, seed) as client:
+            batch = client.daily_closes(universe, START, END)
+        seconds = time.perf_counter() - began
+        return FaultRun(
+            symbols=universe,
+            missing=missing,
+            served=served,
+            expected=expected,
+            batch=batch,
+            requests=server.requests[first:],
+            requests_sent=client.requests_sent,
+            retries=client.retries,
+            waits=clock.sleeps[waited:],
+            seconds=seconds,
+        )
+
+
+def _client(server: FakePolygon, clock: FakeClock, seed: int) -> PolygonMarketData:
+    return PolygonMarketData(
+        API_KEY,
+        base_url=server.url,
+        requests_per_minute=10_000,
+        max_retries=MAX_RETRIES,
+        timeout=READ_TIMEOUT,
+        clock=clock,
+        sleep=clock.sleep,
+        rng=random.Random(seed),
+    )
