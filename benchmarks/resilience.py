@@ -8,6 +8,9 @@ tests/test_malformed_csv.py, from the same fault server and CSV generators.
 - malformed_csv: hypothesis-generated malformed positions CSVs, each fed to the validator,
   `sigmasight portfolios import` (in-process) and `POST /api/v1/portfolios`, over one SQLite
   results DB.
+- connection_killed (tests/operations/test_connection_killed.py; needs SIGMASIGHT_TEST_POSTGRES_URL):
+  the results DB backend terminated inside a portfolio-level write; seconds until the run
+  failed, rows before/after, rerun time, rows identical.
 
 Prints one table row per figure, then one JSON line of every figure.
 
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import tempfile
 import time
@@ -65,11 +69,19 @@ def malformed_csv(args: argparse.Namespace) -> dict[str, object]:
     }
 
 
-# ---- The scenarios, in run order: each takes the parsed arguments and returns {figure: value}.
-# ---- Add the database-kill and the concurrent-launch scenarios here.
+def connection_killed(args: argparse.Namespace) -> dict[str, object]:
+    if not os.environ.get("SIGMASIGHT_TEST_POSTGRES_URL"):
+        return {"skipped": "set SIGMASIGHT_TEST_POSTGRES_URL (PostgreSQL terminates the backend)"}
+    from tests.operations.connection_kill import connection_killed_scenario
+
+    return connection_killed_scenario().figures()
+
+
+# The scenarios, in run order: each takes the parsed arguments and returns {figure: value}.
 SCENARIOS: dict[str, Callable[[argparse.Namespace], dict[str, object]]] = {
     "polygon_faults": polygon_faults,
     "malformed_csv": malformed_csv,
+    "connection_killed": connection_killed,
 }
 
 

@@ -1,17 +1,32 @@
-"""One asset job per partitions definition: schedules and sensors launch runs of these by name.
+"""One asset job per level: schedules and sensors launch runs of these by name.
 
-A schedule or run can target only one partitions definition (DAGSTER_NOTES §6), so the day-level
-and portfolio-level assets get a job each; the company profiles, unpartitioned, get their own.
+Both levels share the trading-day partitions, but they run apart: the day-level run for a day
+must finish before any portfolio-level run reads it, and dagster.yaml limits each level to one run
+at a time. Every run of a level's job carries its `sigmasight/level` tag, also when launched by
+hand without it, so the limit holds. The company profiles, unpartitioned, get their own job.
 """
 
 from __future__ import annotations
 
 import dagster as dg
 
-from sigmasight_assets.levels import DAY_ASSETS, DAY_JOB, PORTFOLIO_ASSETS, PORTFOLIO_JOB, PROFILES_JOB
+from sigmasight_assets.levels import (
+    DAY_ASSETS,
+    DAY_JOB,
+    DAY_LEVEL,
+    LEVEL_TAG,
+    PORTFOLIO_ASSETS,
+    PORTFOLIO_JOB,
+    PORTFOLIO_LEVEL,
+    PROFILES_JOB,
+)
 
-day_assets_job = dg.define_asset_job(DAY_JOB, selection=dg.AssetSelection.assets(*DAY_ASSETS))
-portfolio_assets_job = dg.define_asset_job(PORTFOLIO_JOB, selection=dg.AssetSelection.assets(*PORTFOLIO_ASSETS))
+day_assets_job = dg.define_asset_job(
+    DAY_JOB, selection=dg.AssetSelection.assets(*DAY_ASSETS), run_tags={LEVEL_TAG: DAY_LEVEL}
+)
+portfolio_assets_job = dg.define_asset_job(
+    PORTFOLIO_JOB, selection=dg.AssetSelection.assets(*PORTFOLIO_ASSETS), run_tags={LEVEL_TAG: PORTFOLIO_LEVEL}
+)
 company_profiles_job = dg.define_asset_job(PROFILES_JOB, selection=dg.AssetSelection.assets("company_profiles"))
 
 JOBS = [day_assets_job, portfolio_assets_job, company_profiles_job]

@@ -25,8 +25,8 @@ PROFILES_JOB = "company_profiles_job"
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
-PORTFOLIO_TAG = "portfolio"  # limit 1 per unique value: two runs never write one portfolio at once
-LEVEL_TAG = "sigmasight/level"  # value "day" limited to 1: market_prices never runs twice at once
+PORTFOLIO_TAG = "portfolio"  # limit 1 per unique value: runs for one portfolio one at a time
+LEVEL_TAG = "sigmasight/level"  # "day" and "portfolio" each limited to 1 run at a time (dagster.yaml)
 ONBOARDING_TAG = "sigmasight/onboarding"
 PORTFOLIOS_TAG = "sigmasight/portfolios"  # comma-separated ids; absent: every active portfolio
 MARKET_SCOPE = "__market__"  # the portfolio tag of day-level runs that serve every portfolio

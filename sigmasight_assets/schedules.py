@@ -1,7 +1,7 @@
 """Schedules: the day-level assets after the NYSE close, and the company profiles, on trading days only.
 
 The portfolio-level assets are not scheduled: `portfolio_close_sensor` launches them once the
-day-level run has materialized the day (one run cannot span both partitions definitions).
+day-level run has materialized the day, in one run for every portfolio that lacks just that day.
 """
 
 

@@ -21,10 +21,10 @@ from sigmasight_assets.catchup import (
     FAILED,
     IN_PROGRESS,
     busy_portfolios,
+    completed_portfolio_days,
     contiguous_blocks,
     failed_attempts,
     first_entry_dates,
-    completed_portfolio_days,
     materialized_days,
     missing_days,
 )
@@ -165,16 +165,19 @@ def build_sensors(partitions_start: date) -> list[dg.SensorDefinition]:
                     blocks.setdefault(block, []).append(key)
         requests = []
         for (first, last), keys in sorted(blocks.items()):
-            keys.sort(key=int)
-            tried = max(attempts[(key, first, last)] for key in keys)
-            digest = hashlib.sha256(",".join(keys).encode()).hexdigest()[:12]
-            requests.append(dg.RunRequest(
-                run_key=f"close-{first}-{last}-{digest}-{tried}", job_name=PORTFOLIO_JOB,
-                tags=portfolio_range_tags(first, last, keys),
-            ))
+            for group in isolate_last_attempt(sorted(keys, key=int), {k: attempts[(k, first, last)] for k in keys}):
+                tried = max(attempts[(key, first, last)] for key in group)
+                digest = hashlib.sha256(",".join(group).encode()).hexdigest()[:12]
+                requests.append(dg.RunRequest(
+                    run_key=f"close-{first}-{last}-{digest}-{tried}", job_name=PORTFOLIO_JOB,
+                    tags=portfolio_range_tags(first, last, group),
+                ))
         if not requests:
-            return dg.SkipReason(f"{len(eligible)} portfolios current; {len(skip)} in flight or onboarding")
-        context.log.info(f"requesting {len(requests)} portfolio-level runs for {len(missing)} portfolios")
+            given_up = f"; {len(missing)} given up after {MAX_ATTEMPTS} failed runs" if missing else ""
+            return dg.SkipReason(f"{len(eligible) - len(missing)} portfolios current; "
+                                 f"{len(skip)} in flight or onboarding{given_up}")
+        covered = {key for keys in blocks.values() for key in keys}
+        context.log.info(f"requesting {len(requests)} portfolio-level runs for {len(covered)} portfolios")
         return dg.SensorResult(run_requests=requests)
 
     @dg.sensor(
@@ -195,6 +198,15 @@ def build_sensors(partitions_start: date) -> list[dg.SensorDefinition]:
         return dg.SensorResult(dynamic_partitions_requests=[portfolio_partitions.build_delete_request(stale)])
 
     return [portfolio_onboarding_sensor, portfolio_close_sensor, portfolio_cleanup_sensor]
+
+
+def isolate_last_attempt(keys: list[str], tried: dict[str, int]) -> list[list[str]]:
+    """The runs for portfolios lacking the same days: one run for all, except that a portfolio on
+    its last attempt gets a run of its own, so one portfolio whose data keeps failing cannot hold
+    back the others' close beyond two failed runs (a transient failure is retried as a batch)."""
+    last = [k for k in keys if tried[k] >= MAX_ATTEMPTS - 1]
+    batch = [k for k in keys if tried[k] < MAX_ATTEMPTS - 1]
+    return ([batch] if batch else []) + [[k] for k in last]
 
 
 def _day_run(key: str, start: date, end: date, attempt: int) -> dg.RunRequest:

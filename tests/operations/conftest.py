@@ -2,13 +2,14 @@
 a temporary Dagster instance whose materializations and runs the schedules and sensors read."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 import dagster as dg
 import pytest
 
 from sigmasight_assets.definitions import build_definitions
 from sigmasight_assets.levels import DAY_ASSETS, PORTFOLIO_ASSETS
+from sigmasight_resources.db.results import DataQuality
 from sigmasight_resources.db.session import ResultsDB
 from sigmasight_resources.settings import load_settings
 from tests.assets.conftest import Pipeline
@@ -36,12 +37,23 @@ class Bench(Pipeline):
         ) as context:
             return self.defs.get_repository_def().get_sensor_def(name).evaluate_tick(context)
 
-    def materialized(self, days: list[str], portfolio: str | None = None) -> None:
-        """Record the day-level (or one portfolio's portfolio-level) assets as materialized on `days`."""
+    def materialized(self, days: list[str]) -> None:
+        """Record the day-level assets as materialized on `days` (what a day-level run leaves in the instance)."""
         for day in days:
-            for name in PORTFOLIO_ASSETS if portfolio else DAY_ASSETS:
-                key = f"{day}|{portfolio}" if portfolio else day
-                self.instance.report_runless_asset_event(dg.AssetMaterialization(name, partition=key))
+            for name in DAY_ASSETS:
+                self.instance.report_runless_asset_event(dg.AssetMaterialization(name, partition=day))
+
+    def completed(self, days: list[str], portfolio: str) -> None:
+        """Record one portfolio's portfolio-level results as written on `days`: a data_quality row per asset
+        and day, the per-portfolio record of completion (a Dagster partition is a whole day)."""
+        stamp = datetime.now(UTC)
+        with self.db.transaction() as session:
+            session.add_all(
+                DataQuality(date=date.fromisoformat(day), portfolio_id=int(portfolio), asset=name, flag="full_history",
+                            message="recorded by the test bench", positions_total=1, positions_analyzed=1,
+                            positions_skipped={}, data_days=1, run_id="bench", computed_at=stamp)
+                for day in days for name in PORTFOLIO_ASSETS
+            )
 
     def record_run(self, tags: dict[str, str], status: dg.DagsterRunStatus) -> dg.DagsterRun:
         """A run in the instance with the given tags and status, not executed. Its job is a stand-in: the

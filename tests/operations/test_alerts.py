@@ -8,7 +8,7 @@ import dagster as dg
 import pytest
 
 from sigmasight_assets.alerts import AlertWebhook, run_failure_alert_sensor, summarize_run
-from sigmasight_assets.levels import DAY_ASSETS
+from sigmasight_assets.levels import DAY_ASSETS, portfolio_range_tags
 from sigmasight_resources.market_data import PermanentMarketDataError, SimulatedMarketData
 from tests.assets.conftest import STOCKS
 from tests.operations.conftest import Bench
@@ -89,6 +89,15 @@ def test_summary_counts_partitions_per_asset_and_names_portfolios_behind(bench, 
     assert summary.failed == {"market_prices": 1, "symbol_factor_exposures": 1, "symbol_metrics": 1}
     assert summary.succeeded == {} and summary.status == "FAILURE" and summary.seconds is not None
     assert "2025-03-05" in summary.text() and "portfolios behind" in summary.text()
+
+
+@pytest.mark.parametrize("portfolios, who", [(["7"], "portfolio 7"), (["7", "8", "10"], "3 portfolios"),
+                                             (None, "every portfolio")])
+def test_summary_names_the_portfolios_a_portfolio_level_run_writes(bench, portfolios, who):
+    tags = portfolio_range_tags("2025-03-05", "2025-03-07", portfolios)
+    run = bench.record_run(tags, dg.DagsterRunStatus.FAILURE)
+    summary = summarize_run(bench.instance, run, bench.defs.resources["db"])
+    assert summary.scope == f"{who}, 2025-03-05..2025-03-07"
 
 
 def test_permanent_vendor_error_is_not_retried(bench, failed_run):

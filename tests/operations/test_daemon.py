@@ -2,10 +2,11 @@
 
 Processes: a code server (`dagster api grpc`) and `dagster-daemon run`, both subprocesses on the
 production instance config (deploy/dagster.yaml, dagster-postgres). Importing a portfolio must
-trigger onboarding (both runs, report readable); two concurrent force reruns of one portfolio
-must not overlap; a run whose worker and code server are SIGKILLed mid-run (a host crash) must be
-failed by run monitoring, and a rerun must leave exactly one row per key. Everything is bounded
-by timeouts; processes are killed and both databases dropped at the end.
+trigger onboarding (both runs, report readable); two concurrent force reruns writing one portfolio
+(one naming it, one over every active portfolio, which has no `portfolio` tag) must not overlap; a
+run whose worker and code server are SIGKILLed mid-run (a host crash) must be failed by run
+monitoring, and a rerun must leave exactly one row per key. Everything is bounded by timeouts;
+processes are killed and both databases dropped at the end.
 """
 
 import csv
@@ -218,9 +219,12 @@ def test_daemon_onboards_serializes_reruns_and_recovers_from_a_crash(stack):
     assert len(before["portfolio_snapshots"]) == len(days)
     assert onboarding_seconds <= ONBOARDING_TARGET_SECONDS * 2, onboarding_seconds  # target 30 s; slack for CI load
 
-    # 2. two concurrent force reruns of one portfolio are queued one after the other (tag concurrency)
-    rerun = {**portfolio_range_tags(entry.isoformat(), latest.isoformat(), key), "sigmasight/test": "concurrent"}
-    launchers = [launch(processes, rerun), launch(processes, rerun)]
+    # 2. two concurrent force reruns writing the portfolio are queued one after the other: one names it,
+    #    the other writes every active portfolio and has no `portfolio` tag (the level limit serializes them)
+    rerun = portfolio_range_tags(entry.isoformat(), latest.isoformat(), [key])
+    every = portfolio_range_tags(entry.isoformat(), latest.isoformat())
+    concurrent = {"sigmasight/test": "concurrent"}
+    launchers = [launch(processes, {**rerun, **concurrent}), launch(processes, {**every, **concurrent})]
     for launcher in launchers:
         assert launcher.wait(timeout=90) == 0, launcher.stdout.read().decode()
     records = wait_for("both reruns", lambda: finished(instance, {"sigmasight/test": "concurrent"}, 2), 150)

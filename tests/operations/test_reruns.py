@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from sigmasight_assets.catchup import completed_portfolio_days
 from sigmasight_assets.cli import app
-from sigmasight_assets.levels import PORTFOLIO_ASSETS
-from sigmasight_assets.runner import plan_runs, skipped_partitions
+from sigmasight_assets.levels import PORTFOLIO_ASSETS, run_dates, run_portfolios
+from sigmasight_assets.runner import plan_runs, skipped_days
 from sigmasight_resources.db.models import Portfolio, Position
 from sigmasight_resources.db.profiles import CompanyProfile
 from sigmasight_resources.db.report import build_report
@@ -37,27 +38,35 @@ def home(bench, tmp_path, monkeypatch):
     return tmp_path / "home"
 
 
-def test_without_force_only_missing_portfolio_partitions_are_planned(bench):
-    p = str(bench.add_portfolio("p", copy.deepcopy(STOCKS[:2])))
-    bench.instance.add_dynamic_partitions("portfolio", [p])
-    bench.materialized(["2025-03-03", "2025-03-04", "2025-03-06"], p)
-    day, *rest = plan_runs(bench.instance, START, END, [int(p)], force=False)
+def test_without_force_only_missing_portfolio_days_are_planned(bench):
+    p, twin, done = (str(bench.add_portfolio(name, copy.deepcopy(STOCKS[:2]))) for name in ("p", "twin", "done"))
+    for key in (p, twin):
+        bench.completed(["2025-03-03", "2025-03-04", "2025-03-06"], key)
+    bench.completed(["2025-03-03", "2025-03-04", "2025-03-05", "2025-03-06", "2025-03-07"], done)
+    ids = [int(p), int(twin), int(done)]
+    with bench.db.transaction() as session:
+        completed = completed_portfolio_days(session)
+    day, *rest = plan_runs(bench.instance, START, END, ids, done=completed)
     assert day.tags["dagster/asset_partition_range_start"] == "2025-03-03"  # the day level always fills in
     assert day.tags["dagster/asset_partition_range_end"] == "2025-03-07"
-    assert [(r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"])
-            for r in rest] == [(f"2025-03-05|{p}", f"2025-03-05|{p}"), (f"2025-03-07|{p}", f"2025-03-07|{p}")]
-    assert skipped_partitions(bench.instance, START, END, [int(p)]) == 3
-    forced = plan_runs(bench.instance, START, END, [int(p)], force=True)
-    assert forced[1].tags["dagster/asset_partition_range_start"] == f"2025-03-03|{p}"
+    # one run per block of missing days, for the portfolios lacking it; `done` lacks none
+    assert [(*run_dates(r.tags), run_portfolios(r.tags)) for r in rest] == [
+        ("2025-03-05", "2025-03-05", [p, twin]), ("2025-03-07", "2025-03-07", [p, twin]),
+    ]
+    assert skipped_days(completed, START, END, ids) == 3 + 3 + 5
+    forced = plan_runs(bench.instance, START, END, ids)
+    assert [(*run_dates(r.tags), run_portfolios(r.tags)) for r in forced[1:]] == [
+        ("2025-03-03", "2025-03-07", [p, twin, done]),
+    ]
 
 
-def test_cli_run_skips_materialized_partitions_unless_forced(bench, home):
+def test_cli_run_skips_completed_portfolio_days_unless_forced(bench, home):
     pid = bench.add_portfolio("p", copy.deepcopy(STOCKS))
     window = ("--start", START.isoformat(), "--end", END.isoformat(), "--portfolio", str(pid))
     cli("run", *window)
     with bench.db.transaction() as session:
         first_run = set(session.scalars(select(PortfolioSnapshot.run_id).where(PortfolioSnapshot.portfolio_id == pid)))
-    assert "skipped 5 portfolio-level partitions" in cli("run", *window).stdout
+    assert "skipped 5 portfolio-days already materialized" in cli("run", *window).stdout
     cli("run", *window, "--force")
     with bench.db.transaction() as session:
         rows = session.execute(select(PortfolioSnapshot.date, PortfolioSnapshot.run_id)

@@ -7,7 +7,13 @@ import dagster as dg
 import pytest
 
 from sigmasight_assets.definitions import build_definitions
-from sigmasight_assets.levels import DAY_JOB, LEVEL_TAG, PORTFOLIO_TAG, PROFILES_JOB
+from sigmasight_assets.levels import (
+    DAY_JOB,
+    LEVEL_TAG,
+    PORTFOLIO_JOB,
+    PORTFOLIO_TAG,
+    PROFILES_JOB,
+)
 from sigmasight_assets.partitions import NY
 from sigmasight_resources.settings import load_settings
 
@@ -51,6 +57,12 @@ def test_trading_day_tick_requests_the_day_level_assets_for_that_day(defs):
     assert set(defs.resolve_job_def(DAY_JOB).asset_layer.executable_asset_keys) == {
         dg.AssetKey(n) for n in ("market_prices", "symbol_factor_exposures", "symbol_metrics")
     }
+
+
+def test_every_run_of_a_level_job_carries_its_level_tag(defs):
+    """dagster.yaml limits each level to one run; a run launched by hand without the tag is limited too."""
+    assert defs.resolve_job_def(DAY_JOB).run_tags == {LEVEL_TAG: "day"}
+    assert defs.resolve_job_def(PORTFOLIO_JOB).run_tags == {LEVEL_TAG: "portfolio"}
 
 
 def test_tick_before_the_partitions_start_is_skipped(defs):
