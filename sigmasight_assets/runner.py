@@ -75,13 +75,13 @@ def trading_range(start: date, end: date) -> tuple[date, date]:
     return days[0], days[-1]
 
 
-def ensure_portfolio_partitions(instance: dg.DagsterInstance, portfolio_ids: Sequence[int]) -> list[str]:
-    """Add missing `portfolio` partitions; returns the keys in the instance's order."""
+def ensure_portfolio_partitions(instance: dg.DagsterInstance, portfolio_ids: Sequence[int]) -> None:
+    """Register the portfolios in the instance's `portfolio` set (the onboarded portfolios), so the
+    onboarding sensor does not onboard a portfolio that `sigmasight run` or the API already wrote."""
     existing = instance.get_dynamic_partitions("portfolio")
     missing = [str(p) for p in portfolio_ids if str(p) not in existing]
     if missing:
         instance.add_dynamic_partitions("portfolio", missing)
-    return instance.get_dynamic_partitions("portfolio")
 
 
 def plan_runs(
