@@ -506,8 +506,11 @@ def import_surfaces(url: str, home: Path) -> Iterator[ImportSurfaces]:
         with db.transaction() as session:
             token = create_user(session, OWNER)[1]
         settings = load_settings(database_url=url, home=home, market_data="simulated")
-        app = create_app(settings, dg.DagsterInstance.ephemeral())
-        with TestClient(app, raise_server_exceptions=False) as client:  # a server error answers 500, to be seen
-            yield ImportSurfaces(db, client, token, home)
+        # a live test instance is the process's current one while the app resolves the asset graph
+        # (an earlier test's disposed instance may otherwise still be current)
+        with dg.instance_for_test() as instance:
+            app = create_app(settings, instance)
+            with TestClient(app, raise_server_exceptions=False) as client:  # a server error answers 500, to be seen
+                yield ImportSurfaces(db, client, token, home)
     finally:
         db.dispose()
