@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import math
 from datetime import date
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -36,6 +35,7 @@ from sigmasight_resources.portfolio_import import (
     parse_positions,
     validate_import,
 )
+from tests.support.bad_csv import corpus_bytes, corpus_names
 from sigmasight_resources.users import (
     UserError,
     UserExistsError,
@@ -47,7 +47,6 @@ from sigmasight_resources.users import (
 )
 
 TODAY = date(2026, 11, 20)
-BAD_CSV = Path(__file__).parent / "data" / "bad_csv"
 OWNER = "owner@example.com"
 
 GOOD_CSV = b"""\xef\xbb\xbfSymbol , Quantity,entry_price,ENTRY_DATE,investment_class,exit_date,exit_price,mark_price,mark_date\r
@@ -203,7 +202,7 @@ def test_future_is_relative_to_today():
 
 def test_problems_are_ordered_by_line_and_printable():
     with pytest.raises(PortfolioImportError) as info:
-        parse_positions((BAD_CSV / "several_problems.csv").read_bytes(), today=TODAY)
+        parse_positions(corpus_bytes("several_problems.csv", TODAY), today=TODAY)
     lines = [p.line for p in info.value.problems]
     assert lines == sorted(lines)
     assert str(ImportProblem(3, "quantity", "bad")) == "line 3, field quantity: bad"
@@ -254,26 +253,26 @@ CORPUS: dict[str, set[tuple[int, str]]] = {
 
 
 def test_corpus_has_an_expectation_for_every_file():
-    assert {p.name for p in BAD_CSV.glob("*.csv")} == set(CORPUS)
+    assert set(corpus_names()) == set(CORPUS)
 
 
 @pytest.mark.parametrize("filename", sorted(CORPUS))
 def test_bad_file_reports_every_problem_with_line_and_field(filename):
     with pytest.raises(PortfolioImportError) as info:
-        parse_positions((BAD_CSV / filename).read_bytes(), today=TODAY)
+        parse_positions(corpus_bytes(filename, TODAY), today=TODAY)
     assert problem_keys(info.value) == CORPUS[filename], [str(p) for p in info.value.problems]
 
 
 def test_bad_files_are_rejected_by_import_and_write_nothing(db_url):
     """The whole corpus through `import_portfolio` on each backend (one database for speed)."""
     for filename in sorted(CORPUS):
-        assert_import_rejected(db_url, (BAD_CSV / filename).read_bytes(), CORPUS[filename],
+        assert_import_rejected(db_url, corpus_bytes(filename, TODAY), CORPUS[filename],
                                owner_exists=filename != min(CORPUS))
 
 
 def test_non_utf8_problem_names_the_byte():
     with pytest.raises(PortfolioImportError) as info:
-        parse_positions((BAD_CSV / "non_utf8_text.csv").read_bytes(), today=TODAY)
+        parse_positions(corpus_bytes("non_utf8_text.csv", TODAY), today=TODAY)
     assert "0xE9" in info.value.problems[0].message and "UTF-8" in info.value.problems[0].message
 
 

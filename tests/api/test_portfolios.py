@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from sigmasight_resources.db.models import Portfolio, Position
 from sigmasight_resources.portfolio_import import MAX_IMPORT_BYTES
+from tests.support.bad_csv import corpus_bytes, corpus_names
 
-BAD_CSV = Path(__file__).parents[1] / "data" / "bad_csv"
 GOOD_CSV = b"symbol,quantity,entry_price,entry_date\nAAPL,10,180,2025-03-03\nMSFT,-5,400,2025-03-04\n"
 
 
@@ -66,10 +65,10 @@ def test_upload_creates_the_portfolio_and_points_to_its_status(api):
     assert taken.status_code == 409 and taken.json()["error"]["code"] == "portfolio_name_taken"
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in BAD_CSV.glob("*.csv")))
+@pytest.mark.parametrize("name", corpus_names())
 def test_a_bad_csv_is_422_listing_every_problem_with_its_line_and_nothing_is_written(api, name):
     before = counts(api)
-    response = upload(api, f"bad {name}", (BAD_CSV / name).read_bytes())
+    response = upload(api, f"bad {name}", corpus_bytes(name))
     assert response.status_code == 422, response.text
     error = response.json()["error"]
     assert error["code"] == "invalid_import" and error["details"]
