@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from sigmasight_assets.partitions import trading_day_partitions
-from sigmasight_assets.runner import QUIET_CONSOLE
+from sigmasight_assets.runs.in_process import QUIET_CONSOLE
 
 START, END = "2025-01-02", "2025-12-31"
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import dagster as dg
 
 from sigmasight_assets.definitions import build_definitions
-from sigmasight_assets.runner import run_range
+from sigmasight_assets.runs.in_process import run_range
 from sigmasight_resources import calendar
 from sigmasight_resources.db.engine import migrate
 from sigmasight_resources.db.session import ResultsDB

@@ -178,7 +178,7 @@ def run_phase(start: date, end: date, force: bool) -> None:
     import dagster as dg
 
     from sigmasight_assets.definitions import build_definitions
-    from sigmasight_assets.runner import run_range
+    from sigmasight_assets.runs.in_process import run_range
     from sigmasight_resources.db import queries
     from sigmasight_resources.db.session import ResultsDB
     from sigmasight_resources.settings import load_settings

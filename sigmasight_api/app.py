@@ -17,7 +17,7 @@ from sigmasight_api.limits import BodySizeLimit
 from sigmasight_api.report_cache import ReportCache
 from sigmasight_api.routers import admin_assets, admin_runs, admin_users, health, me, portfolios, results
 from sigmasight_assets.definitions import build_definitions
-from sigmasight_assets.instance import local_instance
+from sigmasight_assets.runs.instance import local_instance
 from sigmasight_resources.db.session import ResultsDB
 from sigmasight_resources.portfolio_import import MAX_IMPORT_BYTES
 from sigmasight_resources.settings import Settings

@@ -15,7 +15,7 @@ import dagster as dg
 from dagster import DagsterEventType, DagsterRunStatus, RunsFilter
 
 from sigmasight_api.schemas.portfolios import LogEntry, RunBrief, StepError
-from sigmasight_assets.levels import ONBOARDING_TAG, PORTFOLIO_TAG, run_dates
+from sigmasight_assets.pipeline.tags import ONBOARDING_TAG, PORTFOLIO_TAG, run_dates
 
 PARTITION_TAG = "dagster/partition"
 QUEUED = (DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED)

@@ -36,8 +36,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sigmasight_api.dagster_state import ACTIVE
-from sigmasight_assets.catchup import completed_portfolio_days
-from sigmasight_assets.levels import (
+from sigmasight_assets.automation.planning import completed_portfolio_days
+from sigmasight_assets.pipeline.tags import (
     DAY_ASSETS,
     DAY_LEVEL,
     LEVEL_TAG,
@@ -47,7 +47,7 @@ from sigmasight_assets.levels import (
     PORTFOLIOS_TAG,
     portfolio_range_tags,
 )
-from sigmasight_assets.runner import ensure_portfolio_partitions
+from sigmasight_assets.runs.in_process import ensure_portfolio_partitions
 
 REQUEST_TAG = "sigmasight/request"
 BACKFILL_TAG = "dagster/backfill"

@@ -7,20 +7,20 @@ import warnings
 
 import dagster as dg
 
-from sigmasight_assets.alerts import AlertWebhook, run_failure_alert_sensor, run_summary_sensor
-from sigmasight_assets.jobs import JOBS
-from sigmasight_assets.levels import DAY_ASSETS, PORTFOLIO_ASSETS
-from sigmasight_assets.market import build_market_assets
+from sigmasight_assets.automation.alerts import AlertWebhook, run_failure_alert_sensor, run_summary_sensor
+from sigmasight_assets.automation.jobs import JOBS
+from sigmasight_assets.pipeline.tags import DAY_ASSETS, PORTFOLIO_ASSETS
+from sigmasight_assets.assets.market import build_market_assets
 from sigmasight_assets.partitions import trading_day_partitions
-from sigmasight_assets.positions import build_position_assets
-from sigmasight_assets.profiles import company_profiles
-from sigmasight_assets.risk import build_risk_assets
-from sigmasight_assets.schedules import build_schedules
-from sigmasight_assets.sensors import build_sensors
-from sigmasight_assets.symbols import build_symbol_assets
+from sigmasight_assets.assets.valuation import build_position_assets
+from sigmasight_assets.assets.profiles import company_profiles
+from sigmasight_assets.assets.risk import build_risk_assets
+from sigmasight_assets.automation.schedules import build_schedules
+from sigmasight_assets.automation.sensors import build_sensors
+from sigmasight_assets.assets.symbols import build_symbol_assets
 from sigmasight_resources.db.resource import ResultsDatabase
 from sigmasight_resources.market_data.resource import MarketDataResource
-from sigmasight_resources.risk_model import RiskModel
+from sigmasight_resources.pricing import RiskModel
 from sigmasight_resources.settings import ENV_PREFIX, Settings, load_settings
 
 __all__ = ["DAY_ASSETS", "PORTFOLIO_ASSETS", "build_assets", "build_definitions", "build_resources", "defs"]

@@ -16,7 +16,7 @@ from sigmasight_assets.cli.common import EXIT_FAILURE, cli_errors, echo, fail, g
 from sigmasight_assets.cli import api, runs
 from sigmasight_assets.cli.portfolios import app as portfolios_app
 from sigmasight_assets.cli.users import app as users_app
-from sigmasight_assets.instance import prepare_dagster_home
+from sigmasight_assets.runs.instance import prepare_dagster_home
 from sigmasight_resources.db.engine import migrate
 
 app = typer.Typer(

@@ -20,8 +20,8 @@ from sigmasight_assets.cli.common import (
     stdout,
 )
 from sigmasight_assets.definitions import build_definitions
-from sigmasight_assets.instance import local_instance, prepare_dagster_home
-from sigmasight_assets.runner import PlannedRun, RangeError, RunOutcome, completed_days, run_range, skipped_days
+from sigmasight_assets.runs.instance import local_instance, prepare_dagster_home
+from sigmasight_assets.runs.in_process import PlannedRun, RangeError, RunOutcome, completed_days, run_range, skipped_days
 from sigmasight_resources import calendar
 from sigmasight_resources.db import queries
 from sigmasight_resources.db.engine import migrate

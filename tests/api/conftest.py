@@ -1,6 +1,6 @@
 """A live API over real results: one seeded results DB (SQLite and PostgreSQL) and Dagster instance per module.
 
-Seeding materializes two portfolios through `sigmasight_assets.runner` (the CLI's path), so every
+Seeding materializes two portfolios through `sigmasight_assets.runs.in_process` (the CLI's path), so every
 read is served from rows the asset graph wrote, with real run ids in the instance.
 """
 
@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from sigmasight_api.app import create_app
 from sigmasight_assets.definitions import build_definitions
-from sigmasight_assets.runner import run_range
+from sigmasight_assets.runs.in_process import run_range
 from sigmasight_resources.db.engine import migrate
 from sigmasight_resources.db.session import ResultsDB
 from sigmasight_resources.settings import Settings, load_settings

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from sigmasight_assets.levels import DAY_ASSETS, ONBOARDING_TAG, day_range_tags
-from sigmasight_assets.runner import PlannedRun, ensure_portfolio_partitions, execute, plan_runs
+from sigmasight_assets.pipeline.tags import DAY_ASSETS, ONBOARDING_TAG, day_range_tags
+from sigmasight_assets.runs.in_process import PlannedRun, ensure_portfolio_partitions, execute, plan_runs
 from tests.api.conftest import END, START
 from tests.api.test_portfolios import GOOD_CSV, upload
 
@@ -37,7 +37,7 @@ def test_onboarding_moves_from_pending_to_completed_as_the_runs_materialize(api)
 
 def test_a_failed_run_makes_onboarding_failed_with_the_step_error(api, monkeypatch):
     pid = upload(api, "failing", GOOD_CSV).json()["id"]
-    from sigmasight_assets import portfolio_io
+    from sigmasight_assets.pipeline import writer as portfolio_io
 
     def broken(*args, **kwargs):
         raise RuntimeError("injected write failure")

@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlalchemy import event
 
-from sigmasight_assets.runner import run_range
+from sigmasight_assets.runs.in_process import run_range
 from sigmasight_resources.db.report import build_report
 from tests.api.conftest import END, START
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from sigmasight_assets.definitions import build_definitions
-from sigmasight_assets.runner import run_range
+from sigmasight_assets.runs.in_process import run_range
 from sigmasight_resources.db.models import InvestmentClass, ManualMark, Portfolio, Position, User
 from sigmasight_resources.db.session import ResultsDB
 from sigmasight_resources.settings import load_settings

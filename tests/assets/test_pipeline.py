@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from sigmasight_assets import portfolio_io, risk
+from sigmasight_assets.assets import risk
+from sigmasight_assets.pipeline import writer as portfolio_io
 from sigmasight_resources.db.models import InvestmentClass
 from tests.assets.conftest import RESULT_TABLES, STOCKS, assert_same_rows
 

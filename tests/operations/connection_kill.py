@@ -23,7 +23,7 @@ from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.pool import NullPool
 
 from sigmasight_assets.definitions import build_definitions
-from sigmasight_assets.runner import RunOutcome
+from sigmasight_assets.runs.in_process import RunOutcome
 from sigmasight_resources.db.engine import migrate
 from sigmasight_resources.db.models import Base
 from sigmasight_resources.db.session import ResultsDB

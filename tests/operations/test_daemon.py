@@ -28,7 +28,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from sigmasight_assets.levels import LEVEL_TAG, ONBOARDING_TAG, PORTFOLIO_JOB, portfolio_range_tags
+from sigmasight_assets.pipeline.tags import LEVEL_TAG, ONBOARDING_TAG, PORTFOLIO_JOB, portfolio_range_tags
 from sigmasight_resources import calendar
 from sigmasight_resources.db.engine import migrate
 from sigmasight_resources.db.report import build_report

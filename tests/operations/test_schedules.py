@@ -7,7 +7,7 @@ import dagster as dg
 import pytest
 
 from sigmasight_assets.definitions import build_definitions
-from sigmasight_assets.levels import (
+from sigmasight_assets.pipeline.tags import (
     DAY_JOB,
     LEVEL_TAG,
     PORTFOLIO_JOB,

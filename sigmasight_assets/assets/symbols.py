@@ -11,15 +11,15 @@ from sigmasight_assets.analytics.factors import FACTOR_ETFS, MARKET, RATES, SPRE
 from sigmasight_assets.analytics.regression import rolling_ols, rolling_ridge
 from sigmasight_assets.analytics.returns import simple_returns, spread_returns
 from sigmasight_assets.analytics.volatility import realized_vol
-from sigmasight_assets.model import (
+from sigmasight_assets.analytics.parameters import (
     BETA_WINDOW,
     LOOKBACK,
     MIN_REGRESSION_DAYS,
     STYLE_MIN_OBS,
     STYLE_WINDOW,
 )
-from sigmasight_assets.ranges import requested_days
-from sigmasight_assets.rows import to_records
+from sigmasight_assets.pipeline.scope import requested_days
+from sigmasight_assets.pipeline.records import to_records
 from sigmasight_resources import calendar
 from sigmasight_resources.db import queries
 from sigmasight_resources.db.resource import ResultsDatabase

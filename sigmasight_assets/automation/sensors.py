@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 
-from sigmasight_assets.catchup import (
+from sigmasight_assets.automation.planning import (
     FAILED,
     IN_PROGRESS,
     busy_portfolios,
@@ -28,8 +28,8 @@ from sigmasight_assets.catchup import (
     materialized_days,
     missing_days,
 )
-from sigmasight_assets.jobs import day_assets_job, portfolio_assets_job
-from sigmasight_assets.levels import (
+from sigmasight_assets.automation.jobs import day_assets_job, portfolio_assets_job
+from sigmasight_assets.pipeline.tags import (
     DAY_JOB,
     DAY_LEVEL,
     LEVEL_TAG,

@@ -16,7 +16,7 @@ from sigmasight_assets.analytics.returns import simple_returns
 from sigmasight_assets.analytics.snapshot import portfolio_snapshots
 from sigmasight_assets.analytics.valuation import FLAG_NO_PRICE, FLAG_NO_UNDERLYING, Valuation, value_positions
 from sigmasight_assets.analytics.volatility import realized_vol
-from sigmasight_assets.model import LOOKBACK
+from sigmasight_assets.analytics.parameters import LOOKBACK
 from sigmasight_resources import calendar
 from sigmasight_resources.db import queries
 from sigmasight_resources.db.resource import ResultsDatabase

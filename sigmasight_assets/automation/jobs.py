@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from sigmasight_assets.levels import (
+from sigmasight_assets.pipeline.tags import (
     DAY_ASSETS,
     DAY_JOB,
     DAY_LEVEL,

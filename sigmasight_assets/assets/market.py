@@ -8,8 +8,8 @@ import dagster as dg
 import pandas as pd
 
 from sigmasight_assets.analytics.factors import FACTOR_ETFS
-from sigmasight_assets.model import LOOKBACK
-from sigmasight_assets.ranges import requested_days
+from sigmasight_assets.analytics.parameters import LOOKBACK
+from sigmasight_assets.pipeline.scope import requested_days
 from sigmasight_resources import calendar
 from sigmasight_resources.db import queries
 from sigmasight_resources.db.models import MarketPrice

@@ -7,7 +7,7 @@ from datetime import date
 import dagster as dg
 from sqlalchemy.orm import Session
 
-from sigmasight_assets.levels import run_portfolios
+from sigmasight_assets.pipeline.tags import run_portfolios
 from sigmasight_resources.db import queries
 
 

@@ -9,7 +9,7 @@ import dagster as dg
 
 from sigmasight_resources.settings import Settings
 
-INSTANCE_CONFIG = Path(__file__).resolve().parents[1] / "dagster.yaml"
+INSTANCE_CONFIG = Path(__file__).resolve().parents[2] / "dagster.yaml"
 
 
 def prepare_dagster_home(settings: Settings) -> Path:

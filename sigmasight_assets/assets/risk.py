@@ -18,8 +18,8 @@ from sigmasight_assets.analytics.factors import FACTOR_ETFS, FACTORS
 from sigmasight_assets.analytics.returns import factor_returns, simple_returns
 from sigmasight_assets.analytics.stress import factor_betas, load_scenarios, stress_pnl
 from sigmasight_assets.analytics.volatility import har_forecast, historical_var_es, realized_vol
-from sigmasight_assets.book import Book
-from sigmasight_assets.model import (
+from sigmasight_assets.pipeline.book import Book
+from sigmasight_assets.analytics.parameters import (
     BETA_BOUNDS,
     CLUSTER_THRESHOLD,
     CORRELATION_MIN_OBS,
@@ -34,8 +34,8 @@ from sigmasight_assets.model import (
     VAR_WINDOW,
     VOL_WINDOWS,
 )
-from sigmasight_assets.portfolio_io import PortfolioRange, portfolio_asset_kwargs, replacing
-from sigmasight_assets.quality import quality_table
+from sigmasight_assets.pipeline.writer import PortfolioRange, portfolio_asset_kwargs, replacing
+from sigmasight_assets.pipeline.quality import quality_table
 from sigmasight_resources import calendar
 from sigmasight_resources.db import queries
 from sigmasight_resources.db.resource import ResultsDatabase
@@ -50,7 +50,7 @@ from sigmasight_resources.db.results import (
     StressResult,
     SymbolFactorExposure,
 )
-from sigmasight_resources.risk_model import RiskModel
+from sigmasight_resources.pricing import RiskModel
 
 FACTORS_CHECK = "factor_exposures_have_all_factors"
 BETA_BOUNDS_CHECK = "position_betas_within_bounds"

@@ -18,14 +18,14 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sigmasight_assets.book import Book, load_book
-from sigmasight_assets.ranges import requested_days, requested_portfolios
-from sigmasight_assets.rows import to_records
+from sigmasight_assets.pipeline.book import Book, load_book
+from sigmasight_assets.pipeline.scope import requested_days, requested_portfolios
+from sigmasight_assets.pipeline.records import to_records
 from sigmasight_resources.db import queries
 from sigmasight_resources.db.models import Position
 from sigmasight_resources.db.resource import ResultsDatabase
 from sigmasight_resources.db.results import DataQuality
-from sigmasight_resources.risk_model import RiskModel
+from sigmasight_resources.pricing import RiskModel
 
 CHUNK_POSITIONS = 600  # positions valued together: (dates × positions) frames stay tens of MB
 

@@ -18,7 +18,7 @@ import dagster as dg
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sigmasight_assets.levels import (
+from sigmasight_assets.pipeline.tags import (
     DAY_ASSETS,
     LEVEL_TAG,
     MARKET_SCOPE,

@@ -6,12 +6,12 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 
-from sigmasight_assets.book import Book
-from sigmasight_assets.portfolio_io import PortfolioRange, portfolio_asset_kwargs, replacing
-from sigmasight_assets.quality import quality_table
+from sigmasight_assets.pipeline.book import Book
+from sigmasight_assets.pipeline.writer import PortfolioRange, portfolio_asset_kwargs, replacing
+from sigmasight_assets.pipeline.quality import quality_table
 from sigmasight_resources.db.resource import ResultsDatabase
 from sigmasight_resources.db.results import PortfolioSnapshot, PositionValue
-from sigmasight_resources.risk_model import RiskModel
+from sigmasight_resources.pricing import RiskModel
 
 PRICED_CHECK = "position_values_price_every_public_position"
 SNAPSHOT_CHECK = "portfolio_snapshots_cover_active_portfolios"

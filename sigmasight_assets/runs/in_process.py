@@ -21,8 +21,8 @@ from datetime import date
 
 import dagster as dg
 
-from sigmasight_assets.catchup import completed_portfolio_days, contiguous_blocks
-from sigmasight_assets.levels import (
+from sigmasight_assets.automation.planning import completed_portfolio_days, contiguous_blocks
+from sigmasight_assets.pipeline.tags import (
     DAY_ASSETS,
     MARKET_SCOPE,
     PORTFOLIO_ASSETS,
