@@ -10,7 +10,6 @@ subprocess, warms up, and prints p50/p95/p99 latency and throughput per endpoint
     .venv/bin/python benchmarks/api_latency.py [--workers 2] [--requests 4000] [--database-url URL]
 """
 
-from __future__ import annotations
 
 import argparse
 import asyncio

@@ -3,7 +3,6 @@
     .venv/bin/python benchmarks/demo.py
 """
 
-from __future__ import annotations
 
 import os
 import subprocess

@@ -17,7 +17,6 @@ precomputed regressors, so the speed ratio is conservative. Prints a table with 
 times, the ratio and the largest absolute difference between the two results.
 """
 
-from __future__ import annotations
 
 import argparse
 import time

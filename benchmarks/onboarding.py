@@ -8,7 +8,6 @@ Dagster's SQLite event log (one event per partition and asset).
     .venv/bin/python benchmarks/onboarding.py
 """
 
-from __future__ import annotations
 
 import os
 import subprocess
@@ -30,10 +29,7 @@ from sigmasight_resources.settings import load_settings
 from sigmasight_resources.users import create_user
 
 DAYS = 254
-SYMBOLS = (
-    "AAPL MSFT AMZN GOOGL META NVDA TSLA AVGO JPM V JNJ PG HD UNH XOM LLY COST BRK.B GS ORCL "
-    "AMD INTC TSM PANW UBER KO PEP WMT DIS"
-).split()
+SYMBOLS = ["AAPL", "MSFT", "AMZN", "GOOGL", "META", "NVDA", "TSLA", "AVGO", "JPM", "V", "JNJ", "PG", "HD", "UNH", "XOM", "LLY", "COST", "BRK.B", "GS", "ORCL", "AMD", "INTC", "TSM", "PANW", "UBER", "KO", "PEP", "WMT", "DIS"]
 CLI = str(Path(sys.executable).with_name("sigmasight"))
 
 

@@ -18,7 +18,6 @@ Prints one table row per figure, then one JSON line of every figure.
     .venv/bin/python benchmarks/resilience.py --scenario malformed_csv --csv-cases 200
 """
 
-from __future__ import annotations
 
 import argparse
 import json

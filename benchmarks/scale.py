@@ -19,7 +19,6 @@ table for --portfolios, the cost table over `--cost-sizes`, and as its last line
     .venv/bin/python benchmarks/scale.py --portfolios 20 --days 120 --cost-sizes ""
 """
 
-from __future__ import annotations
 
 import argparse
 import json

@@ -5,7 +5,6 @@ materializations); the API keeps no bookkeeping of its own, so runs launched by 
 sensor, a schedule, a backfill or this API all show up the same way.
 """
 
-from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence

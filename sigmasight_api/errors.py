@@ -4,7 +4,6 @@
 router raises `ApiError` and never builds an error body itself.
 """
 
-from __future__ import annotations
 
 import logging
 

@@ -16,7 +16,6 @@ earlier launches of it, so two simultaneous requests (even from two API processe
 the same id and the instance's unique key lets only one insert through.
 """
 
-from __future__ import annotations
 
 import hashlib
 import time

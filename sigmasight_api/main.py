@@ -1,6 +1,5 @@
 """Serve the API with uvicorn: settings from the environment, the local Dagster instance."""
 
-from __future__ import annotations
 
 import uvicorn
 

@@ -13,7 +13,6 @@ asset has a day when it wrote this portfolio's `data_quality` row for it, in the
 as its results (the same record of completion the sensors use, `catchup.completed_portfolio_days`).
 """
 
-from __future__ import annotations
 
 import time
 from datetime import date
@@ -24,8 +23,8 @@ from sqlalchemy.orm import Session
 
 from sigmasight_api import dagster_state as state
 from sigmasight_api.schemas.portfolios import AssetProgress, OnboardingPublic
-from sigmasight_assets.pipeline.tags import DAY_ASSETS, PORTFOLIO_ASSETS
 from sigmasight_assets.partitions import portfolio_partitions
+from sigmasight_assets.pipeline.tags import DAY_ASSETS, PORTFOLIO_ASSETS
 from sigmasight_resources import calendar
 from sigmasight_resources.db.results import DataQuality
 

@@ -3,7 +3,6 @@
 Keyset, not offset, so a page is one indexed range scan however deep the client pages.
 """
 
-from __future__ import annotations
 
 import base64
 import binascii

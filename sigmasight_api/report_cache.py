@@ -6,7 +6,6 @@ computation time) or when company profiles are refreshed. The cache key carries 
 so a report is never served stale, and a hit costs two small queries instead of the full report.
 """
 
-from __future__ import annotations
 
 import threading
 from collections import OrderedDict

@@ -1,6 +1,5 @@
 """Per-asset, per-partition outcome of runs, read from their event logs; and latest asset-check results."""
 
-from __future__ import annotations
 
 from collections.abc import Iterable
 

@@ -1,23 +1,22 @@
 """The code location: every asset, check, job, schedule, sensor and resource, built from one settings object."""
 
-from __future__ import annotations
 
 import os
 import warnings
 
 import dagster as dg
 
-from sigmasight_assets.automation.alerts import AlertWebhook, run_failure_alert_sensor, run_summary_sensor
-from sigmasight_assets.automation.jobs import JOBS
-from sigmasight_assets.pipeline.tags import DAY_ASSETS, PORTFOLIO_ASSETS
 from sigmasight_assets.assets.market import build_market_assets
-from sigmasight_assets.partitions import trading_day_partitions
-from sigmasight_assets.assets.valuation import build_position_assets
 from sigmasight_assets.assets.profiles import company_profiles
 from sigmasight_assets.assets.risk import build_risk_assets
+from sigmasight_assets.assets.symbols import build_symbol_assets
+from sigmasight_assets.assets.valuation import build_position_assets
+from sigmasight_assets.automation.alerts import AlertWebhook, run_failure_alert_sensor, run_summary_sensor
+from sigmasight_assets.automation.jobs import JOBS
 from sigmasight_assets.automation.schedules import build_schedules
 from sigmasight_assets.automation.sensors import build_sensors
-from sigmasight_assets.assets.symbols import build_symbol_assets
+from sigmasight_assets.partitions import trading_day_partitions
+from sigmasight_assets.pipeline.tags import DAY_ASSETS, PORTFOLIO_ASSETS
 from sigmasight_resources.db.resource import ResultsDatabase
 from sigmasight_resources.market_data.resource import MarketDataResource
 from sigmasight_resources.pricing import RiskModel

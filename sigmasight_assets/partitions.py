@@ -6,7 +6,6 @@ The `portfolio` dynamic partition set remains the instance's record of which por
 onboarding sensor has taken on, so the sensors and the API can tell new from known.
 """
 
-from __future__ import annotations
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo

@@ -1,10 +1,9 @@
 """The NYSE trading calendar, from pandas-market-calendars, as plain dates."""
 
-from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pandas_market_calendars as mcal

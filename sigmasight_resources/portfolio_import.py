@@ -36,7 +36,6 @@ mark_date          no        PRIVATE only: date of that valuation, between entry
 =================  ========  =================================================================
 """
 
-from __future__ import annotations
 
 import csv
 import io

@@ -1,6 +1,5 @@
 """One settings object, read once from `SIGMASIGHT_*` variables and passed to resources."""
 
-from __future__ import annotations
 
 import os
 from datetime import date

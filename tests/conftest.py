@@ -5,7 +5,6 @@ skip when `SIGMASIGHT_TEST_POSTGRES_URL` is unset or the server is unreachable, 
 `CI=true`, where an unreachable server fails them.
 """
 
-from __future__ import annotations
 
 import os
 import uuid

@@ -8,7 +8,6 @@ newline), so every case is invalid by construction. `import_surfaces()` opens a 
 results DB with one user, the `sigmasight` CLI in-process on it and the API app over it.
 """
 
-from __future__ import annotations
 
 import csv
 import io

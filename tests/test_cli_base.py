@@ -5,7 +5,6 @@ that touch the database run on SQLite (the default under SIGMASIGHT_HOME) and Po
 (SIGMASIGHT_DATABASE_URL). One test runs a real subprocess to see exactly what a user sees.
 """
 
-from __future__ import annotations
 
 import hashlib
 import json

@@ -1,6 +1,5 @@
 """The code location: the ten assets with their keys, partitions and dependencies, loadable by `dagster`."""
 
-from __future__ import annotations
 
 import os
 import subprocess

@@ -7,7 +7,6 @@ One results DB, CLI home and API app per backend serve every example: 1,000 on S
 with SIGMASIGHT_TEST_POSTGRES_URL, 250 on PostgreSQL.
 """
 
-from __future__ import annotations
 
 import json
 from collections.abc import Iterator

@@ -4,7 +4,6 @@ Every test touching the database uses `db_url`, so it runs on SQLite and Postgre
 imports are checked to have written nothing by counting rows afterwards.
 """
 
-from __future__ import annotations
 
 import hashlib
 import math
@@ -35,7 +34,6 @@ from sigmasight_resources.portfolio_import import (
     parse_positions,
     validate_import,
 )
-from tests.support.bad_csv import corpus_bytes, corpus_names
 from sigmasight_resources.users import (
     UserError,
     UserExistsError,
@@ -45,6 +43,7 @@ from sigmasight_resources.users import (
     find_user_by_token,
     rotate_token,
 )
+from tests.support.bad_csv import corpus_bytes, corpus_names
 
 TODAY = date(2026, 11, 20)
 OWNER = "owner@example.com"
@@ -350,12 +349,11 @@ def test_create_portfolio_joins_the_callers_transaction(db_url):
     specs = parse_positions(GOOD_CSV, today=TODAY)
     db = ResultsDB(db_url)
     try:
-        with pytest.raises(RuntimeError, match="later step failed"):
-            with db.transaction() as s:
-                owner = find_user_by_email(s, OWNER)
-                create_portfolio(s, owner, "P", specs)
-                assert s.scalar(select(func.count()).select_from(Position)) == 8  # flushed, not committed
-                raise RuntimeError("later step failed")
+        with pytest.raises(RuntimeError, match="later step failed"), db.transaction() as s:
+            owner = find_user_by_email(s, OWNER)
+            create_portfolio(s, owner, "P", specs)
+            assert s.scalar(select(func.count()).select_from(Position)) == 8  # flushed, not committed
+            raise RuntimeError("later step failed")
         with db.transaction() as s, pytest.raises(PortfolioImportError, match="no positions"):
             create_portfolio(s, find_user_by_email(s, OWNER), "P", [])
     finally:

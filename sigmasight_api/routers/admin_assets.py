@@ -1,6 +1,5 @@
 """Admin overviews: per-asset partition status and checks, the data-quality roll-up, and stale portfolios."""
 
-from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated

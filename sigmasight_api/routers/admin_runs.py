@@ -1,6 +1,5 @@
 """Admin control of runs: launch (as a backfill), list with filters, detail, cancel — all via the Dagster instance."""
 
-from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Annotated

@@ -1,6 +1,5 @@
 """`POST /admin/users`: create a user and answer its token once (only the hash is stored)."""
 
-from __future__ import annotations
 
 from fastapi import APIRouter
 from sqlalchemy.exc import IntegrityError

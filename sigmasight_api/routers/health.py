@@ -1,10 +1,8 @@
 """`GET /healthz`: the results DB and the Dagster instance answer, else 503."""
 
-from __future__ import annotations
-
-from typing import Literal
 
 import logging
+from typing import Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel

@@ -1,6 +1,5 @@
 """`GET /me`: who the token belongs to."""
 
-from __future__ import annotations
 
 from fastapi import APIRouter
 

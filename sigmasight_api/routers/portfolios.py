@@ -1,6 +1,5 @@
 """Portfolios: list, read, soft-delete, upload a positions CSV, and poll its onboarding status."""
 
-from __future__ import annotations
 
 from datetime import date
 from typing import Annotated

@@ -1,6 +1,5 @@
 """Result reads of one portfolio: the report and each result table, `?date=` defaulting to the latest."""
 
-from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
@@ -13,10 +12,10 @@ from sigmasight_api import pagination
 from sigmasight_api.deps import OwnedPortfolio, SessionDep
 from sigmasight_api.errors import ApiError
 from sigmasight_api.reads import anchor, aware, quality, values
+from sigmasight_api.report_cache import ReportCache, report_version
 from sigmasight_api.schemas import results as s
 from sigmasight_api.schemas.common import ErrorPublic, Provenance
 from sigmasight_api.schemas.report import ReportPublic
-from sigmasight_api.report_cache import ReportCache, report_version
 from sigmasight_resources.db.report import (
     FACTOR_ORDER,
     SNAPSHOT_FIELDS,

@@ -1,6 +1,5 @@
 """Portfolios and their onboarding status."""
 
-from __future__ import annotations
 
 from typing import Literal
 

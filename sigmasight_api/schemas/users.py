@@ -1,11 +1,9 @@
 """Users: what a caller sees of itself, what an admin sends to create one, and the one-time token."""
 
-from __future__ import annotations
-
-from sigmasight_api.schemas.common import Timestamp
-
 
 from pydantic import BaseModel, Field
+
+from sigmasight_api.schemas.common import Timestamp
 
 
 class UserPublic(BaseModel):

@@ -1,6 +1,5 @@
 """Rolling pairwise-complete correlations, their portfolio summaries and correlation clusters."""
 
-from __future__ import annotations
 
 from dataclasses import dataclass
 

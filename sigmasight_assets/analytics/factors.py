@@ -1,6 +1,5 @@
 """The factor model's names: factor ETFs, the twelve factors and how each maps to ETFs."""
 
-from __future__ import annotations
 
 MARKET = "SPY"
 """Market factor ETF (Market_Beta)."""

@@ -1,6 +1,5 @@
 """Black-Scholes prices and Greeks of European options (no dividends), broadcast over arrays."""
 
-from __future__ import annotations
 
 from dataclasses import dataclass
 

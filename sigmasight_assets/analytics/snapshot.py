@@ -1,6 +1,5 @@
 """Portfolio snapshot arithmetic: NAV, exposures, P&L and return per portfolio and date."""
 
-from __future__ import annotations
 
 import numpy as np
 import pandas as pd

@@ -1,6 +1,5 @@
 """Factor stress tests: the scenario library, factor-on-factor betas and scenario P&L."""
 
-from __future__ import annotations
 
 import json
 import math

@@ -1,6 +1,5 @@
 """Input checks shared by the kernels; each error names the offending argument."""
 
-from __future__ import annotations
 
 import numbers
 

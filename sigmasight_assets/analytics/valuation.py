@@ -7,7 +7,6 @@ positions at their latest manual mark or else the entry price. A position is ope
 date through its exit date (valued at the exit price that day) or expiry.
 """
 
-from __future__ import annotations
 
 from dataclasses import dataclass
 

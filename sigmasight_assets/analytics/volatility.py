@@ -1,6 +1,5 @@
 """Realized volatility, HAR-RV forecasts and historical VaR/ES over trailing windows."""
 
-from __future__ import annotations
 
 import numpy as np
 import pandas as pd

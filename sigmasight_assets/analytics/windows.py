@@ -5,7 +5,6 @@ these helpers so that no kernel loops over dates. Working arrays are bounded by
 `WORKING_BYTES` by slicing symbols (or dates) into chunks.
 """
 
-from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass

@@ -15,10 +15,6 @@ from sigmasight_assets.analytics.correlation import (
     weighted_correlation,
 )
 from sigmasight_assets.analytics.factors import FACTOR_ETFS, FACTORS
-from sigmasight_assets.analytics.returns import factor_returns, simple_returns
-from sigmasight_assets.analytics.stress import factor_betas, load_scenarios, stress_pnl
-from sigmasight_assets.analytics.volatility import har_forecast, historical_var_es, realized_vol
-from sigmasight_assets.pipeline.book import Book
 from sigmasight_assets.analytics.parameters import (
     BETA_BOUNDS,
     CLUSTER_THRESHOLD,
@@ -34,8 +30,12 @@ from sigmasight_assets.analytics.parameters import (
     VAR_WINDOW,
     VOL_WINDOWS,
 )
-from sigmasight_assets.pipeline.writer import PortfolioRange, portfolio_asset_kwargs, replacing
+from sigmasight_assets.analytics.returns import factor_returns, simple_returns
+from sigmasight_assets.analytics.stress import factor_betas, load_scenarios, stress_pnl
+from sigmasight_assets.analytics.volatility import har_forecast, historical_var_es, realized_vol
+from sigmasight_assets.pipeline.book import Book
 from sigmasight_assets.pipeline.quality import quality_table
+from sigmasight_assets.pipeline.writer import PortfolioRange, portfolio_asset_kwargs, replacing
 from sigmasight_resources import calendar
 from sigmasight_resources.db import queries
 from sigmasight_resources.db.resource import ResultsDatabase

@@ -8,9 +8,6 @@ import numpy as np
 import pandas as pd
 
 from sigmasight_assets.analytics.factors import FACTOR_ETFS, MARKET, RATES, SPREADS, STYLE_LEGS
-from sigmasight_assets.analytics.regression import rolling_ols, rolling_ridge
-from sigmasight_assets.analytics.returns import simple_returns, spread_returns
-from sigmasight_assets.analytics.volatility import realized_vol
 from sigmasight_assets.analytics.parameters import (
     BETA_WINDOW,
     LOOKBACK,
@@ -18,8 +15,11 @@ from sigmasight_assets.analytics.parameters import (
     STYLE_MIN_OBS,
     STYLE_WINDOW,
 )
-from sigmasight_assets.pipeline.scope import requested_days
+from sigmasight_assets.analytics.regression import rolling_ols, rolling_ridge
+from sigmasight_assets.analytics.returns import simple_returns, spread_returns
+from sigmasight_assets.analytics.volatility import realized_vol
 from sigmasight_assets.pipeline.records import to_records
+from sigmasight_assets.pipeline.scope import requested_days
 from sigmasight_resources import calendar
 from sigmasight_resources.db import queries
 from sigmasight_resources.db.resource import ResultsDatabase

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 
 from sigmasight_assets.pipeline.book import Book
-from sigmasight_assets.pipeline.writer import PortfolioRange, portfolio_asset_kwargs, replacing
 from sigmasight_assets.pipeline.quality import quality_table
+from sigmasight_assets.pipeline.writer import PortfolioRange, portfolio_asset_kwargs, replacing
 from sigmasight_resources.db.resource import ResultsDatabase
 from sigmasight_resources.db.results import PortfolioSnapshot, PositionValue
 from sigmasight_resources.pricing import RiskModel

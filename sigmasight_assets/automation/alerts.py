@@ -15,7 +15,12 @@ import dagster as dg
 import httpx
 from pydantic import Field
 
-from sigmasight_assets.automation.planning import completed_portfolio_days, first_entry_dates, materialized_days, missing_days
+from sigmasight_assets.automation.planning import (
+    completed_portfolio_days,
+    first_entry_dates,
+    materialized_days,
+    missing_days,
+)
 from sigmasight_assets.pipeline.tags import (
     LEVEL_TAG,
     MARKET_SCOPE,

@@ -6,7 +6,6 @@ at a time. Every run of a level's job carries its `sigmasight/level` tag, also w
 hand without it, so the limit holds. The company profiles, unpartitioned, get their own job.
 """
 
-from __future__ import annotations
 
 import dagster as dg
 

@@ -8,7 +8,6 @@ day across portfolios). The close sensor, the run summaries and `sigmasight run`
 `--force` all answer "what is missing" here, so they agree.
 """
 
-from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable

@@ -10,8 +10,8 @@ from datetime import date
 import dagster as dg
 
 from sigmasight_assets.automation.jobs import company_profiles_job, day_assets_job
-from sigmasight_assets.pipeline.tags import DAY_LEVEL, LEVEL_TAG, MARKET_SCOPE, PORTFOLIO_TAG
 from sigmasight_assets.partitions import NY
+from sigmasight_assets.pipeline.tags import DAY_LEVEL, LEVEL_TAG, MARKET_SCOPE, PORTFOLIO_TAG
 from sigmasight_resources import calendar
 
 CLOSE_CRON = "30 18 * * 1-5"

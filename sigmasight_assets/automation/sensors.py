@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 
+from sigmasight_assets.automation.jobs import day_assets_job, portfolio_assets_job
 from sigmasight_assets.automation.planning import (
     FAILED,
     IN_PROGRESS,
@@ -28,7 +29,7 @@ from sigmasight_assets.automation.planning import (
     materialized_days,
     missing_days,
 )
-from sigmasight_assets.automation.jobs import day_assets_job, portfolio_assets_job
+from sigmasight_assets.partitions import portfolio_partitions
 from sigmasight_assets.pipeline.tags import (
     DAY_JOB,
     DAY_LEVEL,
@@ -39,7 +40,6 @@ from sigmasight_assets.pipeline.tags import (
     portfolio_range_tags,
     run_dates,
 )
-from sigmasight_assets.partitions import portfolio_partitions
 from sigmasight_resources import calendar
 from sigmasight_resources.db import queries
 from sigmasight_resources.db.resource import ResultsDatabase

@@ -5,15 +5,14 @@ one `error: …` line via `common.cli_errors`, and an unexpected exception keeps
 traceback so a bug is never hidden.
 """
 
-from __future__ import annotations
 
 import os
 
 import typer
 from sqlalchemy.exc import OperationalError
 
-from sigmasight_assets.cli.common import EXIT_FAILURE, cli_errors, echo, fail, get_settings, make_db, redact_url
 from sigmasight_assets.cli import api, runs
+from sigmasight_assets.cli.common import EXIT_FAILURE, cli_errors, echo, fail, get_settings, make_db, redact_url
 from sigmasight_assets.cli.portfolios import app as portfolios_app
 from sigmasight_assets.cli.users import app as users_app
 from sigmasight_assets.runs.instance import prepare_dagster_home

@@ -1,6 +1,5 @@
 """`sigmasight api`: serve the HTTP API (uvicorn) over the configured results DB and Dagster instance."""
 
-from __future__ import annotations
 
 import typer
 

@@ -13,7 +13,6 @@ initialised), 2 invalid input or configuration (bad CSV, unknown id, bad setting
 Other modules register their own known exceptions with `register_error`.
 """
 
-from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager

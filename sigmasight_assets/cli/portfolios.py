@@ -1,6 +1,5 @@
 """`sigmasight portfolios …`: import a positions CSV, list, soft-delete, purge."""
 
-from __future__ import annotations
 
 import json
 from datetime import date, datetime
@@ -62,9 +61,8 @@ def list_(
     include_deleted: Annotated[bool, typer.Option("--all", help="Include deleted portfolios.")] = False,
 ) -> None:
     """List active portfolios (id, name, owner, positions, created)."""
-    with cli_errors(), open_db() as db:
-        with db.transaction() as session:
-            rows = list_portfolios(session, include_deleted=include_deleted)
+    with cli_errors(), open_db() as db, db.transaction() as session:
+        rows = list_portfolios(session, include_deleted=include_deleted)
     if as_json:
         echo(json.dumps([
             {"id": r.id, "name": r.name, "owner": r.owner_email, "positions": r.positions,

@@ -1,6 +1,5 @@
 """`sigmasight run`, `report` and `demo`: materialize through the Dagster instance, then read the results."""
 
-from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
@@ -20,8 +19,15 @@ from sigmasight_assets.cli.common import (
     stdout,
 )
 from sigmasight_assets.definitions import build_definitions
+from sigmasight_assets.runs.in_process import (
+    PlannedRun,
+    RangeError,
+    RunOutcome,
+    completed_days,
+    run_range,
+    skipped_days,
+)
 from sigmasight_assets.runs.instance import local_instance, prepare_dagster_home
-from sigmasight_assets.runs.in_process import PlannedRun, RangeError, RunOutcome, completed_days, run_range, skipped_days
 from sigmasight_resources import calendar
 from sigmasight_resources.db import queries
 from sigmasight_resources.db.engine import migrate

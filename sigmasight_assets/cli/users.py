@@ -1,6 +1,5 @@
 """`sigmasight users …`: create users and show their one-time API token."""
 
-from __future__ import annotations
 
 from typing import Annotated
 

@@ -5,18 +5,17 @@ P&L and return history independent of which days were materialized before, so da
 D inside a longer range give identical rows.
 """
 
-from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
 
+from sigmasight_assets.analytics.parameters import LOOKBACK
 from sigmasight_assets.analytics.returns import simple_returns
 from sigmasight_assets.analytics.snapshot import portfolio_snapshots
 from sigmasight_assets.analytics.valuation import FLAG_NO_PRICE, FLAG_NO_UNDERLYING, Valuation, value_positions
 from sigmasight_assets.analytics.volatility import realized_vol
-from sigmasight_assets.analytics.parameters import LOOKBACK
 from sigmasight_resources import calendar
 from sigmasight_resources.db import queries
 from sigmasight_resources.db.resource import ResultsDatabase

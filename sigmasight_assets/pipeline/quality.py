@@ -1,6 +1,5 @@
 """The data_quality object of DESIGN §5, built for every (date, portfolio) of a range at once."""
 
-from __future__ import annotations
 
 import numpy as np
 import pandas as pd

@@ -1,13 +1,11 @@
 """Turning result frames into rows for the database: NULL for not-computed, provenance on every row."""
 
-from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
-
 
 BATCH = 5000
 

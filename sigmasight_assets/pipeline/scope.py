@@ -1,6 +1,5 @@
 """The dates and portfolios a (single-run, ranged) materialization covers."""
 
-from __future__ import annotations
 
 from datetime import date
 

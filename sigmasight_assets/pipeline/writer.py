@@ -5,7 +5,6 @@ A range covers every portfolio the run writes; it is computed a chunk of portfol
 rows of all chunks land in one transaction: the partition range lands whole or not at all.
 """
 
-from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
@@ -19,8 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sigmasight_assets.pipeline.book import Book, load_book
-from sigmasight_assets.pipeline.scope import requested_days, requested_portfolios
 from sigmasight_assets.pipeline.records import to_records
+from sigmasight_assets.pipeline.scope import requested_days, requested_portfolios
 from sigmasight_resources.db import queries
 from sigmasight_resources.db.models import Position
 from sigmasight_resources.db.resource import ResultsDatabase
@@ -38,13 +37,13 @@ class PortfolioRange:
     portfolios: list[int]
 
     @classmethod
-    def of(cls, context: dg.AssetExecutionContext, db: ResultsDatabase) -> PortfolioRange:
+    def of(cls, context: dg.AssetExecutionContext, db: ResultsDatabase) -> "PortfolioRange":
         days = requested_days(context)
         with db.transaction() as session:
             portfolios = requested_portfolios(context, session)
         return cls(days[0], days[-1], days, portfolios)
 
-    def chunks(self, db: ResultsDatabase) -> list[PortfolioRange]:
+    def chunks(self, db: ResultsDatabase) -> list["PortfolioRange"]:
         """This range split into groups of whole portfolios holding at most CHUNK_POSITIONS positions."""
         with db.transaction() as session:
             sizes = _position_counts(session, self.portfolios, self.end)

@@ -12,7 +12,6 @@ the whole range, since `market_prices` fetches only the (symbol, date) pairs not
 it fills in whatever a portfolio's symbols lack and costs little when nothing is.
 """
 
-from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence

@@ -1,6 +1,5 @@
 """Engines and migrations for the results database (SQLite embedded, PostgreSQL in production)."""
 
-from __future__ import annotations
 
 from pathlib import Path
 

@@ -1,8 +1,6 @@
 """Typed SQLAlchemy models of the results database (reference data; results live in results.py)."""
 
-from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -21,6 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from sigmasight_resources.vocabulary import InvestmentClass
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -34,12 +34,6 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-class InvestmentClass(str, enum.Enum):
-    PUBLIC = "PUBLIC"
-    OPTIONS = "OPTIONS"
-    PRIVATE = "PRIVATE"
-
-
 class User(Base):
     __tablename__ = "users"
 
@@ -49,7 +43,7 @@ class User(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
-    portfolios: Mapped[list[Portfolio]] = relationship(back_populates="owner")
+    portfolios: Mapped[list["Portfolio"]] = relationship(back_populates="owner")
 
 
 class Portfolio(Base):
@@ -63,7 +57,7 @@ class Portfolio(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     owner: Mapped[User] = relationship(back_populates="portfolios")
-    positions: Mapped[list[Position]] = relationship(
+    positions: Mapped[list["Position"]] = relationship(
         back_populates="portfolio", cascade="all, delete-orphan", order_by="Position.id"
     )
 
@@ -89,7 +83,7 @@ class Position(Base):
     expiry: Mapped[date | None] = mapped_column(Date)
 
     portfolio: Mapped[Portfolio] = relationship(back_populates="positions")
-    marks: Mapped[list[ManualMark]] = relationship(cascade="all, delete-orphan")
+    marks: Mapped[list["ManualMark"]] = relationship(cascade="all, delete-orphan")
 
 
 class ManualMark(Base):

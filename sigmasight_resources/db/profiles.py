@@ -4,7 +4,6 @@ Profiles are reference data refreshed by their own asset; no analytics asset rea
 profile failure never blocks risk results. The report joins them at read time.
 """
 
-from __future__ import annotations
 
 from datetime import date, datetime
 

@@ -1,11 +1,10 @@
 """Reads and writes of the results database that the assets, CLI and API share."""
 
-from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import islice
 from datetime import date, datetime
+from itertools import islice
 
 import pandas as pd
 import psycopg

@@ -4,7 +4,6 @@
 plus `sector_exposure`, present (here and in the snapshot section) only once company profiles exist.
 """
 
-from __future__ import annotations
 
 import math
 from datetime import date

@@ -1,6 +1,5 @@
 """The results database as a Dagster resource: one engine per run, transactions that commit or roll back."""
 
-from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager

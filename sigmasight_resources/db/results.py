@@ -3,7 +3,6 @@
 Natural keys are primary keys, so a partition's rows are replaced, never duplicated.
 """
 
-from __future__ import annotations
 
 from datetime import date, datetime
 

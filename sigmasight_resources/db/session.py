@@ -1,6 +1,5 @@
 """The results database as used by every caller: an engine and transactional sessions."""
 
-from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager

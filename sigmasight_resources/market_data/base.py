@@ -14,7 +14,6 @@ Errors are split by what a caller should do about them:
   the plan lacks, a malformed data file); fail at once.
 """
 
-from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
@@ -135,7 +134,7 @@ class PriceBatch:
         return self.closes.pivot(index="date", columns="symbol", values="close").sort_index()
 
     @staticmethod
-    def combine(batches: Iterable[PriceBatch]) -> PriceBatch:
+    def combine(batches: Iterable["PriceBatch"]) -> "PriceBatch":
         """Concatenate batches for disjoint symbol sets."""
         batches = list(batches)
         frames = [b.closes for b in batches if not b.closes.empty]
@@ -178,7 +177,7 @@ class MarketDataProvider(ABC):
     def close(self) -> None:
         """Release connections; a no-op for providers without any."""
 
-    def __enter__(self) -> MarketDataProvider:
+    def __enter__(self) -> "MarketDataProvider":
         return self
 
     def __exit__(

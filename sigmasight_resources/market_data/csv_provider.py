@@ -9,7 +9,6 @@ Company profiles come from an optional sidecar `<stem>_profiles.csv` next to the
 (columns `symbol,name,sector,industry,market_cap`).
 """
 
-from __future__ import annotations
 
 import logging
 import threading

@@ -7,7 +7,6 @@
 - ``polygon``: `PolygonMarketData` with ``SIGMASIGHT_POLYGON_API_KEY``.
 """
 
-from __future__ import annotations
 
 import os
 from collections.abc import Sequence
@@ -76,7 +75,7 @@ class MarketDataResource(dg.ConfigurableResource):
     _provider: MarketDataProvider | None = PrivateAttr(default=None)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> MarketDataResource:
+    def from_settings(cls, settings: Settings) -> "MarketDataResource":
         """The resource for `settings`. When the key came from the environment it is passed as
         `dg.EnvVar`, so Dagster shows the variable's name, never the key."""
         key: str | None = None

@@ -19,7 +19,6 @@ The market and style factors share a slowly varying volatility regime (a log-AR(
 multiplier with unit mean square), so realized volatility clusters as in real markets.
 """
 
-from __future__ import annotations
 
 import hashlib
 import math

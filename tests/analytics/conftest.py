@@ -1,6 +1,5 @@
 """Real-price fixtures for the kernel tests (tests/data/prices.csv, 600 days x 18 symbols)."""
 
-from __future__ import annotations
 
 from pathlib import Path
 

@@ -4,7 +4,6 @@ These loop over dates on purpose (loops belong in test oracles) and use statsmod
 sklearn, numpy and pandas directly, sharing no code with the kernels.
 """
 
-from __future__ import annotations
 
 import numpy as np
 import pandas as pd

@@ -1,6 +1,5 @@
 """Rolling correlations against pandas .corr per window; clusters against a textbook UPGMA."""
 
-from __future__ import annotations
 
 import numpy as np
 import pandas as pd

@@ -1,6 +1,5 @@
 """Black-Scholes against scipy.stats.norm formulas, put-call parity and finite differences."""
 
-from __future__ import annotations
 
 import numpy as np
 import pytest

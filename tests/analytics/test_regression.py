@@ -1,6 +1,5 @@
 """Rolling OLS and ridge against statsmodels / sklearn refitted on every window."""
 
-from __future__ import annotations
 
 import numpy as np
 import pandas as pd

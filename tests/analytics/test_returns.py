@@ -1,6 +1,5 @@
 """Returns, spreads and factor series against plain numpy arithmetic on real closes."""
 
-from __future__ import annotations
 
 import numpy as np
 import pandas as pd

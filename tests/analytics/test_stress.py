@@ -1,6 +1,5 @@
 """Factor betas against per-window polyfit, scenario P&L against loops, the scenario library."""
 
-from __future__ import annotations
 
 import json
 from pathlib import Path

@@ -1,6 +1,5 @@
 """Position valuation and snapshot arithmetic against a per-date, per-position loop on real prices."""
 
-from __future__ import annotations
 
 import math
 

@@ -1,6 +1,5 @@
 """Realized vol, HAR-RV and historical VaR/ES against per-window numpy/pandas/statsmodels."""
 
-from __future__ import annotations
 
 import numpy as np
 import pandas as pd

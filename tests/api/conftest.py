@@ -4,7 +4,6 @@ Seeding materializes two portfolios through `sigmasight_assets.runs.in_process` 
 read is served from rows the asset graph wrote, with real run ids in the instance.
 """
 
-from __future__ import annotations
 
 import copy
 from collections.abc import Iterator

@@ -1,6 +1,5 @@
 """Admin endpoints against a real Dagster instance: 403 for non-admins, users, launch/duplicate/cancel, overviews."""
 
-from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -150,7 +149,7 @@ def test_runs_list_filters_and_detail_shows_partitions_per_asset(api):
     by_asset = api.get("/api/v1/admin/runs", "admin", params={"asset": "market_prices", "status": "SUCCESS"}).json()
     assert by_asset["items"] and all(r["tags"]["portfolio"] == "__market__" for r in by_asset["items"])
     box = api.get("/api/v1/admin/runs", "admin", params={"asset": "position_values", "status": "SUCCESS"}).json()
-    assert all("__market__" != r["tags"].get("portfolio") for r in box["items"])
+    assert all(r["tags"].get("portfolio") != "__market__" for r in box["items"])
     paged = api.get("/api/v1/admin/runs", "admin", params={"limit": 1}).json()
     following = api.get("/api/v1/admin/runs", "admin", params={"limit": 1, "cursor": paged["next_cursor"]}).json()
     assert paged["items"][0]["run_id"] != following["items"][0]["run_id"]

@@ -1,6 +1,5 @@
 """Onboarding status: not_found → pending → completed for a real materialization; progress is the portfolio's own."""
 
-from __future__ import annotations
 
 from datetime import date
 

@@ -1,6 +1,5 @@
 """Auth, ownership, listing, soft delete and CSV upload (422 with every problem, 413, nothing written)."""
 
-from __future__ import annotations
 
 
 import pytest

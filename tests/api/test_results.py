@@ -1,6 +1,5 @@
 """Result reads: owner 200 with provenance and data quality, others 404, no token 401, dates, pages, the report."""
 
-from __future__ import annotations
 
 import json
 

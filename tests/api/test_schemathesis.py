@@ -7,7 +7,6 @@ Driven with hypothesis directly (not schemathesis' pytest plugin) so it shares t
 seeded, backend-parametrized `api` fixture.
 """
 
-from __future__ import annotations
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings

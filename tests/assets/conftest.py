@@ -1,6 +1,5 @@
 """A pipeline on a real results DB (SQLite and PostgreSQL) with the simulator and a temporary Dagster instance."""
 
-from __future__ import annotations
 
 import json
 from dataclasses import dataclass

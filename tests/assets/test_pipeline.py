@@ -1,6 +1,5 @@
 """The asset graph end to end on a real results DB: identity, idempotence, atomicity, degradation, checks."""
 
-from __future__ import annotations
 
 import copy
 from datetime import date

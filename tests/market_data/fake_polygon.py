@@ -6,7 +6,6 @@ connection) speaking Polygon's aggregates and ticker-details protocol, with bear
 Nothing here touches the internet.
 """
 
-from __future__ import annotations
 
 import base64
 import json
@@ -147,7 +146,7 @@ def _bar_day(bar: dict) -> str:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body go in two writes; Nagle would hold the body ~40 ms
-    server: _Server
+    server: "_Server"
 
     def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
         pass
@@ -158,9 +157,7 @@ class _Handler(BaseHTTPRequestHandler):
         query = parse_qs(parts.query)
         segments = [s for s in parts.path.split("/") if s]
         symbol = None
-        if segments[:3] == ["v2", "aggs", "ticker"] and len(segments) == 9:
-            symbol = segments[3]
-        elif segments[:3] == ["v3", "reference", "tickers"] and len(segments) == 4:
+        if segments[:3] == ["v2", "aggs", "ticker"] and len(segments) == 9 or segments[:3] == ["v3", "reference", "tickers"] and len(segments) == 4:
             symbol = segments[3]
         seen = Seen(parts.path, query, self.headers.get("Authorization"), symbol, fake.clock() if fake.clock else 0.0)
         fake.requests.append(seen)

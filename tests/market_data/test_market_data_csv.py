@@ -1,6 +1,5 @@
 """CsvMarketData on a committed 3 KB slice of the real price file, and on malformed files."""
 
-from __future__ import annotations
 
 import logging
 from datetime import date

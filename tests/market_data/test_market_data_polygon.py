@@ -2,7 +2,6 @@
 faults. Time is a fake clock (sleeps advance it), so backoff and rate limiting cost no real time;
 only the stalled-connection test waits (one client timeout)."""
 
-from __future__ import annotations
 
 import logging
 import random
@@ -161,9 +160,8 @@ def test_retries_are_bounded_then_transient_error(polygon_server, provider, cloc
     polygon_server.serve_simulated(["SPY"], START, END)
     polygon_server.fail("SPY", *[500] * 50)
 
-    with caplog.at_level(logging.DEBUG):
-        with pytest.raises(TransientMarketDataError) as raised:
-            provider.daily_closes(["SPY"], START, END)
+    with caplog.at_level(logging.DEBUG), pytest.raises(TransientMarketDataError) as raised:
+        provider.daily_closes(["SPY"], START, END)
 
     assert len(polygon_server.for_symbol("SPY")) == 4  # 1 + max_retries
     assert len(clock.sleeps) == 3
@@ -235,11 +233,10 @@ def test_fault_on_a_later_page_retries_only_that_page(polygon_server, provider):
 
 def test_401_bad_key_is_permanent_and_not_retried(polygon_server, clock, caplog):
     wrong_key = "pk-WRONG-0000"
-    with caplog.at_level(logging.DEBUG):
-        with make(polygon_server, clock, api_key=wrong_key) as p:
-            with pytest.raises(PermanentMarketDataError) as raised:
-                p.daily_closes(["SPY", "AAPL"], START, END)
-            assert p.retries == 0
+    with caplog.at_level(logging.DEBUG), make(polygon_server, clock, api_key=wrong_key) as p:
+        with pytest.raises(PermanentMarketDataError) as raised:
+            p.daily_closes(["SPY", "AAPL"], START, END)
+        assert p.retries == 0
     assert len(polygon_server.requests) == 1
     assert clock.sleeps == []
     message = str(raised.value)

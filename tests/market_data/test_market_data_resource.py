@@ -1,6 +1,5 @@
 """MarketDataResource and the settings-driven factory, including runs through Dagster."""
 
-from __future__ import annotations
 
 from datetime import date
 

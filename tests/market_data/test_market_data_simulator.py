@@ -1,7 +1,6 @@
 """SimulatedMarketData: determinism, range/slice and universe independence, unavailable tickers,
 factor structure, speed."""
 
-from __future__ import annotations
 
 import dataclasses
 import os

@@ -10,7 +10,6 @@ mid-write on every run, without sleeps.
 Used by tests/operations/test_connection_killed.py and by the resilience benchmark; PostgreSQL only.
 """
 
-from __future__ import annotations
 
 import threading
 import time

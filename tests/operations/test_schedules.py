@@ -7,6 +7,7 @@ import dagster as dg
 import pytest
 
 from sigmasight_assets.definitions import build_definitions
+from sigmasight_assets.partitions import NY
 from sigmasight_assets.pipeline.tags import (
     DAY_JOB,
     LEVEL_TAG,
@@ -14,7 +15,6 @@ from sigmasight_assets.pipeline.tags import (
     PORTFOLIO_TAG,
     PROFILES_JOB,
 )
-from sigmasight_assets.partitions import NY
 from sigmasight_resources.settings import load_settings
 
 

@@ -13,6 +13,7 @@ import dagster as dg
 import pytest
 import yaml
 
+from sigmasight_assets.automation.sensors import MAX_ATTEMPTS
 from sigmasight_assets.pipeline.tags import (
     DAY_JOB,
     LEVEL_TAG,
@@ -25,7 +26,6 @@ from sigmasight_assets.pipeline.tags import (
     run_dates,
     run_portfolios,
 )
-from sigmasight_assets.automation.sensors import MAX_ATTEMPTS
 from sigmasight_resources import calendar
 from sigmasight_resources.portfolio_import import delete_portfolio
 from tests.assets.conftest import STOCKS

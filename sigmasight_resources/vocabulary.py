@@ -1,0 +1,41 @@
+"""The words results are stored with: investment classes, data-quality flags and skip reasons.
+
+Stored as plain strings (the enums subclass `str`), so a database row, an API answer and a
+kernel's output compare equal to the member: `QualityFlag.FULL == "full_history"`.
+"""
+
+
+import enum
+
+
+class InvestmentClass(enum.StrEnum):
+    """How a position is valued: by its close, as an option on its underlying, or by its mark."""
+
+    PUBLIC = "PUBLIC"
+    OPTIONS = "OPTIONS"
+    PRIVATE = "PRIVATE"
+
+
+class QualityFlag(enum.StrEnum):
+    """The verdict on one (day, portfolio, asset) result, in the `data_quality` row."""
+
+    FULL = "full_history"
+    LIMITED = "limited_history"
+    PARTIAL = "partial_coverage"
+    INSUFFICIENT = "insufficient_history"
+    NO_PUBLIC = "no_public_positions"
+
+
+class SkipReason(enum.StrEnum):
+    """Why one position was left out of one day's result (the keys of `positions_skipped`)."""
+
+    PRIVATE = "private"
+    NO_PRICE = "no_price"
+    NO_UNDERLYING = "no_underlying_price"
+    NO_VOLATILITY = "no_volatility"
+    UNAVAILABLE = "unavailable_symbol"
+    INSUFFICIENT = "insufficient_history"
+
+
+# Reasons that describe the position, not missing data: they never make coverage "partial".
+EXPECTED_SKIPS = frozenset({SkipReason.PRIVATE})
