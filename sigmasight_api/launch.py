@@ -35,12 +35,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sigmasight_api.dagster_state import ACTIVE
+from sigmasight_assets.assets import DAY_ASSETS, PORTFOLIO_ASSETS
 from sigmasight_assets.automation.planning import completed_portfolio_days
 from sigmasight_assets.pipeline.tags import (
-    DAY_ASSETS,
     DAY_LEVEL,
     LEVEL_TAG,
-    PORTFOLIO_ASSETS,
     PORTFOLIO_LEVEL,
     PORTFOLIO_TAG,
     PORTFOLIOS_TAG,

@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 
 from sigmasight_api import dagster_state as state
 from sigmasight_api.schemas.portfolios import AssetProgress, OnboardingPublic
+from sigmasight_assets.assets import DAY_ASSETS, PORTFOLIO_ASSETS
 from sigmasight_assets.partitions import portfolio_partitions
-from sigmasight_assets.pipeline.tags import DAY_ASSETS, PORTFOLIO_ASSETS
 from sigmasight_resources import calendar
 from sigmasight_resources.db.results import DataQuality
 

@@ -16,13 +16,10 @@ from sigmasight_assets.automation.jobs import JOBS
 from sigmasight_assets.automation.schedules import build_schedules
 from sigmasight_assets.automation.sensors import build_sensors
 from sigmasight_assets.partitions import trading_day_partitions
-from sigmasight_assets.pipeline.tags import DAY_ASSETS, PORTFOLIO_ASSETS
 from sigmasight_resources.db.resource import ResultsDatabase
 from sigmasight_resources.market_data.resource import MarketDataResource
-from sigmasight_resources.pricing import RiskModel
+from sigmasight_resources.pricing import OptionPricing
 from sigmasight_resources.settings import ENV_PREFIX, Settings, load_settings
-
-__all__ = ["DAY_ASSETS", "PORTFOLIO_ASSETS", "build_assets", "build_definitions", "build_resources", "defs"]
 
 WEBHOOK_ENV = f"{ENV_PREFIX}ALERT_WEBHOOK_URL"
 
@@ -48,7 +45,7 @@ def build_resources(settings: Settings) -> dict:
     return {
         "db": ResultsDatabase(url=settings.results_url),
         "market_data": MarketDataResource.from_settings(settings),
-        "risk_model": RiskModel(risk_free_rate=settings.risk_free_rate),
+        "pricing": OptionPricing(risk_free_rate=settings.risk_free_rate),
         "alert_webhook": AlertWebhook(url=webhook),
     }
 
@@ -64,12 +61,11 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     )
 
 
-def __getattr__(name: str) -> dg.Definitions:
-    """`defs`, the code location's Definitions, built from the environment when Dagster asks for it.
+@dg.definitions
+def defs() -> dg.Definitions:
+    """The code location's Definitions, built from the environment when Dagster loads it.
 
-    Built lazily (PEP 562) so that importing this module from the CLI, the API or tests never
-    reads the environment: a bad setting is then reported by whoever loads the settings.
+    Loaded lazily, so importing this module from the CLI, the API or tests never reads the
+    environment: a bad setting is then reported by whoever loads the settings.
     """
-    if name == "defs":
-        return build_definitions(load_settings())
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return build_definitions(load_settings())

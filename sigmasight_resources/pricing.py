@@ -1,7 +1,9 @@
-"""Configuration of the risk model that assets read (the risk-free rate for option pricing)."""
+"""Option-pricing inputs the portfolio assets read (resource key `pricing`)."""
 
 import dagster as dg
 
 
-class RiskModel(dg.ConfigurableResource):
-    risk_free_rate: float = 0.04
+class OptionPricing(dg.ConfigurableResource):
+    """The Black–Scholes risk-free rate (continuously compounded, a fraction: 0.04 = 4%)."""
+
+    risk_free_rate: float

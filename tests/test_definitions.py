@@ -9,7 +9,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from sigmasight_assets.definitions import DAY_ASSETS, PORTFOLIO_ASSETS, build_definitions
+from sigmasight_assets.assets import DAY_ASSETS, PORTFOLIO_ASSETS
+from sigmasight_assets.definitions import build_definitions
 from sigmasight_resources.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,7 +16,7 @@ from sigmasight_api.reads import aware
 from sigmasight_api.run_details import latest_checks
 from sigmasight_api.schemas import admin as s
 from sigmasight_api.schemas.common import ErrorPublic
-from sigmasight_assets.definitions import DAY_ASSETS, PORTFOLIO_ASSETS
+from sigmasight_assets.assets import DAY_ASSETS, PORTFOLIO_ASSETS
 from sigmasight_resources import calendar
 from sigmasight_resources.db.models import Portfolio, UnavailableSymbol
 from sigmasight_resources.db.results import DataQuality, PortfolioSnapshot

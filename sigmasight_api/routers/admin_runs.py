@@ -17,7 +17,7 @@ from sigmasight_api.run_details import asset_outcomes
 from sigmasight_api.schemas.admin import CancelPublic, DailyLaunch, LaunchCreate, LaunchPublic, RunDetailPublic
 from sigmasight_api.schemas.common import ErrorDetail, ErrorPublic, Page
 from sigmasight_api.schemas.portfolios import RunBrief
-from sigmasight_assets.definitions import DAY_ASSETS, PORTFOLIO_ASSETS
+from sigmasight_assets.assets import DAY_ASSETS, PORTFOLIO_ASSETS
 from sigmasight_resources import calendar
 from sigmasight_resources.db import queries
 from sigmasight_resources.db.models import Portfolio

@@ -50,7 +50,7 @@ from sigmasight_resources.db.results import (
     StressResult,
     SymbolFactorExposure,
 )
-from sigmasight_resources.pricing import RiskModel
+from sigmasight_resources.pricing import OptionPricing
 
 FACTORS_CHECK = "factor_exposures_have_all_factors"
 BETA_BOUNDS_CHECK = "position_betas_within_bounds"
@@ -149,7 +149,7 @@ def build_risk_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.Assets
         check_specs=[dg.AssetCheckSpec(BETA_BOUNDS_CHECK, asset="position_betas")],
     )
     def position_betas(
-        context: dg.AssetExecutionContext, db: ResultsDatabase, risk_model: RiskModel
+        context: dg.AssetExecutionContext, db: ResultsDatabase, pricing: OptionPricing
     ) -> dg.MaterializeResult:
         """Per position: OLS market and IR beta (90d); per portfolio: exposure-weighted betas."""
         whole = PortfolioRange.of(context, db)
@@ -158,7 +158,7 @@ def build_risk_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.Assets
         low, high = BETA_BOUNDS
         with replacing(context, db, whole, [PositionBeta, PortfolioBeta]) as writer:
             for span in whole.chunks(db):
-                book = span.book(db, risk_model)
+                book = span.book(db, pricing)
                 symbol_betas = SymbolBetas(db, book, span)
                 n_obs = symbol_betas.frame("market_n_obs")
                 reasons = beta_reasons(book, span, n_obs)
@@ -191,13 +191,13 @@ def build_risk_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.Assets
         check_specs=[dg.AssetCheckSpec(FACTORS_CHECK, asset="factor_exposures", blocking=True)],
     )
     def factor_exposures(
-        context: dg.AssetExecutionContext, db: ResultsDatabase, risk_model: RiskModel
+        context: dg.AssetExecutionContext, db: ResultsDatabase, pricing: OptionPricing
     ) -> dg.MaterializeResult:
         """The twelve factor betas and dollar exposures per portfolio (and per position)."""
         whole = PortfolioRange.of(context, db)
         with replacing(context, db, whole, [FactorExposure, PositionFactorExposure]) as writer:
             for span in whole.chunks(db):
-                book = span.book(db, risk_model)
+                book = span.book(db, pricing)
                 symbol_betas = SymbolBetas(db, book, span)
                 n_obs = symbol_betas.frame("market_n_obs")
                 usable = beta_reasons(book, span, n_obs).isna()
@@ -226,13 +226,13 @@ def build_risk_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.Assets
 
     @dg.asset(**kwargs, deps=["portfolio_snapshots", "symbol_metrics"])
     def portfolio_volatility(
-        context: dg.AssetExecutionContext, db: ResultsDatabase, risk_model: RiskModel
+        context: dg.AssetExecutionContext, db: ResultsDatabase, pricing: OptionPricing
     ) -> dg.MaterializeResult:
         """Realized vol 21/63/252d, HAR-RV 1d/21d forecasts, 95/99% historical VaR and ES of daily returns."""
         whole = PortfolioRange.of(context, db)
         with replacing(context, db, whole, [PortfolioVolatility]) as writer:
             for span in whole.chunks(db):
-                book = span.book(db, risk_model)
+                book = span.book(db, pricing)
                 returns = book.snapshots["daily_return"].unstack("portfolio_id")  # (dates, portfolios), one pass each
                 har = har_forecast(returns, HAR_WINDOW, HAR_MIN_OBS)
                 columns = {f"realized_{w}d": realized_vol(returns, w) for w in VOL_WINDOWS}
@@ -262,13 +262,13 @@ def build_risk_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.Assets
 
     @dg.asset(**kwargs, deps=["position_values", "market_prices"])
     def correlations(
-        context: dg.AssetExecutionContext, db: ResultsDatabase, risk_model: RiskModel
+        context: dg.AssetExecutionContext, db: ResultsDatabase, pricing: OptionPricing
     ) -> dg.MaterializeResult:
         """Correlation matrix of held symbols (90d), average and weighted correlation, clusters, factor matrix."""
         whole = PortfolioRange.of(context, db)
         with replacing(context, db, whole, [PortfolioCorrelation]) as writer:
             for span in whole.chunks(db):
-                book = span.book(db, risk_model)
+                book = span.book(db, pricing)
                 factor_corr = rolling_correlation(
                     etf_returns(db, span.start, span.end, CORRELATION_WINDOW)[list(FACTOR_ETFS)],
                     CORRELATION_WINDOW, CORRELATION_MIN_OBS,
@@ -340,13 +340,13 @@ def build_risk_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.Assets
 
     @dg.asset(**kwargs, deps=["factor_exposures", "market_prices"])
     def stress_tests(
-        context: dg.AssetExecutionContext, db: ResultsDatabase, risk_model: RiskModel
+        context: dg.AssetExecutionContext, db: ResultsDatabase, pricing: OptionPricing
     ) -> dg.MaterializeResult:
         """Direct and correlated P&L of every library scenario from stored factor dollar exposures."""
         whole = PortfolioRange.of(context, db)
         with replacing(context, db, whole, [StressResult]) as writer:
             for span in whole.chunks(db):
-                book = span.book(db, risk_model)
+                book = span.book(db, pricing)
                 scenarios = load_scenarios()
                 factors = factor_returns(etf_returns(db, span.start, span.end, LOOKBACK))
                 betas = factor_betas(factors[list(FACTORS)], STRESS_BETA_WINDOW)

@@ -11,7 +11,7 @@ from sigmasight_assets.pipeline.quality import quality_table
 from sigmasight_assets.pipeline.writer import PortfolioRange, portfolio_asset_kwargs, replacing
 from sigmasight_resources.db.resource import ResultsDatabase
 from sigmasight_resources.db.results import PortfolioSnapshot, PositionValue
-from sigmasight_resources.pricing import RiskModel
+from sigmasight_resources.pricing import OptionPricing
 
 PRICED_CHECK = "position_values_price_every_public_position"
 SNAPSHOT_CHECK = "portfolio_snapshots_cover_active_portfolios"
@@ -63,7 +63,7 @@ def build_position_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.As
         check_specs=[dg.AssetCheckSpec(PRICED_CHECK, asset="position_values")],
     )
     def position_values(
-        context: dg.AssetExecutionContext, db: ResultsDatabase, risk_model: RiskModel
+        context: dg.AssetExecutionContext, db: ResultsDatabase, pricing: OptionPricing
     ) -> dg.MaterializeResult:
         """Per open position and day: price, signed market value, delta-adjusted exposure, weight, Greeks."""
         span = PortfolioRange.of(context, db)
@@ -71,7 +71,7 @@ def build_position_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.As
         covered = 0
         with replacing(context, db, span, [PositionValue]) as writer:
             for chunk in span.chunks(db):
-                book = chunk.book(db, risk_model)
+                book = chunk.book(db, pricing)
                 rows = chunk.keep(position_rows(book))
                 writer.write(chunk, {PositionValue: rows}, snapshot_quality(book))
                 unpriced.update(rows.loc[rows["investment_class"].ne("PRIVATE") & rows["market_value"].isna(), "flag"])
@@ -97,14 +97,14 @@ def build_position_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.As
         check_specs=[dg.AssetCheckSpec(SNAPSHOT_CHECK, asset="portfolio_snapshots")],
     )
     def portfolio_snapshots(
-        context: dg.AssetExecutionContext, db: ResultsDatabase, risk_model: RiskModel
+        context: dg.AssetExecutionContext, db: ResultsDatabase, pricing: OptionPricing
     ) -> dg.MaterializeResult:
         """Per portfolio and day: NAV, long/short/gross/net exposure, daily and cumulative P&L, return."""
         span = PortfolioRange.of(context, db)
         missing = []
         with replacing(context, db, span, [PortfolioSnapshot]) as writer:
             for chunk in span.chunks(db):
-                book = chunk.book(db, risk_model)
+                book = chunk.book(db, pricing)
                 snapshots = chunk.keep(book.snapshots.reset_index())
                 writer.write(chunk, {PortfolioSnapshot: snapshots}, snapshot_quality(book))
                 missing += missing_snapshots(book, chunk, snapshots)

@@ -9,16 +9,8 @@ hand without it, so the limit holds. The company profiles, unpartitioned, get th
 
 import dagster as dg
 
-from sigmasight_assets.pipeline.tags import (
-    DAY_ASSETS,
-    DAY_JOB,
-    DAY_LEVEL,
-    LEVEL_TAG,
-    PORTFOLIO_ASSETS,
-    PORTFOLIO_JOB,
-    PORTFOLIO_LEVEL,
-    PROFILES_JOB,
-)
+from sigmasight_assets.assets import DAY_ASSETS, PORTFOLIO_ASSETS
+from sigmasight_assets.pipeline.tags import DAY_JOB, DAY_LEVEL, LEVEL_TAG, PORTFOLIO_JOB, PORTFOLIO_LEVEL, PROFILES_JOB
 
 day_assets_job = dg.define_asset_job(
     DAY_JOB, selection=dg.AssetSelection.assets(*DAY_ASSETS), run_tags={LEVEL_TAG: DAY_LEVEL}

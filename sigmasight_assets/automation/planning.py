@@ -17,11 +17,10 @@ import dagster as dg
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sigmasight_assets.assets import DAY_ASSETS, PORTFOLIO_ASSETS
 from sigmasight_assets.pipeline.tags import (
-    DAY_ASSETS,
     LEVEL_TAG,
     MARKET_SCOPE,
-    PORTFOLIO_ASSETS,
     PORTFOLIO_LEVEL,
     PORTFOLIO_TAG,
     run_dates,

@@ -12,12 +12,6 @@ work in flight.
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-DAY_ASSETS = ("market_prices", "symbol_factor_exposures", "symbol_metrics")
-PORTFOLIO_ASSETS = (
-    "position_values", "portfolio_snapshots", "position_betas", "factor_exposures",
-    "portfolio_volatility", "correlations", "stress_tests",
-)
-
 DAY_JOB = "day_assets_job"
 PORTFOLIO_JOB = "portfolio_assets_job"
 PROFILES_JOB = "company_profiles_job"

@@ -24,7 +24,7 @@ from sigmasight_resources.db import queries
 from sigmasight_resources.db.models import Position
 from sigmasight_resources.db.resource import ResultsDatabase
 from sigmasight_resources.db.results import DataQuality
-from sigmasight_resources.pricing import RiskModel
+from sigmasight_resources.pricing import OptionPricing
 
 CHUNK_POSITIONS = 600  # positions valued together: (dates × positions) frames stay tens of MB
 
@@ -58,7 +58,7 @@ class PortfolioRange:
             held += size
         return [replace(self, portfolios=group) for group in groups]
 
-    def book(self, db: ResultsDatabase, risk: RiskModel) -> Book:
+    def book(self, db: ResultsDatabase, risk: OptionPricing) -> Book:
         return load_book(db, self.portfolios, self.end, risk.risk_free_rate)
 
     def keep(self, frame: pd.DataFrame) -> pd.DataFrame:

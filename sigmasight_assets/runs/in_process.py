@@ -20,16 +20,9 @@ from datetime import date
 
 import dagster as dg
 
+from sigmasight_assets.assets import DAY_ASSETS, PORTFOLIO_ASSETS
 from sigmasight_assets.automation.planning import completed_portfolio_days, contiguous_blocks
-from sigmasight_assets.pipeline.tags import (
-    DAY_ASSETS,
-    MARKET_SCOPE,
-    PORTFOLIO_ASSETS,
-    RANGE_END,
-    RANGE_START,
-    day_range_tags,
-    portfolio_range_tags,
-)
+from sigmasight_assets.pipeline.tags import MARKET_SCOPE, RANGE_END, RANGE_START, day_range_tags, portfolio_range_tags
 from sigmasight_resources import calendar
 from sigmasight_resources.db.session import ResultsDB
 

@@ -11,7 +11,7 @@ from dagster._core.remote_origin import InProcessCodeLocationOrigin, RemoteJobOr
 from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
 from sqlalchemy import delete, insert, inspect, select
 
-from sigmasight_assets.pipeline.tags import DAY_ASSETS, PORTFOLIO_ASSETS
+from sigmasight_assets.assets import DAY_ASSETS, PORTFOLIO_ASSETS
 from sigmasight_resources.db.results import DataQuality
 from tests.api.conftest import START
 

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 import dagster as dg
 import pytest
 
+from sigmasight_assets.assets import DAY_ASSETS, PORTFOLIO_ASSETS
 from sigmasight_assets.definitions import build_definitions
-from sigmasight_assets.pipeline.tags import DAY_ASSETS, PORTFOLIO_ASSETS
 from sigmasight_resources.db.results import DataQuality
 from sigmasight_resources.db.session import ResultsDB
 from sigmasight_resources.settings import load_settings

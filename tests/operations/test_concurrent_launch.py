@@ -30,8 +30,9 @@ from sqlalchemy import text
 
 from sigmasight_api.app import create_app
 from sigmasight_api.launch import BACKFILL_TAG
+from sigmasight_assets.assets import PORTFOLIO_ASSETS
 from sigmasight_assets.definitions import build_definitions
-from sigmasight_assets.pipeline.tags import LEVEL_TAG, PORTFOLIO_ASSETS, PORTFOLIO_LEVEL
+from sigmasight_assets.pipeline.tags import LEVEL_TAG, PORTFOLIO_LEVEL
 from sigmasight_assets.runs.in_process import run_range
 from sigmasight_resources import calendar
 from sigmasight_resources.db import queries

@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from sigmasight_assets.assets import PORTFOLIO_ASSETS
 from sigmasight_assets.automation.planning import completed_portfolio_days
 from sigmasight_assets.cli import app
-from sigmasight_assets.pipeline.tags import PORTFOLIO_ASSETS, run_dates, run_portfolios
+from sigmasight_assets.pipeline.tags import run_dates, run_portfolios
 from sigmasight_assets.runs.in_process import plan_runs, skipped_days
 from sigmasight_resources.db.models import Portfolio, Position
 from sigmasight_resources.db.profiles import CompanyProfile
