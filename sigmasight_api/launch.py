@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from sigmasight_api.dagster_state import ACTIVE
 from sigmasight_assets.assets import DAY_ASSETS, PORTFOLIO_ASSETS
 from sigmasight_assets.automation.planning import completed_portfolio_days
+from sigmasight_assets.automation.registry import register_onboarded_portfolios
 from sigmasight_assets.pipeline.tags import (
     DAY_LEVEL,
     LEVEL_TAG,
@@ -45,7 +46,6 @@ from sigmasight_assets.pipeline.tags import (
     PORTFOLIOS_TAG,
     portfolio_range_tags,
 )
-from sigmasight_assets.runs.in_process import ensure_portfolio_partitions
 
 REQUEST_TAG = "sigmasight/request"
 BACKFILL_TAG = "dagster/backfill"
@@ -95,13 +95,13 @@ def active_request(instance: dg.DagsterInstance, request_key: str) -> str | None
 def submit(instance: dg.DagsterInstance, graph, session: Session, launch: Launch) -> Launched:
     """Request the launch's days as one backfill; raise `AlreadyRunning` for a duplicate.
 
-    The portfolios join the registry of onboarded ones, as with the CLI (`runner.plan_runs`): the
+    The portfolios join the registry of onboarded ones, as with the CLI (`in_process.plan_runs`): the
     close sensor keeps only registered portfolios current.
     """
     existing = active_request(instance, launch.request_key)
     if existing:
         raise AlreadyRunning(existing)
-    ensure_portfolio_partitions(instance, launch.portfolio_ids)
+    register_onboarded_portfolios(instance, launch.portfolio_ids)
     wanted = {name: days for name, days in _wanted(instance, session, launch).items() if days}
     if not wanted:
         return Launched(None, 0)
@@ -151,7 +151,7 @@ def _run_tags(launch: Launch, wanted: dict[str, set[str]]) -> dict[str, str]:
     """The tags the daemon copies onto the backfill's runs: level and portfolios (it sets the range itself).
 
     A run that writes portfolios is `portfolio`-level even with day-level steps in it: the close
-    sensor then counts its portfolios as in flight (`catchup.busy_portfolios`) and dagster.yaml's
+    sensor then counts its portfolios as in flight (`planning.busy_portfolios`) and dagster.yaml's
     limit on portfolio-level runs holds. Its day-level steps are then outside the day-level limit,
     which is safe: market_prices inserts only unstored (symbol, date) pairs (a concurrent writer's
     rows win), and the symbol tables are replaced under a lock.

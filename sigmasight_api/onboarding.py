@@ -10,7 +10,7 @@ runs are due: `pending`).
 A day-level asset has a day when the instance has that partition materialized. A portfolio-level
 partition is a day across every portfolio, so it says nothing about this one: a portfolio-level
 asset has a day when it wrote this portfolio's `data_quality` row for it, in the same transaction
-as its results (the same record of completion the sensors use, `catchup.completed_portfolio_days`).
+as its results (the same record of completion the sensors use, `planning.completed_portfolio_days`).
 """
 
 
@@ -18,15 +18,14 @@ import time
 from datetime import date
 
 import dagster as dg
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sigmasight_api import dagster_state as state
 from sigmasight_api.schemas.portfolios import AssetProgress, OnboardingPublic
 from sigmasight_assets.assets import DAY_ASSETS, PORTFOLIO_ASSETS
-from sigmasight_assets.partitions import portfolio_partitions
+from sigmasight_assets.automation.registry import onboarded_portfolio_keys
 from sigmasight_resources import calendar
-from sigmasight_resources.db.results import DataQuality
+from sigmasight_resources.db.result_reads import days_written_per_asset
 
 EVENTS = 50
 
@@ -38,7 +37,7 @@ def onboarding_status(instance: dg.DagsterInstance, session: Session, portfolio_
     statuses = {r.dagster_run.status for r in records}
     error = None
     if not records:
-        known = str(portfolio_id) in instance.get_dynamic_partitions(portfolio_partitions.name)
+        known = str(portfolio_id) in onboarded_portfolio_keys(instance)
         status = "pending" if known else "not_found"
     elif statuses & set(state.RUNNING):
         status = "running"
@@ -73,24 +72,11 @@ def _progress(
         return []
     days = {d.isoformat() for d in sessions}
     done = {**state.materialized_keys(instance, DAY_ASSETS),
-            **_written_days(session, portfolio_id, min(sessions), max(sessions))}
+            **days_written_per_asset(session, portfolio_id, PORTFOLIO_ASSETS, min(sessions), max(sessions))}
     return [
         AssetProgress(asset=name, materialized=len(days & done.get(name, set())), total=len(days))
         for name in DAY_ASSETS + PORTFOLIO_ASSETS
     ]
-
-
-def _written_days(session: Session, portfolio_id: int, first: date, last: date) -> dict[str, set[str]]:
-    """Per portfolio-level asset, the ISO days in [first, last] it wrote this portfolio's results for."""
-    rows = session.execute(
-        select(DataQuality.asset, DataQuality.date)
-        .where(DataQuality.portfolio_id == portfolio_id, DataQuality.asset.in_(PORTFOLIO_ASSETS),
-               DataQuality.date.between(first, last))
-    )
-    written: dict[str, set[str]] = {}
-    for asset, day in rows:
-        written.setdefault(asset, set()).add(day.isoformat())
-    return written
 
 
 def _elapsed(records: list[dg.RunRecord]) -> float | None:

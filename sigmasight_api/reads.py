@@ -7,13 +7,12 @@ themselves — whatever the portfolio's size.
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sigmasight_api.errors import ApiError
 from sigmasight_api.schemas.common import DataQualityPublic, Provenance
 from sigmasight_resources.db.report import number, quality_object
-from sigmasight_resources.db.results import DataQuality
+from sigmasight_resources.db.result_reads import data_quality_row, result_provenance
 
 
 def aware(value: datetime) -> datetime:
@@ -23,9 +22,7 @@ def aware(value: datetime) -> datetime:
 
 def anchor(session: Session, table, portfolio_id: int, day: date | None) -> Provenance:
     """The result's date (`day`, else the latest) and the run that wrote it; 404 `result_not_found` if none."""
-    query = select(table.date, table.run_id, table.computed_at).where(table.portfolio_id == portfolio_id)
-    query = query.where(table.date == day) if day else query.order_by(table.date.desc())
-    row = session.execute(query.limit(1)).first()
+    row = result_provenance(session, table, portfolio_id, day)
     if row is None:
         when = day.isoformat() if day else "any date"
         raise ApiError(404, "result_not_found", f"portfolio {portfolio_id} has no {table.__tablename__} for {when}")
@@ -33,8 +30,7 @@ def anchor(session: Session, table, portfolio_id: int, day: date | None) -> Prov
 
 
 def quality(session: Session, portfolio_id: int, day: date, asset: str) -> DataQualityPublic | None:
-    row = session.get(DataQuality, {"date": day, "portfolio_id": portfolio_id, "asset": asset})
-    data = quality_object(row)
+    data = quality_object(data_quality_row(session, portfolio_id, day, asset))
     return DataQualityPublic(**data) if data else None
 
 

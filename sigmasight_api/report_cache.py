@@ -3,32 +3,15 @@
 A report changes only when an asset rewrites the portfolio's rows for that date (and every
 portfolio-level asset rewrites its `data_quality` row in the same transaction, with a new
 computation time) or when company profiles are refreshed. The cache key carries both versions,
-so a report is never served stale, and a hit costs two small queries instead of the full report.
+so a report is never served stale, and a hit costs two small queries instead of the full report
+(`sigmasight_resources.db.result_reads.report_version`).
 """
 
 
 import threading
 from collections import OrderedDict
-from datetime import date
-
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
-from sigmasight_resources.db.profiles import CompanyProfile
-from sigmasight_resources.db.results import DataQuality
 
 CAPACITY = 4096
-
-
-def report_version(session: Session, portfolio_id: int, as_of: date) -> tuple:
-    """What the report for (portfolio, date) was computed from: latest result write and profile refresh."""
-    results = session.execute(
-        select(func.max(DataQuality.computed_at), func.count()).where(
-            DataQuality.portfolio_id == portfolio_id, DataQuality.date == as_of
-        )
-    ).one()
-    profiles = session.execute(select(func.max(CompanyProfile.computed_at), func.count())).one()
-    return (*results, *profiles)
 
 
 class ReportCache:

@@ -1,9 +1,6 @@
-"""The partitions every asset uses: NYSE trading days; and the registry of onboarded portfolios.
+"""The partitions every partitioned asset uses: NYSE trading days, keyed by ISO date.
 
-Portfolios are not a partition dimension of any asset: one Dagster partition per (asset, day,
-portfolio) made Dagster's per-partition event cost grow with portfolios × days (README "Scale").
-The `portfolio` dynamic partition set remains the instance's record of which portfolios the
-onboarding sensor has taken on, so the sensors and the API can tell new from known.
+Portfolios are not a partition dimension (see `sigmasight_assets.automation.registry`).
 """
 
 
@@ -30,7 +27,3 @@ def trading_day_partitions(start: date) -> dg.TimeWindowPartitionsDefinition:
         end_offset=1,
         exclusions=[datetime(d.year, d.month, d.day, 16, tzinfo=NY) for d in closures],
     )
-
-
-portfolio_partitions = dg.DynamicPartitionsDefinition(name="portfolio")
-

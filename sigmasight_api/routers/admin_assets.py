@@ -7,7 +7,6 @@ from typing import Annotated
 import dagster as dg
 from dagster import DagsterRunStatus
 from fastapi import APIRouter, Query
-from sqlalchemy import func, select
 
 from sigmasight_api import pagination
 from sigmasight_api.dagster_state import ACTIVE, utc
@@ -18,8 +17,13 @@ from sigmasight_api.schemas import admin as s
 from sigmasight_api.schemas.common import ErrorPublic
 from sigmasight_assets.assets import DAY_ASSETS, PORTFOLIO_ASSETS
 from sigmasight_resources import calendar
-from sigmasight_resources.db.models import Portfolio, UnavailableSymbol
-from sigmasight_resources.db.results import DataQuality, PortfolioSnapshot
+from sigmasight_resources.db.admin_reads import (
+    latest_quality_date,
+    quality_flag_counts,
+    skipped_positions_page,
+    stale_portfolios_page,
+    unavailable_symbol_rows,
+)
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
@@ -68,22 +72,14 @@ def data_quality_rollup(
     limit: pagination.Limit = 100, cursor: pagination.Cursor = None,
 ) -> s.DataQualityRollup:
     """Across active portfolios: flags by count per asset, portfolios with skipped positions, unavailable symbols."""
-    as_of = day or session.scalar(select(func.max(DataQuality.date)))
-    active = select(Portfolio.id).where(Portfolio.deleted_at.is_(None))
-    on_day = (DataQuality.date == as_of, DataQuality.portfolio_id.in_(active))
-    flags = session.execute(
-        select(DataQuality.asset, DataQuality.flag, func.count()).where(*on_day)
-        .group_by(DataQuality.asset, DataQuality.flag).order_by(DataQuality.asset, DataQuality.flag)).all()
+    as_of = day or latest_quality_date(session)
+    flags = quality_flag_counts(session, as_of)
     after = pagination.decode(cursor, list)
-    query = (select(DataQuality).where(*on_day, DataQuality.positions_analyzed < DataQuality.positions_total)
-             .order_by(DataQuality.portfolio_id, DataQuality.asset).limit(limit + 1))
-    if after is not None:
-        if len(after) != 2 or not isinstance(after[0], int) or not isinstance(after[1], str):
-            raise pagination.invalid()
-        query = query.where((DataQuality.portfolio_id > after[0])
-                            | ((DataQuality.portfolio_id == after[0]) & (DataQuality.asset > after[1])))
-    rows, next_cursor = pagination.page(list(session.scalars(query)), limit, lambda r: [r.portfolio_id, r.asset])
-    unavailable = session.scalars(select(UnavailableSymbol).order_by(UnavailableSymbol.symbol))
+    if after is not None and (len(after) != 2 or not isinstance(after[0], int) or not isinstance(after[1], str)):
+        raise pagination.invalid()
+    fetched = skipped_positions_page(session, as_of, tuple(after) if after is not None else None, limit + 1)
+    rows, next_cursor = pagination.page(fetched, limit, lambda r: [r.portfolio_id, r.asset])
+    unavailable = unavailable_symbol_rows(session)
     return s.DataQualityRollup(
         as_of=as_of,
         flags=[s.FlagCount(asset=a, flag=f, count=n) for a, f, n in flags],
@@ -102,15 +98,8 @@ def freshness(_: AdminUser, session: SessionDep, limit: pagination.Limit = 100,
     """Active portfolios whose latest snapshot is older than the latest closed trading day, and by how many days."""
     latest_day = calendar.latest_closed_session(datetime.now(UTC))
     after = pagination.decode(cursor, int)
-    latest = (select(PortfolioSnapshot.portfolio_id, func.max(PortfolioSnapshot.date).label("latest"))
-              .group_by(PortfolioSnapshot.portfolio_id).subquery())
-    query = (select(Portfolio.id, Portfolio.name, latest.c.latest)
-             .outerjoin(latest, latest.c.portfolio_id == Portfolio.id)
-             .where(Portfolio.deleted_at.is_(None), (latest.c.latest < latest_day) | latest.c.latest.is_(None))
-             .order_by(Portfolio.id).limit(limit + 1))
-    if after is not None:
-        query = query.where(Portfolio.id > after)
-    rows, next_cursor = pagination.page(session.execute(query).all(), limit, lambda r: r.id)
+    rows, next_cursor = pagination.page(stale_portfolios_page(session, latest_day, after, limit + 1), limit,
+                                        lambda r: r.id)
     items = [s.StalePortfolio(
         portfolio_id=r.id, name=r.name, latest_result=r.latest,
         trading_days_behind=len(calendar.sessions(r.latest + timedelta(days=1), latest_day)) if r.latest else None,

@@ -6,12 +6,12 @@ from typing import Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from sigmasight_api.deps import DbDep, InstanceDep
 from sigmasight_api.errors import ApiError
 from sigmasight_api.schemas.common import ErrorPublic
+from sigmasight_resources.db.engine import ping
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])
@@ -26,8 +26,7 @@ class HealthPublic(BaseModel):
 @router.get("/healthz", response_model=HealthPublic, responses={503: {"model": ErrorPublic}})
 def healthz(db: DbDep, instance: InstanceDep) -> HealthPublic:
     try:
-        with db.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        ping(db.engine)
     except SQLAlchemyError as exc:
         raise ApiError(503, "results_db_unavailable", f"results database unreachable: {type(exc).__name__}") from exc
     try:

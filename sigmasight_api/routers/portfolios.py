@@ -5,7 +5,6 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Response, UploadFile
-from sqlalchemy import func, select
 
 from sigmasight_api import pagination
 from sigmasight_api.deps import CurrentUser, DbDep, InstanceDep, OwnedPortfolio, SessionDep
@@ -13,7 +12,8 @@ from sigmasight_api.errors import ApiError
 from sigmasight_api.onboarding import onboarding_status
 from sigmasight_api.schemas.common import ErrorDetail, ErrorPublic, Page
 from sigmasight_api.schemas.portfolios import OnboardingPublic, PortfolioCreated, PortfolioPublic
-from sigmasight_resources.db.models import Portfolio, Position, User
+from sigmasight_resources.db.models import Portfolio, User
+from sigmasight_resources.db.queries import active_portfolios_page, position_counts
 from sigmasight_resources.portfolio_import import (
     MAX_IMPORT_BYTES,
     MAX_NAME_LENGTH,
@@ -30,10 +30,7 @@ NOT_FOUND = {404: {"model": ErrorPublic}}
 
 def _public(session, portfolios: list[Portfolio]) -> list[PortfolioPublic]:
     """Portfolios with their position counts, in one query for the whole page."""
-    ids = [p.id for p in portfolios]
-    counts = dict(session.execute(
-        select(Position.portfolio_id, func.count()).where(Position.portfolio_id.in_(ids)).group_by(Position.portfolio_id)
-    ).all()) if ids else {}
+    counts = position_counts(session, [p.id for p in portfolios])
     return [PortfolioPublic(id=p.id, name=p.name, owner_id=p.owner_id, positions=counts.get(p.id, 0),
                             created_at=p.created_at) for p in portfolios]
 
@@ -43,12 +40,8 @@ def list_portfolios(session: SessionDep, user: CurrentUser, limit: pagination.Li
                     cursor: pagination.Cursor = None) -> Page[PortfolioPublic]:
     """The caller's active portfolios (every active one for an admin), by id."""
     after = pagination.decode(cursor, int)
-    query = select(Portfolio).where(Portfolio.deleted_at.is_(None)).order_by(Portfolio.id).limit(limit + 1)
-    if not user.is_admin:
-        query = query.where(Portfolio.owner_id == user.id)
-    if after is not None:
-        query = query.where(Portfolio.id > after)
-    rows, next_cursor = pagination.page(list(session.scalars(query)), limit, lambda p: p.id)
+    fetched = active_portfolios_page(session, None if user.is_admin else user.id, after, limit + 1)
+    rows, next_cursor = pagination.page(fetched, limit, lambda p: p.id)
     return Page(items=_public(session, rows), next_cursor=next_cursor)
 
 

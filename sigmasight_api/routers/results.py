@@ -6,13 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import select
 
 from sigmasight_api import pagination
 from sigmasight_api.deps import OwnedPortfolio, SessionDep
 from sigmasight_api.errors import ApiError
 from sigmasight_api.reads import anchor, aware, quality, values
-from sigmasight_api.report_cache import ReportCache, report_version
+from sigmasight_api.report_cache import ReportCache
 from sigmasight_api.schemas import results as s
 from sigmasight_api.schemas.common import ErrorPublic, Provenance
 from sigmasight_api.schemas.report import ReportPublic
@@ -24,18 +23,27 @@ from sigmasight_resources.db.report import (
     build_report,
     latest_result_date,
 )
+from sigmasight_resources.db.result_reads import (
+    data_quality_rows,
+    factor_exposures_by_name,
+    portfolio_day_row,
+    position_rows_page,
+    report_version,
+    snapshots_with_quality,
+    stress_results_page,
+)
 from sigmasight_resources.db.results import (
     DataQuality,
     FactorExposure,
     PortfolioBeta,
     PortfolioCorrelation,
-    PortfolioSnapshot,
     PortfolioVolatility,
     PositionBeta,
     PositionFactorExposure,
     PositionValue,
     StressResult,
 )
+from sigmasight_resources.vocabulary import InvestmentClass
 
 router = APIRouter(prefix="/portfolios/{portfolio_id}", tags=["results"])
 RESPONSES = {404: {"model": ErrorPublic}, 422: {"model": ErrorPublic}}
@@ -68,20 +76,9 @@ def snapshots(session: SessionDep, portfolio: OwnedPortfolio,
               limit: pagination.Limit = 100, cursor: pagination.Cursor = None) -> s.SnapshotsPublic:
     """Daily NAV, exposures and P&L over [start, end], oldest first."""
     after = pagination.decode(cursor, str)
-    query = (
-        select(PortfolioSnapshot, DataQuality)
-        .outerjoin(DataQuality, (DataQuality.portfolio_id == PortfolioSnapshot.portfolio_id)
-                   & (DataQuality.date == PortfolioSnapshot.date) & (DataQuality.asset == "portfolio_snapshots"))
-        .where(PortfolioSnapshot.portfolio_id == portfolio.id)
-        .order_by(PortfolioSnapshot.date).limit(limit + 1)
-    )
-    if start:
-        query = query.where(PortfolioSnapshot.date >= start)
-    if end:
-        query = query.where(PortfolioSnapshot.date <= end)
-    if after is not None:
-        query = query.where(PortfolioSnapshot.date > _cursor_day(after))
-    rows, next_cursor = pagination.page(session.execute(query).all(), limit, lambda r: r[0].date.isoformat())
+    fetched = snapshots_with_quality(session, portfolio.id, "portfolio_snapshots", start, end,
+                                     _cursor_day(after) if after is not None else None, limit + 1)
+    rows, next_cursor = pagination.page(fetched, limit, lambda r: r[0].date.isoformat())
     if not rows and after is None:
         raise ApiError(404, "result_not_found", f"portfolio {portfolio.id} has no snapshots in that range")
     items = [
@@ -116,7 +113,8 @@ def positions(session: SessionDep, portfolio: OwnedPortfolio, day: Day = None,
     items = [
         s.PositionValuePublic(
             position_id=r.position_id, symbol=r.symbol, investment_class=r.investment_class, flag=r.flag,
-            greeks=s.Greeks(**values(r, GREEKS)) if r.investment_class == "OPTIONS" and r.delta is not None else None,
+            greeks=s.Greeks(**values(r, GREEKS))
+            if r.investment_class == InvestmentClass.OPTIONS and r.delta is not None else None,
             **values(r, POSITION_FIELDS),
         )
         for r in rows
@@ -130,7 +128,7 @@ def betas(session: SessionDep, portfolio: OwnedPortfolio, day: Day = None,
           limit: pagination.Limit = 100, cursor: pagination.Cursor = None) -> s.BetasPublic:
     """Portfolio market and interest-rate betas, and each position's."""
     prov = anchor(session, PortfolioBeta, portfolio.id, day)
-    total = session.get(PortfolioBeta, {"date": prov.as_of, "portfolio_id": portfolio.id})
+    total = portfolio_day_row(session, PortfolioBeta, portfolio.id, prov.as_of)
     rows, next_cursor = _page(session, PositionBeta, PositionBeta.position_id, portfolio.id, prov.as_of,
                               limit, cursor)
     items = [s.PositionBetaPublic(position_id=r.position_id, symbol=r.symbol, n_obs=r.n_obs,
@@ -143,8 +141,7 @@ def betas(session: SessionDep, portfolio: OwnedPortfolio, day: Day = None,
 def factor_exposures(session: SessionDep, portfolio: OwnedPortfolio, day: Day = None) -> s.FactorExposuresPublic:
     """The twelve factor betas and dollar exposures (a fixed list, not paginated)."""
     prov = anchor(session, FactorExposure, portfolio.id, day)
-    rows = {r.factor: r for r in session.scalars(select(FactorExposure).where(
-        FactorExposure.portfolio_id == portfolio.id, FactorExposure.date == prov.as_of))}
+    rows = factor_exposures_by_name(session, portfolio.id, prov.as_of)
     factors = [s.FactorPublic(factor=name, beta=None, dollar_exposure=None) if name not in rows
                else s.FactorPublic(factor=name, **values(rows[name], ("beta", "dollar_exposure")))
                for name in FACTOR_ORDER]
@@ -169,7 +166,7 @@ def position_factor_exposures(session: SessionDep, portfolio: OwnedPortfolio, da
 def volatility(session: SessionDep, portfolio: OwnedPortfolio, day: Day = None) -> s.VolatilityPublic:
     """Realized volatility, HAR forecasts, VaR and expected shortfall."""
     prov = anchor(session, PortfolioVolatility, portfolio.id, day)
-    row = session.get(PortfolioVolatility, {"date": prov.as_of, "portfolio_id": portfolio.id})
+    row = portfolio_day_row(session, PortfolioVolatility, portfolio.id, prov.as_of)
     return s.VolatilityPublic(**_common(session, portfolio.id, prov, "portfolio_volatility"),
                               **values(row, VOLATILITY_FIELDS))
 
@@ -178,7 +175,7 @@ def volatility(session: SessionDep, portfolio: OwnedPortfolio, day: Day = None) 
 def correlations(session: SessionDep, portfolio: OwnedPortfolio, day: Day = None) -> s.CorrelationsPublic:
     """Correlation matrix of held symbols, average and weighted correlation, clusters."""
     prov = anchor(session, PortfolioCorrelation, portfolio.id, day)
-    row = session.get(PortfolioCorrelation, {"date": prov.as_of, "portfolio_id": portfolio.id})
+    row = portfolio_day_row(session, PortfolioCorrelation, portfolio.id, prov.as_of)
     return s.CorrelationsPublic(**_common(session, portfolio.id, prov, "correlations"),
                                 **values(row, ("average", "weighted")), symbols=row.symbols, matrix=row.matrix,
                                 clusters=row.clusters, excluded_positions=row.excluded_positions)
@@ -190,11 +187,8 @@ def stress_tests(session: SessionDep, portfolio: OwnedPortfolio, day: Day = None
     """P&L of each stress scenario, direct and through factor correlations."""
     prov = anchor(session, StressResult, portfolio.id, day)
     after = pagination.decode(cursor, str)
-    query = (select(StressResult).where(StressResult.portfolio_id == portfolio.id, StressResult.date == prov.as_of)
-             .order_by(StressResult.scenario_id).limit(limit + 1))
-    if after is not None:
-        query = query.where(StressResult.scenario_id > after)
-    rows, next_cursor = pagination.page(list(session.scalars(query)), limit, lambda r: r.scenario_id)
+    fetched = stress_results_page(session, portfolio.id, prov.as_of, after, limit + 1)
+    rows, next_cursor = pagination.page(fetched, limit, lambda r: r.scenario_id)
     items = [s.ScenarioPublic(scenario_id=r.scenario_id, name=r.name, category=r.category,
                               **values(r, STRESS_FIELDS)) for r in rows]
     return s.StressTestsPublic(**_common(session, portfolio.id, prov, "stress_tests"), items=items,
@@ -205,8 +199,7 @@ def stress_tests(session: SessionDep, portfolio: OwnedPortfolio, day: Day = None
 def data_quality(session: SessionDep, portfolio: OwnedPortfolio, day: Day = None) -> s.DataQualityListPublic:
     """The data_quality object of every portfolio-level asset for the date (one per asset, not paginated)."""
     prov = anchor(session, DataQuality, portfolio.id, day)
-    rows = session.scalars(select(DataQuality).where(
-        DataQuality.portfolio_id == portfolio.id, DataQuality.date == prov.as_of).order_by(DataQuality.asset))
+    rows = data_quality_rows(session, portfolio.id, prov.as_of)
     items = [s.AssetQuality(asset=r.asset, run_id=r.run_id, **_quality_fields(r)) for r in rows]
     return s.DataQualityListPublic(portfolio_id=portfolio.id, as_of=prov.as_of, provenance=prov, items=items)
 
@@ -219,8 +212,5 @@ def _common(session, portfolio_id: int, prov: Provenance, asset: str) -> dict:
 def _page(session, table, key, portfolio_id: int, day: date, limit: int, cursor: str | None) -> tuple[list, str | None]:
     """A keyset page of a per-position result table for one date."""
     after = pagination.decode(cursor, int)
-    query = (select(table).where(table.portfolio_id == portfolio_id, table.date == day)
-             .order_by(key).limit(limit + 1))
-    if after is not None:
-        query = query.where(key > after)
-    return pagination.page(list(session.scalars(query)), limit, lambda r: getattr(r, key.key))
+    fetched = position_rows_page(session, table, key, portfolio_id, day, after, limit + 1)
+    return pagination.page(fetched, limit, lambda r: getattr(r, key.key))

@@ -17,7 +17,6 @@ from pydantic import Field
 
 from sigmasight_assets.automation.planning import (
     completed_portfolio_days,
-    first_entry_dates,
     materialized_days,
     missing_days,
 )
@@ -30,6 +29,7 @@ from sigmasight_assets.pipeline.tags import (
     run_portfolios,
 )
 from sigmasight_resources import calendar
+from sigmasight_resources.db import queries
 from sigmasight_resources.db.resource import ResultsDatabase
 
 PARTITION_TAG = "dagster/partition"
@@ -113,7 +113,7 @@ def summarize_run(instance: dg.DagsterInstance, run: dg.DagsterRun, db: ResultsD
 def portfolios_behind(instance: dg.DagsterInstance, db: ResultsDatabase) -> dict[str, int]:
     """Active portfolios and how many portfolio-level days they lack where the day level is done."""
     with db.transaction() as session:
-        first_entry = first_entry_dates(session)
+        first_entry = queries.first_entry_dates(session)
         done = completed_portfolio_days(session)
     missing = missing_days(first_entry, materialized_days(instance), done, date.min)
     return {p: len(days) for p, days in missing.items()}

@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 import dagster as dg
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sigmasight_assets.assets import DAY_ASSETS, PORTFOLIO_ASSETS
@@ -27,23 +26,13 @@ from sigmasight_assets.pipeline.tags import (
     run_portfolios,
 )
 from sigmasight_resources import calendar
-from sigmasight_resources.db.models import Portfolio, Position
-from sigmasight_resources.db.results import DataQuality
+from sigmasight_resources.db import queries
 
 IN_PROGRESS = [
     dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
     dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING,
 ]
 FAILED = [dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED]
-
-
-def first_entry_dates(session: Session) -> dict[str, date]:
-    """Active portfolios (by partition key) and their earliest position entry date."""
-    query = (
-        select(Position.portfolio_id, func.min(Position.entry_date))
-        .join(Portfolio).where(Portfolio.deleted_at.is_(None)).group_by(Position.portfolio_id)
-    )
-    return {str(pid): first for pid, first in session.execute(query).all()}
 
 
 def materialized_days(instance: dg.DagsterInstance) -> set[str]:
@@ -54,16 +43,7 @@ def materialized_days(instance: dg.DagsterInstance) -> set[str]:
 
 def completed_portfolio_days(session: Session) -> dict[str, set[str]]:
     """Per portfolio key, the days on which every portfolio-level asset has written its results."""
-    query = (
-        select(DataQuality.portfolio_id, DataQuality.date)
-        .where(DataQuality.asset.in_(PORTFOLIO_ASSETS))
-        .group_by(DataQuality.portfolio_id, DataQuality.date)
-        .having(func.count(DataQuality.asset.distinct()) == len(PORTFOLIO_ASSETS))
-    )
-    done: dict[str, set[str]] = {}
-    for portfolio, day in session.execute(query).all():
-        done.setdefault(str(portfolio), set()).add(day.isoformat())
-    return done
+    return queries.days_with_all_assets(session, PORTFOLIO_ASSETS)
 
 
 def missing_days(

@@ -25,11 +25,10 @@ from sigmasight_assets.automation.planning import (
     completed_portfolio_days,
     contiguous_blocks,
     failed_attempts,
-    first_entry_dates,
     materialized_days,
     missing_days,
 )
-from sigmasight_assets.partitions import portfolio_partitions
+from sigmasight_assets.automation.registry import onboarded_portfolio_keys, onboarded_portfolios
 from sigmasight_assets.pipeline.tags import (
     DAY_JOB,
     DAY_LEVEL,
@@ -89,8 +88,8 @@ def build_sensors(partitions_start: date) -> list[dg.SensorDefinition]:
         instance = context.instance
         pending = _load_cursor(context.cursor)
         with db.transaction() as session:
-            first_entry = first_entry_dates(session)
-        known = set(instance.get_dynamic_partitions(portfolio_partitions.name))
+            first_entry = queries.first_entry_dates(session)
+        known = onboarded_portfolio_keys(instance)
         requests: list[dg.RunRequest] = []
         added: list[str] = []
         now = datetime.now(UTC)
@@ -131,7 +130,7 @@ def build_sensors(partitions_start: date) -> list[dg.SensorDefinition]:
             context.log.info(f"onboarding portfolios {', '.join(added)}")
         return dg.SensorResult(
             run_requests=requests,
-            dynamic_partitions_requests=[portfolio_partitions.build_add_request(added)] if added else [],
+            dynamic_partitions_requests=[onboarded_portfolios.build_add_request(added)] if added else [],
             cursor=json.dumps({"pending": sorted(pending, key=int)}),
         )
 
@@ -147,9 +146,9 @@ def build_sensors(partitions_start: date) -> list[dg.SensorDefinition]:
         skipping portfolios with a run in flight or still onboarding."""
         instance = context.instance
         with db.transaction() as session:
-            first_entry = first_entry_dates(session)
+            first_entry = queries.first_entry_dates(session)
             done = completed_portfolio_days(session)
-        known = set(instance.get_dynamic_partitions(portfolio_partitions.name))
+        known = onboarded_portfolio_keys(instance)
         onboarding = onboarding_runs(instance, set(first_entry) & known)
         skip = busy_portfolios(instance, first_entry) | {k for k, runs in onboarding.items() if onboarding_pending(runs)}
         eligible = {k: d for k, d in first_entry.items() if k in known and k not in skip}
@@ -190,12 +189,12 @@ def build_sensors(partitions_start: date) -> list[dg.SensorDefinition]:
         """Remove the partitions of deleted portfolios (not while a run writes them); rows stay until purged."""
         with db.transaction() as session:
             active = {str(p) for p in queries.active_portfolio_ids(session)}
-        known = set(context.instance.get_dynamic_partitions(portfolio_partitions.name))
+        known = onboarded_portfolio_keys(context.instance)
         stale = sorted(known - active - busy_portfolios(context.instance, active), key=int)
         if not stale:
             return dg.SkipReason("no deleted portfolio has a partition")
         context.log.info(f"removing partitions of deleted portfolios {', '.join(stale)}")
-        return dg.SensorResult(dynamic_partitions_requests=[portfolio_partitions.build_delete_request(stale)])
+        return dg.SensorResult(dynamic_partitions_requests=[onboarded_portfolios.build_delete_request(stale)])
 
     return [portfolio_onboarding_sensor, portfolio_close_sensor, portfolio_cleanup_sensor]
 

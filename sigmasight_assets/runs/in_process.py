@@ -22,12 +22,15 @@ import dagster as dg
 
 from sigmasight_assets.assets import DAY_ASSETS, PORTFOLIO_ASSETS
 from sigmasight_assets.automation.planning import completed_portfolio_days, contiguous_blocks
+from sigmasight_assets.automation.registry import register_onboarded_portfolios
 from sigmasight_assets.pipeline.tags import MARKET_SCOPE, RANGE_END, RANGE_START, day_range_tags, portfolio_range_tags
 from sigmasight_resources import calendar
 from sigmasight_resources.db.session import ResultsDB
 
 __all__ = ["MARKET_SCOPE", "RANGE_END", "RANGE_START", "PlannedRun", "RangeError", "RunOutcome", "completed_days",
-           "execute", "plan_runs", "run_range", "skipped_days"]
+           "ensure_portfolio_partitions", "execute", "plan_runs", "run_range", "skipped_days"]
+# The name tests/api/test_onboarding.py imports; the registry now lives in automation.registry.
+ensure_portfolio_partitions = register_onboarded_portfolios
 # Every event still goes to the instance's event log (the UI shows it); the terminal gets warnings only.
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -67,15 +70,6 @@ def trading_range(start: date, end: date) -> tuple[date, date]:
     return days[0], days[-1]
 
 
-def ensure_portfolio_partitions(instance: dg.DagsterInstance, portfolio_ids: Sequence[int]) -> None:
-    """Register the portfolios in the instance's `portfolio` set (the onboarded portfolios), so the
-    onboarding sensor does not onboard a portfolio that `sigmasight run` or the API already wrote."""
-    existing = instance.get_dynamic_partitions("portfolio")
-    missing = [str(p) for p in portfolio_ids if str(p) not in existing]
-    if missing:
-        instance.add_dynamic_partitions("portfolio", missing)
-
-
 def plan_runs(
     instance: dg.DagsterInstance,
     start: date,
@@ -90,7 +84,7 @@ def plan_runs(
     start, end = trading_range(start, end)
     first, last = start.isoformat(), end.isoformat()
     runs = [PlannedRun(f"day-level assets {first}..{last}", DAY_ASSETS, day_range_tags(first, last))]
-    ensure_portfolio_partitions(instance, portfolio_ids)
+    register_onboarded_portfolios(instance, portfolio_ids)
     wanted = sorted({str(p) for p in portfolio_ids}, key=int)
     if not wanted:
         return runs

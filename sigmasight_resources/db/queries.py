@@ -20,6 +20,7 @@ from sigmasight_resources.db.models import (
     Position,
     UnavailableSymbol,
 )
+from sigmasight_resources.db.results import DataQuality
 
 INSERT_CHUNK = 5000
 FETCH_ROWS = 50_000
@@ -28,6 +29,48 @@ FETCH_ROWS = 50_000
 def active_portfolio_ids(session: Session) -> list[int]:
     rows = session.scalars(select(Portfolio.id).where(Portfolio.deleted_at.is_(None)).order_by(Portfolio.id))
     return list(rows)
+
+
+def active_portfolios_page(session: Session, owner_id: int | None, after: int | None, limit: int) -> list[Portfolio]:
+    """Active portfolios (of `owner_id`, or everyone's), by id after `after`."""
+    query = select(Portfolio).where(Portfolio.deleted_at.is_(None)).order_by(Portfolio.id).limit(limit)
+    if owner_id is not None:
+        query = query.where(Portfolio.owner_id == owner_id)
+    if after is not None:
+        query = query.where(Portfolio.id > after)
+    return list(session.scalars(query))
+
+
+def position_counts(session: Session, portfolio_ids: Sequence[int]) -> dict[int, int]:
+    """Positions per portfolio of `portfolio_ids` (portfolios without any are absent)."""
+    if not portfolio_ids:
+        return {}
+    query = (select(Position.portfolio_id, func.count()).where(Position.portfolio_id.in_(list(portfolio_ids)))
+             .group_by(Position.portfolio_id))
+    return dict(session.execute(query).all())
+
+
+def first_entry_dates(session: Session) -> dict[str, date]:
+    """Active portfolios (by id as text, the key runs and sensors use) and their earliest position entry date."""
+    query = (
+        select(Position.portfolio_id, func.min(Position.entry_date))
+        .join(Portfolio).where(Portfolio.deleted_at.is_(None)).group_by(Position.portfolio_id)
+    )
+    return {str(pid): first for pid, first in session.execute(query).all()}
+
+
+def days_with_all_assets(session: Session, assets: Sequence[str]) -> dict[str, set[str]]:
+    """Per portfolio (id as text), the ISO days on which every one of `assets` wrote its data_quality row."""
+    query = (
+        select(DataQuality.portfolio_id, DataQuality.date)
+        .where(DataQuality.asset.in_(list(assets)))
+        .group_by(DataQuality.portfolio_id, DataQuality.date)
+        .having(func.count(DataQuality.asset.distinct()) == len(set(assets)))
+    )
+    done: dict[str, set[str]] = {}
+    for portfolio, day in session.execute(query).all():
+        done.setdefault(str(portfolio), set()).add(day.isoformat())
+    return done
 
 
 def positions_frame(session: Session, portfolio_ids: Sequence[int] | None = None) -> pd.DataFrame:
