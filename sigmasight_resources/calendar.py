@@ -10,6 +10,8 @@ import pandas_market_calendars as mcal
 
 EXCHANGE = "NYSE"
 TIMEZONE = "America/New_York"
+# The convention for annualizing daily figures (about 252 NYSE sessions a year).
+TRADING_DAYS_PER_YEAR = 252
 # The exclusions list is fixed at load; it covers every year a partition can fall in.
 CALENDAR_END = date(2035, 12, 31)
 # Names of ad-hoc closures, which pandas-market-calendars lists as bare dates.

@@ -48,10 +48,12 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sigmasight_resources.db.models import InvestmentClass, ManualMark, Portfolio, Position, User
+from sigmasight_resources import tickers
+from sigmasight_resources.db.models import ManualMark, Portfolio, Position, User
 from sigmasight_resources.db.session import ResultsDB
 from sigmasight_resources.occ import OccSymbolError, looks_like_occ, parse_occ
 from sigmasight_resources.users import get_user_by_email
+from sigmasight_resources.vocabulary import InvestmentClass
 
 MAX_IMPORT_BYTES = 1 << 20  # 1 MiB
 MAX_IMPORT_ROWS = 10_000
@@ -69,7 +71,6 @@ FILE = "file"  # the field of problems about the whole file (line 0)
 ROW = "row"  # the field of problems about a whole row
 NAME = "name"  # the field of problems about the portfolio name (line 0)
 
-_TICKER = re.compile(r"[A-Z]{1,6}(?:[.\-][A-Z]{1,2})?", re.ASCII)
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 _NON_FINITE = {"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
@@ -480,7 +481,7 @@ def _symbol(row: _Row, klass: InvestmentClass | None):
             row.problem("symbol", f"{option.symbol} is an option symbol: investment_class must be OPTIONS or empty")
             return None, None
         return option.symbol, option
-    if not _TICKER.fullmatch(symbol):
+    if not tickers.IMPORTABLE.fullmatch(symbol):
         row.problem("symbol", f"{_show(raw)} is not a valid ticker (1-6 letters, optionally a class suffix "
                               "such as BRK.B); use investment_class=PRIVATE for private investments")
         return None, None

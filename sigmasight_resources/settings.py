@@ -10,6 +10,10 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "SIGMASIGHT_"
+# The defaults, defined once: the Polygon provider and the market-data resource default to these too.
+DEFAULT_POLYGON_BASE_URL = "https://api.polygon.io"
+DEFAULT_POLYGON_REQUESTS_PER_MINUTE = 5  # Polygon's free plan
+DEFAULT_RISK_FREE_RATE = 0.04  # continuously compounded, a fraction
 
 
 def _three_years_ago() -> date:
@@ -28,10 +32,10 @@ class Settings(BaseSettings):
     database_url: str | None = None
     market_data: str = "simulated"
     polygon_api_key: SecretStr | None = None
-    polygon_base_url: str = "https://api.polygon.io"
-    polygon_requests_per_minute: int = Field(default=5, gt=0)
+    polygon_base_url: str = DEFAULT_POLYGON_BASE_URL
+    polygon_requests_per_minute: int = Field(default=DEFAULT_POLYGON_REQUESTS_PER_MINUTE, gt=0)
     partitions_start: date = Field(default_factory=_three_years_ago)
-    risk_free_rate: float = Field(default=0.04, ge=-0.05, le=0.5)
+    risk_free_rate: float = Field(default=DEFAULT_RISK_FREE_RATE, ge=-0.05, le=0.5)
     alert_webhook_url: str | None = None
 
     @field_validator("market_data")

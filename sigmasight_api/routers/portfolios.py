@@ -13,7 +13,7 @@ from sigmasight_api.onboarding import onboarding_status
 from sigmasight_api.schemas.common import ErrorDetail, ErrorPublic, Page
 from sigmasight_api.schemas.portfolios import OnboardingPublic, PortfolioCreated, PortfolioPublic
 from sigmasight_resources.db.models import Portfolio, User
-from sigmasight_resources.db.queries import active_portfolios_page, position_counts
+from sigmasight_resources.db.queries import active_portfolios_page, position_totals
 from sigmasight_resources.portfolio_import import (
     MAX_IMPORT_BYTES,
     MAX_NAME_LENGTH,
@@ -30,7 +30,7 @@ NOT_FOUND = {404: {"model": ErrorPublic}}
 
 def _public(session, portfolios: list[Portfolio]) -> list[PortfolioPublic]:
     """Portfolios with their position counts, in one query for the whole page."""
-    counts = position_counts(session, [p.id for p in portfolios])
+    counts = position_totals(session, [p.id for p in portfolios])
     return [PortfolioPublic(id=p.id, name=p.name, owner_id=p.owner_id, positions=counts.get(p.id, 0),
                             created_at=p.created_at) for p in portfolios]
 

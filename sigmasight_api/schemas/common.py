@@ -39,7 +39,7 @@ class Provenance(BaseModel):
 
 
 class DataQualityPublic(BaseModel):
-    """The data_quality object of DESIGN §5 for one asset, portfolio and date."""
+    """The data-quality verdict of one asset for one portfolio and date (docs/ANALYTICS.md)."""
 
     flag: str
     message: str

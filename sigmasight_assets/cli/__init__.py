@@ -1,4 +1,4 @@
-"""The `sigmasight` command line: `init`, `users`, `portfolios` (more commands register here).
+"""The `sigmasight` command line: `init`, `users`, `portfolios`, `run`, `report`, `demo`, `api`.
 
 Typer never prints its rich traceback (`pretty_exceptions_enable=False`): known failures are
 one `error: …` line via `common.cli_errors`, and an unexpected exception keeps Python's plain
@@ -11,7 +11,7 @@ import os
 import typer
 from sqlalchemy.exc import OperationalError
 
-from sigmasight_assets.cli import api, runs
+from sigmasight_assets.cli import api, demo, report, run
 from sigmasight_assets.cli.common import EXIT_FAILURE, cli_errors, echo, fail, get_settings, make_db, redact_url
 from sigmasight_assets.cli.portfolios import app as portfolios_app
 from sigmasight_assets.cli.users import app as users_app
@@ -27,7 +27,9 @@ app = typer.Typer(
 )
 app.add_typer(users_app, name="users")
 app.add_typer(portfolios_app, name="portfolios")
-runs.register(app)
+run.register(app)
+report.register(app)
+demo.register(app)
 api.register(app)
 # How runs materialized by this process store their events (README "Scale"): materializations in
 # batches of 1000 (one write instead of one per day and asset), and one planned event per asset for

@@ -16,6 +16,7 @@ Other modules register their own known exceptions with `register_error`.
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import NoReturn
 
 import click
@@ -64,6 +65,14 @@ def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
     """Print `error: message` on stderr and exit with `code`."""
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
+
+
+def parse_day(value: str, option: str) -> date:
+    """`value` as a date; otherwise `error: OPTION: expected YYYY-MM-DD, got …` (exit 2)."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option}: expected YYYY-MM-DD, got {value!r}")
 
 
 def register_error(exc_type: type[BaseException], code: int = EXIT_INVALID) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from sigmasight_resources.db.models import Base, Position
 from sigmasight_resources.db.results import PositionValue, Provenance
+from sigmasight_resources.vocabulary import InvestmentClass
 
 PRIVATE_SECTOR = "Private"
 UNCLASSIFIED = "Unclassified"  # no profile, or a profile without a sector (ETFs)
@@ -51,7 +52,7 @@ def sector_exposure(session: Session, portfolio_id: int, as_of: date) -> list[di
     if session.scalar(select(CompanyProfile.symbol).limit(1)) is None:
         return None
     sector = case(
-        (PositionValue.investment_class == "PRIVATE", PRIVATE_SECTOR),
+        (PositionValue.investment_class == InvestmentClass.PRIVATE.value, PRIVATE_SECTOR),
         else_=func.coalesce(CompanyProfile.sector, UNCLASSIFIED),
     ).label("sector")
     query = (

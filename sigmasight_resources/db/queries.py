@@ -13,7 +13,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from sigmasight_resources.db.models import (
-    InvestmentClass,
     ManualMark,
     MarketPrice,
     Portfolio,
@@ -21,6 +20,7 @@ from sigmasight_resources.db.models import (
     UnavailableSymbol,
 )
 from sigmasight_resources.db.results import DataQuality
+from sigmasight_resources.vocabulary import InvestmentClass
 
 INSERT_CHUNK = 5000
 FETCH_ROWS = 50_000
@@ -41,8 +41,8 @@ def active_portfolios_page(session: Session, owner_id: int | None, after: int | 
     return list(session.scalars(query))
 
 
-def position_counts(session: Session, portfolio_ids: Sequence[int]) -> dict[int, int]:
-    """Positions per portfolio of `portfolio_ids` (portfolios without any are absent)."""
+def position_totals(session: Session, portfolio_ids: Sequence[int]) -> dict[int, int]:
+    """All positions (whatever their dates) per portfolio of `portfolio_ids`; portfolios without any are absent."""
     if not portfolio_ids:
         return {}
     query = (select(Position.portfolio_id, func.count()).where(Position.portfolio_id.in_(list(portfolio_ids)))

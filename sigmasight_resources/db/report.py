@@ -24,6 +24,7 @@ from sigmasight_resources.db.results import (
     PositionValue,
     StressResult,
 )
+from sigmasight_resources.vocabulary import InvestmentClass
 
 FACTOR_ORDER = (
     "Market_Beta", "IR_Beta", "Value", "Growth", "Momentum", "Quality", "Size", "Low_Volatility",
@@ -190,7 +191,7 @@ def _positions(session: Session, portfolio_id: int, as_of: date, note) -> list[d
     for value, beta in session.execute(query).all():
         note("position_values", value)
         greeks = None
-        if value.investment_class == "OPTIONS" and value.delta is not None:
+        if value.investment_class == InvestmentClass.OPTIONS and value.delta is not None:
             greeks = {g: number(getattr(value, g)) for g in ("delta", "gamma", "vega", "theta")}
         out.append({
             "symbol": value.symbol,

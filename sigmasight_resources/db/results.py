@@ -195,7 +195,8 @@ class StressResult(Provenance, Base):
 
 
 class DataQuality(Provenance, Base):
-    """The data_quality object of DESIGN §5, per portfolio-level asset, portfolio and day."""
+    """The data-quality verdict (flag, positions analyzed/skipped, history used) per portfolio-level asset,
+    portfolio and day (docs/ANALYTICS.md)."""
 
     __tablename__ = "data_quality"
     __table_args__ = (Index("ix_data_quality_flag", "flag"),)

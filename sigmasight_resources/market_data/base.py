@@ -15,7 +15,6 @@ Errors are split by what a caller should do about them:
 """
 
 
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,12 +24,11 @@ from types import TracebackType
 import numpy as np
 import pandas as pd
 
+from sigmasight_resources import tickers
+
 CLOSE_COLUMNS: tuple[str, ...] = ("symbol", "date", "close")
 PROFILE_COLUMNS: tuple[str, ...] = ("symbol", "name", "sector", "industry", "market_cap")
 
-# Upper-case root, optionally one share-class suffix after '.' or '-' (BRK.B, BRK-B), 1-10 chars.
-_TICKER = re.compile(r"^[A-Z][A-Z0-9]*(?:[.\-][A-Z0-9]+)?$")
-MAX_TICKER_LENGTH = 10
 
 
 class MarketDataError(Exception):
@@ -55,9 +53,9 @@ def ticker_problem(symbol: object) -> str | None:
         return f"malformed ticker {symbol!r}: not a string"
     if not symbol:
         return "malformed ticker '': empty"
-    if len(symbol) > MAX_TICKER_LENGTH:
-        return f"malformed ticker {symbol!r}: longer than {MAX_TICKER_LENGTH} characters"
-    if not _TICKER.match(symbol):
+    if len(symbol) > tickers.MAX_QUOTABLE_LENGTH:
+        return f"malformed ticker {symbol!r}: longer than {tickers.MAX_QUOTABLE_LENGTH} characters"
+    if not tickers.QUOTABLE.fullmatch(symbol):
         return f"malformed ticker {symbol!r}: expected upper-case letters/digits like AAPL or BRK.B"
     return None
 

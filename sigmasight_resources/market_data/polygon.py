@@ -48,10 +48,10 @@ from sigmasight_resources.market_data.base import (
     ticker_problem,
     unique_symbols,
 )
+from sigmasight_resources.settings import DEFAULT_POLYGON_BASE_URL, DEFAULT_POLYGON_REQUESTS_PER_MINUTE
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "https://api.polygon.io"
 NEW_YORK = "America/New_York"
 PAGE_LIMIT = 50_000
 MAX_PAGES = 10_000  # guards against a next_url loop
@@ -159,8 +159,8 @@ class PolygonMarketData(MarketDataProvider):
     def __init__(
         self,
         api_key: str | SecretStr | None,
-        base_url: str = DEFAULT_BASE_URL,
-        requests_per_minute: int = 5,
+        base_url: str = DEFAULT_POLYGON_BASE_URL,
+        requests_per_minute: int = DEFAULT_POLYGON_REQUESTS_PER_MINUTE,
         max_retries: int = 6,
         timeout: float = 30.0,
         *,

@@ -18,9 +18,14 @@ from pydantic import Field, PrivateAttr, SecretStr
 
 from sigmasight_resources.market_data.base import MarketDataProvider, PermanentMarketDataError, PriceBatch
 from sigmasight_resources.market_data.csv_provider import CsvMarketData
-from sigmasight_resources.market_data.polygon import DEFAULT_BASE_URL, PolygonMarketData
+from sigmasight_resources.market_data.polygon import PolygonMarketData
 from sigmasight_resources.market_data.simulator import SimulatedMarketData
-from sigmasight_resources.settings import ENV_PREFIX, Settings
+from sigmasight_resources.settings import (
+    DEFAULT_POLYGON_BASE_URL,
+    DEFAULT_POLYGON_REQUESTS_PER_MINUTE,
+    ENV_PREFIX,
+    Settings,
+)
 
 API_KEY_ENV = f"{ENV_PREFIX}POLYGON_API_KEY"
 SPEC_HELP = "'simulated', 'csv:PATH' or 'polygon'"
@@ -30,8 +35,8 @@ def build_provider(
     spec: str,
     *,
     polygon_api_key: str | SecretStr | None = None,
-    polygon_base_url: str = DEFAULT_BASE_URL,
-    polygon_requests_per_minute: int = 5,
+    polygon_base_url: str = DEFAULT_POLYGON_BASE_URL,
+    polygon_requests_per_minute: int = DEFAULT_POLYGON_REQUESTS_PER_MINUTE,
 ) -> MarketDataProvider:
     """A provider for a `SIGMASIGHT_MARKET_DATA` value; a bad spec raises PermanentMarketDataError."""
     spec = (spec or "").strip()
@@ -69,8 +74,10 @@ class MarketDataResource(dg.ConfigurableResource):
     polygon_api_key: str | None = Field(
         default=None, description=f"Polygon API key; pass dg.EnvVar('{API_KEY_ENV}') so it is not shown"
     )
-    polygon_base_url: str = Field(default=DEFAULT_BASE_URL, description="Polygon REST base URL")
-    polygon_requests_per_minute: int = Field(default=5, gt=0, description="Client-side request limit")
+    polygon_base_url: str = Field(default=DEFAULT_POLYGON_BASE_URL, description="Polygon REST base URL")
+    polygon_requests_per_minute: int = Field(
+        default=DEFAULT_POLYGON_REQUESTS_PER_MINUTE, gt=0, description="Client-side request limit"
+    )
 
     _provider: MarketDataProvider | None = PrivateAttr(default=None)
 

@@ -31,6 +31,7 @@ import pandas as pd
 from scipy.signal import lfilter
 
 from sigmasight_resources import calendar
+from sigmasight_resources.calendar import TRADING_DAYS_PER_YEAR
 from sigmasight_resources.market_data.base import (
     MarketDataProvider,
     PriceBatch,
@@ -44,7 +45,6 @@ from sigmasight_resources.market_data.base import (
 
 ORIGIN = date(2000, 1, 3)
 HORIZON_END = calendar.CALENDAR_END
-TRADING_DAYS = 252
 
 FACTORS: tuple[str, ...] = (
     "market",
@@ -70,7 +70,7 @@ RATES_DRIFT = 0.015
 REGIME_PERSISTENCE = 0.985
 REGIME_SD = 0.35
 # Idiosyncratic log-level mean reversion (half-life in trading days) keeps stock prices in range.
-IDIO_HALF_LIFE = 3 * TRADING_DAYS
+IDIO_HALF_LIFE = 3 * TRADING_DAYS_PER_YEAR
 _IDIO_PHI = 0.5 ** (1.0 / IDIO_HALF_LIFE)
 
 # Well-known tickers are anchored to roughly their real close on REFERENCE_DATE, so portfolios
@@ -282,14 +282,14 @@ class SimulatedMarketData(MarketDataProvider):
         levels = self._factor_levels()[first:stop]  # (days, factors), zero at ORIGIN
         steps = np.arange(first, stop, dtype="float64")[:, None]
         log_price = np.log(np.array([m.start_price for m in models])) + steps * (
-            np.array([m.alpha for m in models]) / TRADING_DAYS
+            np.array([m.alpha for m in models]) / TRADING_DAYS_PER_YEAR
         )
         loadings = np.column_stack([m.vector() for m in models])  # (factors, n)
         for k in range(len(FACTORS)):
             if np.any(loadings[k]):
                 log_price += levels[:, k : k + 1] * loadings[k]
 
-        idio_daily = np.array([m.idio_vol for m in models]) / math.sqrt(TRADING_DAYS)
+        idio_daily = np.array([m.idio_vol for m in models]) / math.sqrt(TRADING_DAYS_PER_YEAR)
         noisy = np.flatnonzero(idio_daily > 0)
         if noisy.size:
             # Mean-reverting idiosyncratic log level x_t = phi x_{t-1} + e_t over [0, stop).
@@ -361,14 +361,14 @@ def _stock_model(symbol: str) -> SymbolModel:
 def _simulate_factors(length: int) -> np.ndarray:
     """Daily factor log returns, (length, len(FACTORS)), from the fixed FACTOR_SEED."""
     rng = np.random.default_rng(FACTOR_SEED)
-    daily = math.sqrt(TRADING_DAYS)
+    daily = math.sqrt(TRADING_DAYS_PER_YEAR)
 
     # Shared volatility regime: log multiplier h_t AR(1), scaled so E[mult^2] = 1.
     innovations = rng.standard_normal(length) * REGIME_SD * math.sqrt(1 - REGIME_PERSISTENCE**2)
     h = lfilter([1.0], [1.0, -REGIME_PERSISTENCE], innovations)
     regime = np.exp(h - REGIME_SD**2)
 
-    market = (MARKET_DRIFT / TRADING_DAYS) + (MARKET_VOL / daily) * regime * rng.standard_normal(length)
+    market = (MARKET_DRIFT / TRADING_DAYS_PER_YEAR) + (MARKET_VOL / daily) * regime * rng.standard_normal(length)
 
     corr = np.eye(len(STYLE_FACTORS))
     for (a, b), rho in STYLE_CORRELATIONS.items():
@@ -377,8 +377,8 @@ def _simulate_factors(length: int) -> np.ndarray:
     chol = np.linalg.cholesky(corr)
     z = rng.standard_normal((length, len(STYLE_FACTORS))) @ chol.T
     vols = np.array([STYLE_VOLS[f] for f in STYLE_FACTORS]) / daily
-    drifts = np.array([STYLE_DRIFTS[f] for f in STYLE_FACTORS]) / TRADING_DAYS
+    drifts = np.array([STYLE_DRIFTS[f] for f in STYLE_FACTORS]) / TRADING_DAYS_PER_YEAR
     styles = drifts + z * vols * regime[:, None]
 
-    rates = (RATES_DRIFT / TRADING_DAYS) + (RATES_VOL / daily) * rng.standard_normal(length)
+    rates = (RATES_DRIFT / TRADING_DAYS_PER_YEAR) + (RATES_VOL / daily) * rng.standard_normal(length)
     return np.column_stack([market, styles, rates])

@@ -1,0 +1,97 @@
+"""`sigmasight run`: materialize a date range through the Dagster instance, with a per-asset summary."""
+
+
+from datetime import date
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sigmasight_assets.cli.common import (
+    EXIT_FAILURE,
+    cli_errors,
+    echo,
+    fail,
+    get_settings,
+    open_db,
+    parse_day,
+    register_error,
+    stdout,
+)
+from sigmasight_assets.definitions import build_definitions
+from sigmasight_assets.runs.in_process import (
+    PlannedRun,
+    RangeError,
+    RunOutcome,
+    completed_days,
+    run_range,
+    skipped_days,
+)
+from sigmasight_assets.runs.instance import local_instance
+from sigmasight_resources.db import queries
+
+
+def materialize(start: date, end: date, portfolio_ids: list[int], force: bool = False) -> list[RunOutcome]:
+    """Run every asset over the range with a progress bar; print a per-asset summary; exit 1 on failure.
+
+    Without `force`, portfolio-days the results DB already holds are skipped (and counted).
+    """
+    settings = get_settings()
+    defs = build_definitions(settings)
+    instance = local_instance(settings)
+    skipped = 0 if force else skipped_days(completed_days(defs), start, end, portfolio_ids)
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} runs done"),
+               TimeElapsedColumn())
+    with Progress(*columns, transient=True) as progress:
+        task = progress.add_task("planning", total=None)
+
+        def on_run(planned: PlannedRun, outcome: RunOutcome | None) -> None:
+            if outcome is None:
+                progress.update(task, description=planned.label)
+            else:
+                progress.advance(task)
+
+        outcomes = run_range(defs, instance, start, end, portfolio_ids, on_run, force=force)
+    _print_summary(outcomes)
+    if skipped:
+        echo(f"skipped {skipped} portfolio-days already materialized (--force redoes them)")
+    failed = [(o, asset, message) for o in outcomes for asset, message in o.failures]
+    if failed or not all(o.success for o in outcomes):
+        outcome, asset, message = failed[0] if failed else (next(o for o in outcomes if not o.success), "?", "")
+        span = f"{outcome.plan.tags.get('dagster/asset_partition_range_start')}.." \
+               f"{outcome.plan.tags.get('dagster/asset_partition_range_end')}"
+        fail(f"{asset} failed for partitions {span} (run {outcome.run_id}): {message}", EXIT_FAILURE)
+    return outcomes
+
+
+def _print_summary(outcomes: list[RunOutcome]) -> None:
+    table = Table(title="Materialized")
+    for column in ("asset", "partitions", "rows written", "failed checks", "run", "seconds"):
+        table.add_column(column, justify="right" if column in ("partitions", "rows written", "seconds") else "left")
+    for outcome in outcomes:
+        for name, asset in outcome.assets.items():
+            table.add_row(name, str(asset.partitions), str(asset.rows_written), ", ".join(asset.checks_failed) or "-",
+                          outcome.run_id[:8], f"{outcome.seconds:.1f}")
+    stdout().print(table)
+
+
+def register(app: typer.Typer) -> None:
+    register_error(RangeError)
+
+    @app.command("run")
+    def run(
+        start: str = typer.Option(..., "--start", help="first day, YYYY-MM-DD"),
+        end: str = typer.Option(..., "--end", help="last day, YYYY-MM-DD"),
+        portfolio: int | None = typer.Option(None, "--portfolio", help="one portfolio id (default: all active)"),
+        force: bool = typer.Option(False, "--force", help="re-materialize portfolio-level partitions already done"),
+    ) -> None:
+        """Materialize every asset over a date range through the Dagster instance (rows are replaced, never duplicated)."""
+        with cli_errors():
+            first, last = parse_day(start, "--start"), parse_day(end, "--end")
+            if last < first:
+                fail(f"--end {last} is before --start {first}")
+            with open_db() as db, db.transaction() as session:
+                active = queries.active_portfolio_ids(session)
+            if portfolio is not None and portfolio not in active:
+                fail(f"portfolio {portfolio} not found (or deleted)")
+            materialize(first, last, [portfolio] if portfolio is not None else active, force=force)
