@@ -31,10 +31,11 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' fault server and CSV generators
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: the `benchmarks` package
 
-from tests.malformed_csv import Attempt, import_surfaces, malformed_csvs
-from tests.market_data.polygon_faults import run_fault_scenario
+from benchmarks.scenarios.connection_kill import connection_killed_scenario
+from benchmarks.scenarios.malformed_csv import Attempt, import_surfaces, malformed_csvs
+from benchmarks.scenarios.polygon_faults import run_fault_scenario
 
 
 def polygon_faults(args: argparse.Namespace) -> dict[str, object]:
@@ -69,11 +70,10 @@ def malformed_csv(args: argparse.Namespace) -> dict[str, object]:
 
 
 def connection_killed(args: argparse.Namespace) -> dict[str, object]:
-    if not os.environ.get("SIGMASIGHT_TEST_POSTGRES_URL"):
+    admin_url = os.environ.get("SIGMASIGHT_TEST_POSTGRES_URL")
+    if not admin_url:
         return {"skipped": "set SIGMASIGHT_TEST_POSTGRES_URL (PostgreSQL terminates the backend)"}
-    from tests.operations.connection_kill import connection_killed_scenario
-
-    return connection_killed_scenario().figures()
+    return connection_killed_scenario(admin_url).figures()
 
 
 # The scenarios, in run order: each takes the parsed arguments and returns {figure: value}.

@@ -1,4 +1,4 @@
-"""1,000 malformed portfolio CSVs (tests/malformed_csv.py): the validator rejects each, the
+"""1,000 malformed portfolio CSVs (benchmarks/scenarios/malformed_csv.py): the validator rejects each, the
 `sigmasight portfolios import` command exits 2 listing the same problems and no traceback, the
 API upload answers 4xx (422 with the same problems, or 413 over the size limit), and nothing is
 written.
@@ -16,9 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sigmasight_resources.portfolio_import import parse_positions
-from tests.conftest import create_postgres_database
-from tests.malformed_csv import (
+from benchmarks.scenarios.malformed_csv import (
     Case,
     ImportSurfaces,
     documents,
@@ -26,6 +24,8 @@ from tests.malformed_csv import (
     malformed_csvs,
     rendered,
 )
+from sigmasight_resources.portfolio_import import parse_positions
+from tests.support.postgres import create_postgres_database
 
 QUICK = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
 

@@ -2,12 +2,12 @@
 
 A portfolio-level asset's write transaction lasts milliseconds, so polling `pg_stat_activity` for it
 races the run. Instead a gate connection holds SHARE on `data_quality`, which every portfolio-level
-asset writes in the same transaction as its own table, and after it (sigmasight_assets/portfolio_io.py).
+asset writes in the same transaction as its own table, and after it (sigmasight_assets/pipeline/writer.py).
 The writer then waits on the gate inside that transaction, its own table already written but not
 committed; the watcher finds it through `pg_blocking_pids` and terminates it there. The kill lands
 mid-write on every run, without sleeps.
 
-Used by tests/operations/test_connection_killed.py and by the resilience benchmark; PostgreSQL only.
+Used by tests/operations/test_connection_killed.py and by benchmarks/resilience.py; PostgreSQL only.
 """
 
 
@@ -21,14 +21,14 @@ import dagster as dg
 from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.pool import NullPool
 
+from benchmarks.scenarios.pipeline import RESULT_TABLES, STOCKS, Pipeline
+from benchmarks.scenarios.postgres import create_database
 from sigmasight_assets.definitions import build_definitions
 from sigmasight_assets.runs.in_process import RunOutcome
 from sigmasight_resources.db.engine import migrate
 from sigmasight_resources.db.models import Base
 from sigmasight_resources.db.session import ResultsDB
 from sigmasight_resources.settings import load_settings
-from tests.assets.conftest import RESULT_TABLES, STOCKS, Pipeline
-from tests.conftest import create_postgres_database
 
 START, END = date(2025, 3, 3), date(2025, 3, 7)  # one week: the kill needs no more
 TABLES = ("market_prices", *RESULT_TABLES)
@@ -97,13 +97,13 @@ class ConnectionKill:
         }
 
 
-def connection_killed_scenario() -> ConnectionKill:
-    """Run the scenario in a fresh PostgreSQL database (SIGMASIGHT_TEST_POSTGRES_URL), dropped afterwards.
+def connection_killed_scenario(admin_url: str) -> ConnectionKill:
+    """Run the scenario in a fresh database on the PostgreSQL server of `admin_url`, dropped afterwards.
 
     The Dagster instance is in memory: it records runs and their status like any other, while a
     SQLite one's event-log commits would double the scenario's time without bearing on it.
     """
-    url, drop = create_postgres_database("sigmasight_kill")
+    url, drop = create_database(admin_url, "sigmasight_kill")
     try:
         migrate(url)
         settings = load_settings(database_url=url, partitions_start=date(2024, 1, 2), market_data="simulated")
@@ -194,12 +194,12 @@ def terminate(conn: Connection, pid: int) -> float:
     return time.monotonic()
 
 
-def snapshot(pipeline: Pipeline) -> dict[str, list[tuple]]:
-    """Every table's rows without run_id/computed_at, sorted."""
+def snapshot(pipeline: Pipeline) -> dict[str, list[dict[str, object]]]:
+    """Every table's rows by column name, without run_id/computed_at, sorted."""
     return {table: pipeline.rows(table) for table in TABLES}
 
 
-def count(rows: dict[str, list[tuple]]) -> int:
+def count(rows: dict[str, list[dict[str, object]]]) -> int:
     return sum(len(r) for r in rows.values())
 
 

@@ -1,4 +1,4 @@
-"""A fake clock and a local fake Polygon server for the market-data tests.
+"""A fake clock and a local fake Polygon server, for the market-data tests and the resilience benchmark.
 
 The fake server is a real HTTP server on 127.0.0.1 (random free port, one thread per
 connection) speaking Polygon's aggregates and ticker-details protocol, with bearer-key checks,

@@ -15,10 +15,7 @@ from datetime import date
 
 import pandas as pd
 
-from sigmasight_resources.market_data import PolygonMarketData
-from sigmasight_resources.market_data.base import PriceBatch
-
-from .fake_polygon import (
+from benchmarks.scenarios.fake_polygon import (
     API_KEY,
     FakeClock,
     FakePolygon,
@@ -26,6 +23,8 @@ from .fake_polygon import (
     Seen,
     running_fake_polygon,
 )
+from sigmasight_resources.market_data import PolygonMarketData
+from sigmasight_resources.market_data.base import PriceBatch
 
 START, END = date(2024, 1, 1), date(2024, 12, 31)
 MAX_RETRIES = 6

@@ -11,8 +11,7 @@ from sigmasight_assets.analytics import (
     rolling_correlation,
     weighted_correlation,
 )
-
-from .oracles import upgma_clusters, window_rows
+from tests.support.oracles import upgma_clusters, window_rows
 
 
 def test_matrices_match_pandas_pairwise_corr(gappy_returns: pd.DataFrame) -> None:

@@ -6,8 +6,7 @@ import pandas as pd
 import pytest
 
 from sigmasight_assets.analytics import STYLE_LEGS, rolling_ols, rolling_ridge, spread_returns
-
-from .oracles import assert_frame_close, ols_oracle, ridge_oracle
+from tests.support.oracles import assert_frame_close, ols_oracle, ridge_oracle
 
 SYMBOLS = ["TLT", "AAPL", "NVDA", "TSLA", "JNJ"]
 LEGS = list(STYLE_LEGS.values())

@@ -6,8 +6,7 @@ import pandas as pd
 import pytest
 
 from sigmasight_assets.analytics import FACTOR_ETFS, FACTORS, factor_returns, simple_returns, spread_returns
-
-from .oracles import assert_frame_close
+from tests.support.oracles import assert_frame_close
 
 
 def test_simple_returns_match_price_ratios(closes: pd.DataFrame) -> None:

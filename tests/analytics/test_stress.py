@@ -9,8 +9,7 @@ import pandas as pd
 import pytest
 
 from sigmasight_assets.analytics import FACTORS, factor_betas, factor_returns, load_scenarios, stress_pnl
-
-from .oracles import window_rows
+from tests.support.oracles import window_rows
 
 
 @pytest.fixture(scope="module")

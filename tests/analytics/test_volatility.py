@@ -6,8 +6,7 @@ import pandas as pd
 import pytest
 
 from sigmasight_assets.analytics import har_forecast, historical_var_es, realized_vol
-
-from .oracles import assert_frame_close, har_oracle, var_es_oracle, window_rows
+from tests.support.oracles import assert_frame_close, har_oracle, var_es_oracle, window_rows
 
 
 def test_realized_vol_matches_sample_std_per_window(gappy_returns: pd.DataFrame) -> None:

@@ -7,47 +7,22 @@ read is served from rows the asset graph wrote, with real run ids in the instanc
 
 import copy
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
 
 import dagster as dg
 import pytest
 from fastapi.testclient import TestClient
 
+from benchmarks.scenarios.pipeline import STOCKS, Pipeline
 from sigmasight_api.app import create_app
 from sigmasight_assets.definitions import build_definitions
 from sigmasight_assets.runs.in_process import run_range
 from sigmasight_resources.db.engine import migrate
 from sigmasight_resources.db.session import ResultsDB
-from sigmasight_resources.settings import Settings, load_settings
+from sigmasight_resources.settings import load_settings
 from sigmasight_resources.users import create_user, get_user_by_email, rotate_token
-from tests.assets.conftest import STOCKS, Pipeline
-from tests.conftest import create_postgres_database
-
-START, END = date(2025, 9, 2), date(2025, 9, 5)
-THIRTY = [{"symbol": f"Q{chr(65 + i // 26)}{chr(65 + i % 26)}", "quantity": 10 + i, "entry_price": 50.0 + i,
-           "entry_date": date(2025, 1, 2)} for i in range(30)]
-
-
-@dataclass
-class Api:
-    client: TestClient
-    settings: Settings
-    instance: dg.DagsterInstance
-    db: ResultsDB
-    defs: dg.Definitions
-    tokens: dict[str, str]  # owner, other, admin
-    mixed: int  # the owner's 5-position portfolio (stocks, an option, a private fund)
-    thirty: int  # the owner's 30-stock portfolio
-
-    def headers(self, who: str | None) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.tokens[who]}"} if who else {}
-
-    def get(self, path: str, who: str | None = "owner", **kwargs):
-        return self.client.get(path, headers=self.headers(who), **kwargs)
-
-    def post(self, path: str, who: str | None = "owner", **kwargs):
-        return self.client.post(path, headers=self.headers(who), **kwargs)
+from tests.support.api import END, START, THIRTY, Api
+from tests.support.postgres import create_postgres_database
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

@@ -13,7 +13,7 @@ from sqlalchemy import delete, insert, inspect, select
 
 from sigmasight_assets.assets import DAY_ASSETS, PORTFOLIO_ASSETS
 from sigmasight_resources.db.results import DataQuality
-from tests.api.conftest import START
+from tests.support.api import START
 
 ADMIN_GETS = ["/api/v1/admin/runs", "/api/v1/admin/assets/summary", "/api/v1/admin/data-quality",
               "/api/v1/admin/freshness", "/api/v1/admin/runs/abc"]

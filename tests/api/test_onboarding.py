@@ -6,8 +6,7 @@ from datetime import date
 from sigmasight_assets.assets import DAY_ASSETS
 from sigmasight_assets.pipeline.tags import ONBOARDING_TAG, day_range_tags
 from sigmasight_assets.runs.in_process import PlannedRun, ensure_portfolio_partitions, execute, plan_runs
-from tests.api.conftest import END, START
-from tests.api.test_portfolios import GOOD_CSV, upload
+from tests.support.api import END, GOOD_CSV, START, upload
 
 DAY = date(2025, 9, 8)
 

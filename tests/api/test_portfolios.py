@@ -7,18 +7,13 @@ from sqlalchemy import func, select
 
 from sigmasight_resources.db.models import Portfolio, Position
 from sigmasight_resources.portfolio_import import MAX_IMPORT_BYTES
+from tests.support.api import GOOD_CSV, upload
 from tests.support.bad_csv import corpus_bytes, corpus_names
-
-GOOD_CSV = b"symbol,quantity,entry_price,entry_date\nAAPL,10,180,2025-03-03\nMSFT,-5,400,2025-03-04\n"
 
 
 def counts(api) -> tuple[int, int]:
     with api.db.transaction() as session:
         return session.scalar(select(func.count(Portfolio.id))), session.scalar(select(func.count(Position.id)))
-
-
-def upload(api, name: str, data: bytes, who: str = "owner"):
-    return api.post("/api/v1/portfolios", who, data={"name": name}, files={"file": ("p.csv", data, "text/csv")})
 
 
 def test_me_answers_the_token_owner_and_401_without_or_with_a_bad_token(api):

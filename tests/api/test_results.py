@@ -8,7 +8,7 @@ from sqlalchemy import event
 
 from sigmasight_assets.runs.in_process import run_range
 from sigmasight_resources.db.report import build_report
-from tests.api.conftest import END, START
+from tests.support.api import END, START
 
 READS = ["report", "snapshots", "positions", "betas", "factor-exposures", "factor-exposures/positions",
          "volatility", "correlations", "stress-tests", "data-quality"]

@@ -1,83 +1,15 @@
 """A pipeline on a real results DB (SQLite and PostgreSQL) with the simulator and a temporary Dagster instance."""
 
 
-import json
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 
 import dagster as dg
 import pytest
-from sqlalchemy import select
 
+from benchmarks.scenarios.pipeline import Pipeline
 from sigmasight_assets.definitions import build_definitions
-from sigmasight_assets.runs.in_process import run_range
-from sigmasight_resources.db.models import InvestmentClass, ManualMark, Portfolio, Position, User
 from sigmasight_resources.db.session import ResultsDB
 from sigmasight_resources.settings import load_settings
-
-RESULT_TABLES = (
-    "symbol_factor_exposures", "symbol_metrics", "position_values", "portfolio_snapshots", "position_betas",
-    "portfolio_betas", "factor_exposures", "position_factor_exposures", "portfolio_volatility", "correlations",
-    "stress_tests", "data_quality",
-)
-
-
-@dataclass
-class Pipeline:
-    db: ResultsDB
-    defs: dg.Definitions
-    instance: dg.DagsterInstance
-
-    def add_portfolio(self, name: str, positions: list[dict]) -> int:
-        with self.db.transaction() as session:
-            owner = session.scalar(select(User).where(User.email == "owner@example.com"))
-            if owner is None:
-                owner = User(email="owner@example.com", is_admin=False, token_hash=name.ljust(64, "x")[:64],
-                             created_at=datetime.now(UTC))
-                session.add(owner)
-            portfolio = Portfolio(owner=owner, name=name, created_at=datetime.now(UTC))
-            for spec in positions:
-                marks = spec.pop("marks", [])
-                position = Position(**{"investment_class": InvestmentClass.PUBLIC, **spec})
-                position.marks = [ManualMark(mark_date=d, price=p) for d, p in marks]
-                portfolio.positions.append(position)
-            session.add(portfolio)
-            session.flush()
-            return portfolio.id
-
-    def run(self, start: date, end: date, portfolio_ids: list[int]):
-        return run_range(self.defs, self.instance, start, end, portfolio_ids)
-
-    def rows(self, table: str, where: str = "") -> list[tuple]:
-        """Stored rows without provenance columns, sorted, for comparisons."""
-        from sqlalchemy import text
-
-        with self.db.engine.connect() as conn:
-            result = conn.execute(text(f"SELECT * FROM {table} {where}"))
-            keep = [i for i, c in enumerate(result.keys()) if c not in ("run_id", "computed_at")]
-            rows = [tuple(_norm(r[i]) for i in keep) for r in result]
-        return sorted(rows, key=lambda row: tuple(v for v in row if not isinstance(v, float)))
-
-
-def _norm(value):
-    """SQLite hands raw-SQL dates and JSON back as text; compare on that common form."""
-    if isinstance(value, (dict, list)):
-        return json.dumps(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
-def assert_same_rows(actual: list[tuple], expected: list[tuple], label: object = "") -> None:
-    """Equal rows; floats equal to 1e-10 relative (windowed sums over different spans differ in the last bits)."""
-    assert len(actual) == len(expected), (label, len(actual), len(expected))
-    for a, e in zip(actual, expected, strict=True):
-        assert len(a) == len(e)
-        for x, y in zip(a, e, strict=True):
-            if isinstance(x, float) and isinstance(y, float):
-                assert x == pytest.approx(y, rel=1e-10, abs=1e-12), (label, a, e)
-            else:
-                assert x == y, (label, a, e)
 
 
 @pytest.fixture
@@ -89,15 +21,3 @@ def pipeline(db_url, tmp_path) -> Pipeline:
         db = ResultsDB(db_url)
         yield Pipeline(db, defs, instance)
         db.dispose()
-
-
-STOCKS = [
-    {"symbol": "AAPL", "quantity": 100, "entry_price": 180.0, "entry_date": date(2025, 3, 3)},
-    {"symbol": "MSFT", "quantity": 50, "entry_price": 400.0, "entry_date": date(2025, 3, 3)},
-    {"symbol": "XOM", "quantity": -80, "entry_price": 110.0, "entry_date": date(2025, 4, 1)},
-    {"symbol": "AAPL260116C00200000", "investment_class": InvestmentClass.OPTIONS, "quantity": 5,
-     "entry_price": 12.5, "entry_date": date(2025, 3, 3), "underlying": "AAPL", "option_type": "C",
-     "strike": 200.0, "expiry": date(2026, 1, 16)},
-    {"symbol": "Private Credit Fund", "investment_class": InvestmentClass.PRIVATE, "quantity": 1000,
-     "entry_price": 100.0, "entry_date": date(2025, 2, 3), "marks": [(date(2025, 6, 30), 104.0)]},
-]

@@ -6,10 +6,11 @@ from datetime import date
 
 import pytest
 
-from sigmasight_assets.assets import risk
+from benchmarks.scenarios.pipeline import RESULT_TABLES, STOCKS
+from sigmasight_assets.assets import factors
 from sigmasight_assets.pipeline import writer as portfolio_io
 from sigmasight_resources.db.models import InvestmentClass
-from tests.assets.conftest import RESULT_TABLES, STOCKS, assert_same_rows
+from tests.support.rows import assert_same_rows
 
 START, END = date(2025, 9, 2), date(2025, 9, 30)
 PROBES = (date(2025, 9, 2), date(2025, 9, 16), date(2025, 9, 30))
@@ -77,9 +78,9 @@ def test_private_only_portfolio_gets_a_row_in_every_asset(pipeline):
         assert len(pipeline.rows(table)) == 21, table
     assert len(pipeline.rows("factor_exposures")) == 21 * 12
     assert len(pipeline.rows("stress_tests")) == 21 * 18
-    flags = {row[3] for row in pipeline.rows("data_quality")}
+    flags = {row["flag"] for row in pipeline.rows("data_quality")}
     assert flags == {"no_public_positions"}
-    nav = {row[0]: row[2] for row in pipeline.rows("portfolio_snapshots")}
+    nav = {row["date"]: row["nav"] for row in pipeline.rows("portfolio_snapshots")}
     assert nav["2025-09-09"] == pytest.approx(2_500_000.0)
     assert nav["2025-09-10"] == pytest.approx(2_600_000.0)
 
@@ -92,19 +93,19 @@ def test_unavailable_symbol_is_skipped_and_counted(pipeline):
     other = pipeline.add_portfolio("clean", copy.deepcopy(STOCKS[:2]))
     outcomes = pipeline.run(START, END, [pid, other])
     assert all(o.success for o in outcomes), [o.failures for o in outcomes]
-    assert [r[0] for r in pipeline.rows("unavailable_symbols")] == ["DELISTEDX"]
+    assert [r["symbol"] for r in pipeline.rows("unavailable_symbols")] == ["DELISTEDX"]
     quality = pipeline.rows("data_quality", f"WHERE portfolio_id = {pid} AND asset = 'factor_exposures'")
-    assert {row[3] for row in quality} == {"partial_coverage"}
-    assert all("unavailable_symbol" in row[7] for row in quality)
+    assert {row["flag"] for row in quality} == {"partial_coverage"}
+    assert all("unavailable_symbol" in row["positions_skipped"] for row in quality)
     clean = pipeline.rows("data_quality", f"WHERE portfolio_id = {other} AND asset = 'factor_exposures'")
-    assert {row[3] for row in clean} == {"full_history"}
+    assert {row["flag"] for row in clean} == {"full_history"}
 
 
 def test_blocking_factor_check_stops_stress_tests(pipeline, monkeypatch):
     pid = pipeline.add_portfolio("mixed", copy.deepcopy(STOCKS))
-    mismatched = dict(risk.FACTOR_COLUMNS)
+    mismatched = dict(factors.FACTOR_COLUMNS)
     mismatched["QualitySpread"] = mismatched.pop("Quality_Spread")  # the historical dict-key mismatch
-    monkeypatch.setattr(risk, "FACTOR_COLUMNS", mismatched)
+    monkeypatch.setattr(factors, "FACTOR_COLUMNS", mismatched)
     outcomes = pipeline.run(START, END, [pid])
     portfolio_run = outcomes[1]
     assert "factor_exposures_have_all_factors" in portfolio_run.assets["factor_exposures"].checks_failed
@@ -122,10 +123,10 @@ def test_option_without_underlying_price_is_flagged_not_fatal(pipeline):
     outcomes = pipeline.run(START, END, [pid])
     assert all(o.success for o in outcomes), [o.failures for o in outcomes]
     option_rows = pipeline.rows("position_values", "WHERE symbol = 'DELISTEDY260116C00010000'")
-    assert len(option_rows) == 21 and all(row[7] is None for row in option_rows)  # no market value
-    assert {row[-1] for row in option_rows} == {"unavailable_symbol"}
+    assert len(option_rows) == 21 and all(row["market_value"] is None for row in option_rows)
+    assert {row["flag"] for row in option_rows} == {"unavailable_symbol"}
     quality = pipeline.rows("data_quality", "WHERE asset = 'position_values'")
-    assert {row[3] for row in quality} == {"partial_coverage"}
+    assert {row["flag"] for row in quality} == {"partial_coverage"}
 
 
 def test_short_return_history_is_flagged(pipeline):
@@ -135,11 +136,11 @@ def test_short_return_history_is_flagged(pipeline):
     ])
     outcomes = pipeline.run(START, END, [pid])
     assert all(o.success for o in outcomes), [o.failures for o in outcomes]
-    vol = {row[0]: row[3] for row in pipeline.rows("data_quality", "WHERE asset = 'portfolio_volatility'")}
+    vol = {row["date"]: row["flag"] for row in pipeline.rows("data_quality", "WHERE asset = 'portfolio_volatility'")}
     assert vol["2025-09-02"] == "insufficient_history"
     assert vol["2025-09-30"] == "limited_history"  # 30 returns: 21-day vol computed, 252-day not
-    realized = {row[0]: (row[2], row[4]) for row in pipeline.rows("portfolio_volatility")}
+    realized = {row["date"]: (row["realized_21d"], row["realized_252d"]) for row in pipeline.rows("portfolio_volatility")}
     assert realized["2025-09-02"] == (None, None)
     assert realized["2025-09-30"][0] > 0 and realized["2025-09-30"][1] is None
-    betas = {row[3] for row in pipeline.rows("data_quality", "WHERE asset = 'position_betas'")}
+    betas = {row["flag"] for row in pipeline.rows("data_quality", "WHERE asset = 'position_betas'")}
     assert betas == {"full_history"}  # symbol betas use the price lookback, so they exist from day one

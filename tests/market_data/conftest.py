@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from .fake_polygon import FakeClock, FakePolygon, running_fake_polygon
+from benchmarks.scenarios.fake_polygon import FakeClock, FakePolygon, running_fake_polygon
 
 DATA = Path(__file__).parent / "data"
 

@@ -11,6 +11,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from benchmarks.scenarios.fake_polygon import API_KEY, FakeClock, FakePolygon
 from sigmasight_resources import calendar
 from sigmasight_resources.market_data import (
     PermanentMarketDataError,
@@ -18,8 +19,6 @@ from sigmasight_resources.market_data import (
     TransientMarketDataError,
 )
 from sigmasight_resources.market_data.polygon import SlidingWindowRateLimiter, _retry_after_seconds
-
-from .fake_polygon import API_KEY, FakeClock, FakePolygon
 
 START, END = date(2024, 1, 1), date(2024, 6, 30)  # spans the switch to daylight saving time
 

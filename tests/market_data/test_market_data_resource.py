@@ -6,6 +6,7 @@ from datetime import date
 import dagster as dg
 import pytest
 
+from benchmarks.scenarios.fake_polygon import API_KEY, FakePolygon
 from sigmasight_resources.market_data import (
     CsvMarketData,
     MarketDataResource,
@@ -17,8 +18,6 @@ from sigmasight_resources.market_data import (
 )
 from sigmasight_resources.market_data.resource import API_KEY_ENV
 from sigmasight_resources.settings import load_settings
-
-from .fake_polygon import API_KEY, FakePolygon
 
 START, END = date(2024, 3, 1), date(2024, 3, 28)
 

@@ -2,7 +2,7 @@
 Retry-After, 500 or stalled past the read timeout; 5% of symbols 404) returns exactly the data
 of a fault-free fetch, with bounded retries and each 404 symbol asked once.
 
-The scenario runs once per module (tests/market_data/polygon_faults.py; benchmarks/resilience.py
+The scenario runs once per module (benchmarks/scenarios/polygon_faults.py; benchmarks/resilience.py
 prints its figures). That `market_prices` turns a recorded unavailable symbol into the
 `unavailable_symbol` flag downstream is tests/assets/test_pipeline.py
 `test_unavailable_symbol_is_skipped_and_counted`; here the batch is recorded with the same query.
@@ -15,11 +15,10 @@ from itertools import pairwise
 import pandas as pd
 import pytest
 
+from benchmarks.scenarios.fake_polygon import RandomFaults
+from benchmarks.scenarios.polygon_faults import MAX_RETRIES, FaultRun, run_fault_scenario
 from sigmasight_resources.db import queries
 from sigmasight_resources.db.session import ResultsDB
-
-from .fake_polygon import RandomFaults
-from .polygon_faults import MAX_RETRIES, FaultRun, run_fault_scenario
 
 pytestmark = pytest.mark.timeout(60)  # includes the module fixture's run (~15 s on 2 cores)
 

@@ -1,65 +1,24 @@
-"""An operations bench: a migrated results DB (SQLite and PostgreSQL), the code location built on it, and
-a temporary Dagster instance whose materializations and runs the schedules and sensors read."""
+"""Operations fixtures: the bench (a migrated results DB on SQLite and PostgreSQL, the code location built
+on it, a temporary Dagster instance), and the daemon stack (a code server and `dagster-daemon run` on the
+production instance config, with PostgreSQL instance storage and results DB)."""
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import dagster as dg
 import pytest
+from sqlalchemy.engine import make_url
 
-from sigmasight_assets.assets import DAY_ASSETS, PORTFOLIO_ASSETS
 from sigmasight_assets.definitions import build_definitions
-from sigmasight_resources.db.results import DataQuality
+from sigmasight_resources import calendar
+from sigmasight_resources.db.engine import migrate
 from sigmasight_resources.db.session import ResultsDB
 from sigmasight_resources.settings import load_settings
-from tests.assets.conftest import Pipeline
-
-PARTITIONS_START = date(2025, 3, 3)
-
-
-@dg.op
-def _nothing() -> None:
-    """Stand-in step of recorded runs."""
-
-
-@dg.job
-def recorded_job() -> None:
-    _nothing()
-
-
-@dataclass
-class Bench(Pipeline):
-    def sensor(self, name: str, cursor: str | None = None):
-        """One evaluation of a sensor, as the daemon would run it."""
-        with dg.build_sensor_context(
-            instance=self.instance, cursor=cursor, resources=self.defs.resources,
-            repository_def=self.defs.get_repository_def(),
-        ) as context:
-            return self.defs.get_repository_def().get_sensor_def(name).evaluate_tick(context)
-
-    def materialized(self, days: list[str]) -> None:
-        """Record the day-level assets as materialized on `days` (what a day-level run leaves in the instance)."""
-        for day in days:
-            for name in DAY_ASSETS:
-                self.instance.report_runless_asset_event(dg.AssetMaterialization(name, partition=day))
-
-    def completed(self, days: list[str], portfolio: str) -> None:
-        """Record one portfolio's portfolio-level results as written on `days`: a data_quality row per asset
-        and day, the per-portfolio record of completion (a Dagster partition is a whole day)."""
-        stamp = datetime.now(UTC)
-        with self.db.transaction() as session:
-            session.add_all(
-                DataQuality(date=date.fromisoformat(day), portfolio_id=int(portfolio), asset=name, flag="full_history",
-                            message="recorded by the test bench", positions_total=1, positions_analyzed=1,
-                            positions_skipped={}, data_days=1, run_id="bench", computed_at=stamp)
-                for day in days for name in PORTFOLIO_ASSETS
-            )
-
-    def record_run(self, tags: dict[str, str], status: dg.DagsterRunStatus) -> dg.DagsterRun:
-        """A run in the instance with the given tags and status, not executed. Its job is a stand-in: the
-        sensors read run tags and statuses only, and a real asset job would log ~20 ms of planned events
-        per partition."""
-        return self.instance.create_run_for_job(job_def=recorded_job, tags=tags, status=status)
+from tests.support.bench import PARTITIONS_START, Bench
+from tests.support.daemon import HISTORY_SESSIONS, REPO, Processes, free_port, wait_for
+from tests.support.postgres import create_postgres_database
 
 
 @pytest.fixture
@@ -71,3 +30,50 @@ def bench(db_url, tmp_path) -> Bench:
         db = ResultsDB(db_url)
         yield Bench(db, defs, instance)
         db.dispose()
+
+
+@pytest.fixture
+def stack(tmp_path, monkeypatch) -> Iterator[tuple[dg.DagsterInstance, ResultsDB, Processes]]:
+    results_url, drop_results = create_postgres_database("sigmasight_results")
+    dagster_url, drop_dagster = create_postgres_database("sigmasight_dagster")
+    processes = None
+    try:
+        migrate(results_url)
+        pg = make_url(dagster_url)
+        home = tmp_path / "dagster_home"
+        home.mkdir()
+        shutil.copyfile(REPO / "deploy" / "dagster.yaml", home / "dagster.yaml")  # the production config
+        port = free_port()
+        (tmp_path / "workspace.yaml").write_text(
+            f"load_from:\n  - grpc_server:\n      host: 127.0.0.1\n      port: {port}\n      location_name: sigmasight\n")
+        latest = calendar.latest_closed_session(datetime.now(UTC))
+        env = {
+            "DAGSTER_HOME": str(home),
+            "DAGSTER_PG_HOST": pg.host or "127.0.0.1", "DAGSTER_PG_PORT": str(pg.port or 5432),
+            "DAGSTER_PG_USERNAME": pg.username or "postgres", "DAGSTER_PG_PASSWORD": pg.password or "unused",
+            "DAGSTER_PG_DB": pg.database,
+            "SIGMASIGHT_DATABASE_URL": results_url, "SIGMASIGHT_HOME": str(tmp_path / "home"),
+            "SIGMASIGHT_MARKET_DATA": "simulated",
+            "SIGMASIGHT_PARTITIONS_START": calendar.previous_sessions(latest, HISTORY_SESSIONS + 10).isoformat(),
+        }
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        processes = Processes(tmp_path, {**os.environ, "PYTHONPATH": str(REPO)}, port)
+        processes.start_code_server()
+        processes.start_daemon()
+        db = ResultsDB(results_url)
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            wait_for("the daemon's heartbeats", lambda: len(instance.get_daemon_heartbeats()) >= 3, 60, 0.5)
+            try:
+                yield instance, db, processes
+            except BaseException:
+                print(processes.log_tail())
+                raise
+            finally:
+                processes.stop()
+                db.dispose()
+    finally:
+        if processes is not None:
+            processes.stop()
+        drop_results()
+        drop_dagster()

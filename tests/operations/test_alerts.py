@@ -7,12 +7,12 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import dagster as dg
 import pytest
 
+from benchmarks.scenarios.pipeline import STOCKS
 from sigmasight_assets.assets import DAY_ASSETS
 from sigmasight_assets.automation.alerts import AlertWebhook, run_failure_alert_sensor, summarize_run
 from sigmasight_assets.pipeline.tags import portfolio_range_tags
 from sigmasight_resources.market_data import PermanentMarketDataError, SimulatedMarketData
-from tests.assets.conftest import STOCKS
-from tests.operations.conftest import Bench
+from tests.support.bench import Bench
 
 
 class Receiver(BaseHTTPRequestHandler):

@@ -1,9 +1,9 @@
 """Issue "Scale and resilience": one portfolio range launched twice at once, by the CLI and by the API,
 is written by one writer at a time and leaves the rows a single run leaves, none twice.
 
-The stack is test_daemon.py's: a code server and `dagster-daemon run` on the production instance
-config (dagster-postgres), a PostgreSQL results DB. The onboarding and close sensors are stopped,
-so the two launches are the only writers after the baseline.
+The stack is test_daemon.py's (the `stack` fixture of tests/operations/conftest.py): a code server and
+`dagster-daemon run` on the production instance config (dagster-postgres), a PostgreSQL results DB.
+The onboarding and close sensors are stopped, so the two launches are the only writers after the baseline.
 
 Why the API's run is in flight before the CLI starts: the run queue holds a run while another one
 tagged with the same `portfolio` (or `sigmasight/level=portfolio`) is in progress, and it counts
@@ -28,6 +28,8 @@ from dagster._core.workspace.load_target import WorkspaceFileTarget
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from benchmarks.scenarios.connection_kill import duplicate_keys, snapshot
+from benchmarks.scenarios.pipeline import RESULT_TABLES, Pipeline
 from sigmasight_api.app import create_app
 from sigmasight_api.launch import BACKFILL_TAG
 from sigmasight_assets.assets import PORTFOLIO_ASSETS
@@ -41,9 +43,8 @@ from sigmasight_resources.db.session import ResultsDB
 from sigmasight_resources.portfolio_import import import_portfolio
 from sigmasight_resources.settings import Settings, load_settings
 from sigmasight_resources.users import create_user, ensure_user
-from tests.assets.conftest import RESULT_TABLES, Pipeline, assert_same_rows
-from tests.operations.connection_kill import duplicate_keys, snapshot
-from tests.operations.test_daemon import BIN, Processes, finished, portfolio_csv, stack, wait_for  # noqa: F401 (fixture)
+from tests.support.daemon import BIN, Processes, finished, portfolio_csv, wait_for
+from tests.support.rows import assert_same_rows
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -130,7 +131,7 @@ def step_window(instance: dg.DagsterInstance, run_id: str, step: str) -> tuple[f
     return min(stamps), max(stamps)
 
 
-def test_cli_and_api_launching_one_range_at_once_write_one_at_a_time(stack):  # noqa: F811 (the fixture)
+def test_cli_and_api_launching_one_range_at_once_write_one_at_a_time(stack):
     instance, db, processes = stack
     stop_sensors(instance, processes.workdir / "workspace.yaml")
     latest = calendar.latest_closed_session(datetime.now(UTC))

@@ -1,8 +1,8 @@
 """Issue "Scale and resilience": the results-DB connection killed by the server in the middle of a
 materialization fails that run cleanly, leaves the previous rows intact, and a rerun succeeds.
 
-PostgreSQL only (`pg_terminate_backend`); the scenario lives in connection_kill.py, shared with the
-resilience benchmark.
+PostgreSQL only (`pg_terminate_backend`); the scenario lives in benchmarks/scenarios/connection_kill.py,
+shared with the resilience benchmark.
 """
 
 import os
@@ -10,10 +10,10 @@ import os
 import dagster as dg
 import pytest
 
-from tests.conftest import POSTGRES_ENV
-from tests.operations.connection_kill import connection_killed_scenario
+from benchmarks.scenarios.connection_kill import connection_killed_scenario
+from tests.support.postgres import POSTGRES_ENV, postgres_admin_url
 
-# Under CI=true an unset URL is not skipped: the conftest helper fails the test instead.
+# Under CI=true an unset URL is not skipped: postgres_admin_url fails the test instead.
 pytestmark = pytest.mark.skipif(
     not os.environ.get(POSTGRES_ENV) and os.environ.get("CI", "").lower() != "true",
     reason=f"PostgreSQL only (the server terminates the backend): set {POSTGRES_ENV}",
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.mark.timeout(90)
 def test_killed_connection_fails_the_run_rolls_back_and_a_rerun_restores_the_rows():
-    result = connection_killed_scenario()
+    result = connection_killed_scenario(postgres_admin_url())
 
     # The kill landed inside a write transaction that had already written rows.
     assert result.kill.in_transaction and result.kill.query.startswith(("DELETE", "INSERT", "COPY"))

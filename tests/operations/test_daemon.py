@@ -9,153 +9,28 @@ monitoring, and a rerun must leave exactly one row per key. Everything is bounde
 processes are killed and both databases dropped at the end.
 """
 
-import csv
-import io
 import json
 import os
-import shutil
 import signal
-import socket
 import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import dagster as dg
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from sigmasight_assets.pipeline.tags import LEVEL_TAG, ONBOARDING_TAG, PORTFOLIO_JOB, portfolio_range_tags
 from sigmasight_resources import calendar
-from sigmasight_resources.db.engine import migrate
 from sigmasight_resources.db.report import build_report
 from sigmasight_resources.db.session import ResultsDB
-from sigmasight_resources.demo import demo_csv
 from sigmasight_resources.portfolio_import import import_portfolio
 from sigmasight_resources.users import ensure_user
-from tests.conftest import create_postgres_database
+from tests.support.daemon import BIN, HISTORY_SESSIONS, Processes, finished, portfolio_csv, wait_for
 
 pytestmark = pytest.mark.timeout(420)
 
-REPO = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
-HISTORY_SESSIONS = 30  # the portfolio's range: ~20 ms of event-log writes per partition materialization
 S = dg.DagsterRunStatus
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(what: str, check: Callable[[], object], timeout: float, interval: float = 0.25):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-
-
-class Processes:
-    """The code server and the daemon as subprocesses, with their output in files for post-mortems."""
-
-    def __init__(self, workdir: Path, env: dict[str, str], port: int) -> None:
-        self.workdir, self.env, self.port = workdir, env, port
-        self.code_server: subprocess.Popen | None = None
-        self.daemon: subprocess.Popen | None = None
-
-    def _spawn(self, name: str, *args: str) -> subprocess.Popen:
-        log = (self.workdir / f"{name}.log").open("ab")
-        return subprocess.Popen(args, cwd=self.workdir, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-
-    def start_code_server(self) -> None:
-        self.code_server = self._spawn(
-            "code_server", str(BIN / "dagster"), "api", "grpc", "-m", "sigmasight_assets.definitions", "-a", "defs",
-            "-h", "127.0.0.1", "-p", str(self.port), "--location-name", "sigmasight",
-        )
-        wait_for("the code server", self._code_server_up, 60, 0.5)
-
-    def _code_server_up(self) -> bool:
-        assert self.code_server.poll() is None, (self.workdir / "code_server.log").read_text()[-3000:]
-        probe = subprocess.run([str(BIN / "dagster"), "api", "grpc-health-check", "-p", str(self.port)],
-                               env=self.env, capture_output=True, timeout=30)
-        return probe.returncode == 0
-
-    def start_daemon(self) -> None:
-        self.daemon = self._spawn("daemon", str(BIN / "dagster-daemon"), "run", "-w", "workspace.yaml")
-
-    def stop(self) -> None:
-        for process in (self.daemon, self.code_server):
-            if process is not None and process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)  # its own session: the run workers go with it
-                process.wait(timeout=30)
-
-    def log_tail(self) -> str:
-        return "\n".join(f"--- {p.name}\n{p.read_text()[-4000:]}" for p in self.workdir.glob("*.log"))
-
-
-@pytest.fixture
-def stack(tmp_path, monkeypatch) -> Iterator[tuple[dg.DagsterInstance, ResultsDB, Processes]]:
-    results_url, drop_results = create_postgres_database("sigmasight_results")
-    dagster_url, drop_dagster = create_postgres_database("sigmasight_dagster")
-    processes = None
-    try:
-        migrate(results_url)
-        pg = make_url(dagster_url)
-        home = tmp_path / "dagster_home"
-        home.mkdir()
-        shutil.copyfile(REPO / "deploy" / "dagster.yaml", home / "dagster.yaml")  # the production config
-        port = free_port()
-        (tmp_path / "workspace.yaml").write_text(
-            f"load_from:\n  - grpc_server:\n      host: 127.0.0.1\n      port: {port}\n      location_name: sigmasight\n")
-        latest = calendar.latest_closed_session(datetime.now(UTC))
-        env = {
-            "DAGSTER_HOME": str(home),
-            "DAGSTER_PG_HOST": pg.host or "127.0.0.1", "DAGSTER_PG_PORT": str(pg.port or 5432),
-            "DAGSTER_PG_USERNAME": pg.username or "postgres", "DAGSTER_PG_PASSWORD": pg.password or "unused",
-            "DAGSTER_PG_DB": pg.database,
-            "SIGMASIGHT_DATABASE_URL": results_url, "SIGMASIGHT_HOME": str(tmp_path / "home"),
-            "SIGMASIGHT_MARKET_DATA": "simulated",
-            "SIGMASIGHT_PARTITIONS_START": calendar.previous_sessions(latest, HISTORY_SESSIONS + 10).isoformat(),
-        }
-        for key, value in env.items():
-            monkeypatch.setenv(key, value)
-        processes = Processes(tmp_path, {**os.environ, "PYTHONPATH": str(REPO)}, port)
-        processes.start_code_server()
-        processes.start_daemon()
-        db = ResultsDB(results_url)
-        with dg.DagsterInstance.from_config(str(home)) as instance:
-            wait_for("the daemon's heartbeats", lambda: len(instance.get_daemon_heartbeats()) >= 3, 60, 0.5)
-            try:
-                yield instance, db, processes
-            except BaseException:
-                print(processes.log_tail())
-                raise
-            finally:
-                processes.stop()
-                db.dispose()
-    finally:
-        if processes is not None:
-            processes.stop()
-        drop_results()
-        drop_dagster()
-
-
-def portfolio_csv(entry: str) -> bytes:
-    rows = list(csv.DictReader(io.StringIO(demo_csv("balanced_individual_investor.csv").decode())))
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({**row, "entry_date": entry})
-    return out.getvalue().encode()
 
 
 def launch(processes: Processes, tags: dict[str, str]) -> subprocess.Popen:
@@ -167,17 +42,13 @@ def launch(processes: Processes, tags: dict[str, str]) -> subprocess.Popen:
     )
 
 
-def finished(instance: dg.DagsterInstance, tags: dict[str, str], count: int) -> list[dg.RunRecord] | None:
-    records = instance.get_run_records(dg.RunsFilter(tags=tags))
-    done = [r for r in records if r.dagster_run.is_finished]
-    return done if len(records) >= count and len(done) == len(records) else None
-
-
-def stored_rows(db: ResultsDB, portfolio_id: int) -> dict[str, list[tuple]]:
+def stored_rows(db: ResultsDB, portfolio_id: int) -> dict[str, list[dict[str, object]]]:
+    """The portfolio's rows per table as {column: value}, run_id included, sorted by their values in column order."""
     tables = ("position_values", "portfolio_snapshots", "stress_tests", "data_quality")
     with db.engine.connect() as conn:
-        return {t: sorted(tuple(r) for r in conn.execute(text(
-            f"SELECT * FROM {t} WHERE portfolio_id = :p"), {"p": portfolio_id})) for t in tables}
+        return {t: sorted((dict(r._mapping) for r in conn.execute(text(
+            f"SELECT * FROM {t} WHERE portfolio_id = :p"), {"p": portfolio_id})), key=lambda row: tuple(row.values()))
+            for t in tables}
 
 
 def test_daemon_onboards_serializes_reruns_and_recovers_from_a_crash(stack):

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from benchmarks.scenarios.pipeline import STOCKS
 from sigmasight_assets.assets import PORTFOLIO_ASSETS
 from sigmasight_assets.automation.planning import completed_portfolio_days
 from sigmasight_assets.cli import app
@@ -18,7 +19,6 @@ from sigmasight_resources.db.profiles import CompanyProfile
 from sigmasight_resources.db.report import build_report
 from sigmasight_resources.db.results import PortfolioSnapshot
 from sigmasight_resources.portfolio_import import delete_portfolio
-from tests.assets.conftest import STOCKS
 
 START, END = date(2025, 3, 3), date(2025, 3, 7)
 runner = CliRunner()

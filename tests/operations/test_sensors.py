@@ -13,6 +13,7 @@ import dagster as dg
 import pytest
 import yaml
 
+from benchmarks.scenarios.pipeline import STOCKS
 from sigmasight_assets.automation.sensors import MAX_ATTEMPTS
 from sigmasight_assets.pipeline.tags import (
     DAY_JOB,
@@ -28,7 +29,6 @@ from sigmasight_assets.pipeline.tags import (
 )
 from sigmasight_resources import calendar
 from sigmasight_resources.portfolio_import import delete_portfolio
-from tests.assets.conftest import STOCKS
 
 REPO = Path(__file__).resolve().parents[2]
 DAYS = ["2025-03-03", "2025-03-04", "2025-03-05", "2025-03-06", "2025-03-07"]
