@@ -2,15 +2,10 @@
 
 
 import os
-import warnings
 
 import dagster as dg
 
-from sigmasight_assets.assets.market import build_market_assets
-from sigmasight_assets.assets.profiles import company_profiles
-from sigmasight_assets.assets.risk import build_risk_assets
-from sigmasight_assets.assets.symbols import build_symbol_assets
-from sigmasight_assets.assets.valuation import build_position_assets
+from sigmasight_assets import assets
 from sigmasight_assets.automation.alerts import AlertWebhook, run_failure_alert_sensor, run_summary_sensor
 from sigmasight_assets.automation.jobs import JOBS
 from sigmasight_assets.automation.schedules import build_schedules
@@ -25,17 +20,7 @@ WEBHOOK_ENV = f"{ENV_PREFIX}ALERT_WEBHOOK_URL"
 
 
 def build_assets(settings: Settings) -> list[dg.AssetsDefinition]:
-    days = trading_day_partitions(settings.partitions_start)
-    with warnings.catch_warnings():
-        # BackfillPolicy.single_run() is marked beta in Dagster 1.13; DESIGN §2 requires it.
-        warnings.simplefilter("ignore", dg.BetaWarning)
-        return [
-            *build_market_assets(days),
-            *build_symbol_assets(days),
-            *build_position_assets(days),
-            *build_risk_assets(days),
-            company_profiles,
-        ]
+    return assets.build_assets(trading_day_partitions(settings.partitions_start))
 
 
 def build_resources(settings: Settings) -> dict:

@@ -172,6 +172,79 @@ def correlation_clusters(matrix: np.ndarray, symbols: list[str] | pd.Index, thre
     return sorted((sorted(members) for members in groups.values()), key=lambda members: (-len(members), members[0]))
 
 
+@dataclass(frozen=True)
+class CorrelationRows:
+    """One portfolio's correlation results per date on which it holds any of its symbols.
+
+    rows : DataFrame indexed by date with columns average, weighted, symbols (the included
+        symbols), matrix (their correlations, rounded, None for NaN), clusters,
+        excluded_positions and data_days.
+    excluded : ndarray (T, S) bool, symbols held that day but without enough history.
+    """
+
+    rows: pd.DataFrame
+    excluded: np.ndarray
+
+
+def portfolio_correlation_rows(
+    matrices: np.ndarray,
+    n_obs: np.ndarray,
+    symbols: list[str],
+    open_counts: np.ndarray,
+    weights: np.ndarray,
+    dates: pd.DatetimeIndex,
+    threshold: float = 0.3,
+    digits: int = 6,
+) -> CorrelationRows:
+    """A portfolio's daily correlation rows from its symbols' rolling correlation matrices.
+
+    Symbols not held on a date (no open position) drop out of that date's matrix; a held symbol
+    whose row is all NaN (fewer observations than the correlation needs) is excluded and its open
+    positions counted. Averages and weights are computed for all dates at once; the matrices,
+    their JSON-ready lists and the clusters are per date (scipy's linkage has no batched form).
+
+    Parameters
+    ----------
+    matrices : ndarray (T, S, S), rolling correlations on each of `dates`.
+    n_obs : ndarray (T, S), each symbol's observations in the window.
+    symbols : list of str (S,), labels of the matrices' axes.
+    open_counts : ndarray (T, S) int, open positions of the portfolio in each symbol.
+    weights : ndarray (T, S), the portfolio's summed position weights per symbol (0 when unknown).
+    dates : DatetimeIndex (T,).
+    threshold : float, the cluster cut (distance 1 - rho).
+    digits : int, rounding of the stored matrix entries.
+    """
+    held = np.asarray(open_counts) > 0
+    masked = np.array(matrices, dtype=np.float64, copy=True)
+    masked[~held] = np.nan
+    masked.transpose(0, 2, 1)[~held] = np.nan
+    empty_rows = np.all(np.isnan(masked), axis=2)
+    excluded = held & empty_rows
+    average = average_correlation(masked)
+    weighted = weighted_correlation(masked, weights)
+    excluded_positions = (np.asarray(open_counts) * excluded).sum(axis=1).astype(int)
+    data_days = np.asarray(n_obs).max(axis=1, initial=0).astype(int)
+    records = []
+    for t in np.flatnonzero(held.any(axis=1)):
+        included = np.flatnonzero(~empty_rows[t])
+        names = [symbols[i] for i in included]
+        sub = masked[t][np.ix_(included, included)]
+        records.append({
+            "date": dates[t], "average": average[t], "weighted": weighted[t], "symbols": names,
+            "matrix": rounded_matrix(sub, digits),
+            "clusters": correlation_clusters(sub, names, threshold) if names else [],
+            "excluded_positions": int(excluded_positions[t]), "data_days": int(data_days[t]),
+        })
+    columns = ["average", "weighted", "symbols", "matrix", "clusters", "excluded_positions", "data_days"]
+    rows = pd.DataFrame(records, columns=["date", *columns]).set_index("date")
+    return CorrelationRows(rows, excluded)
+
+
+def rounded_matrix(matrix: np.ndarray, digits: int = 6) -> list[list[float | None]]:
+    """A matrix as nested lists for JSON: entries rounded, None where not finite."""
+    return [[None if not np.isfinite(v) else round(float(v), digits) for v in row] for row in np.asarray(matrix)]
+
+
 def _check_matrices(matrices: np.ndarray) -> np.ndarray:
     rho = np.asarray(matrices, dtype=np.float64)
     if rho.ndim != 3 or rho.shape[1] != rho.shape[2]:

@@ -29,4 +29,9 @@ FACTOR_ETFS: tuple[str, ...] = (MARKET, RATES, *STYLE_LEGS.values())
 """The eight factor ETFs: SPY, TLT, VTV, VUG, MTUM, QUAL, IWM, USMV."""
 
 FACTORS: tuple[str, ...] = ("Market_Beta", "IR_Beta", *STYLE_LEGS, *SPREADS)
-"""The twelve factors in DESIGN order."""
+"""The twelve factors in reporting order."""
+
+FACTOR_COLUMNS: dict[str, str] = {
+    factor: {"Market_Beta": "market_beta", "IR_Beta": "ir_beta"}.get(factor, factor.lower()) for factor in FACTORS
+}
+"""Each factor's column in the stored symbol and position factor exposures."""

@@ -1,4 +1,4 @@
-"""Windows and thresholds of DESIGN §4 (trading days), in one place."""
+"""Windows and thresholds of the analytics, in trading days, in one place (docs/ANALYTICS.md)."""
 
 LOOKBACK = 253  # longest analytics window (252 returns) + 1 close
 BETA_WINDOW = 90
@@ -16,3 +16,5 @@ CORRELATION_MIN_OBS = 20
 CLUSTER_THRESHOLD = 0.3
 STRESS_BETA_WINDOW = 252
 BETA_BOUNDS = (-5.0, 5.0)  # sanity bounds for the warning check
+OPTION_VOL_WINDOW = 63  # realized vol of the underlying that prices an option
+SYMBOL_METRICS_LOOKBACK = 64  # closes before a range that symbol_metrics needs (63-day vol + 1)

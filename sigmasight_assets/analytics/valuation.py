@@ -1,7 +1,7 @@
 """Position valuation over a date range: prices, market values, delta-adjusted exposure, P&L and Greeks.
 
-Dates are rows and positions are columns, so a whole range is valued at once. The rules are
-DESIGN §4: public positions at the close, options by Black–Scholes on the underlying close with
+Dates are rows and positions are columns, so a whole range is valued at once. The rules
+(docs/ANALYTICS.md): public positions at the close, options by Black–Scholes on the underlying close with
 its 63-day realized vol (multiplier 100; intrinsic value on the expiry day, then closed), private
 positions at their latest manual mark or else the entry price. A position is open from its entry
 date through its exit date (valued at the exit price that day) or expiry.
@@ -15,15 +15,13 @@ import pandas as pd
 
 from sigmasight_assets.analytics.options import black_scholes
 from sigmasight_assets.analytics.validation import check_date_index
+from sigmasight_resources.vocabulary import InvestmentClass, SkipReason
 
 OPTION_MULTIPLIER = 100.0
 POSITION_COLUMNS = (
     "position_id", "investment_class", "quantity", "entry_price", "entry_date", "exit_price", "exit_date",
     "price_symbol", "option_type", "strike", "expiry",
 )
-FLAG_NO_PRICE = "no_price"
-FLAG_NO_UNDERLYING = "no_underlying_price"
-FLAG_NO_VOL = "no_volatility"
 
 
 @dataclass(frozen=True)
@@ -79,8 +77,8 @@ def value_positions(
     day = dates.to_numpy()[:, None]
 
     klass = positions["investment_class"].to_numpy()
-    is_option = klass == "OPTIONS"
-    is_private = klass == "PRIVATE"
+    is_option = klass == InvestmentClass.OPTIONS.value
+    is_private = klass == InvestmentClass.PRIVATE.value
     quantity = positions["quantity"].to_numpy(dtype=float)
     multiplier = np.where(is_option, OPTION_MULTIPLIER, 1.0)
     entry = pd.to_datetime(positions["entry_date"]).to_numpy()
@@ -124,10 +122,10 @@ def value_positions(
     cumulative = np.where(day < entry, 0.0, cumulative)
 
     flag = np.full(shape, None, dtype=object)
-    flag[np.isnan(spot) & ~is_private & ~is_option] = FLAG_NO_PRICE
+    flag[np.isnan(spot) & ~is_private & ~is_option] = SkipReason.NO_PRICE.value
     option_cols = np.broadcast_to(is_option, shape)
-    flag[option_cols & np.isnan(spot)] = FLAG_NO_UNDERLYING
-    flag[option_cols & ~np.isnan(spot) & np.isnan(vol) & np.isnan(price)] = FLAG_NO_VOL
+    flag[option_cols & np.isnan(spot)] = SkipReason.NO_UNDERLYING.value
+    flag[option_cols & ~np.isnan(spot) & np.isnan(vol) & np.isnan(price)] = SkipReason.NO_VOLATILITY.value
     flag[on_exit] = None
 
     def frame(values: np.ndarray) -> pd.DataFrame:

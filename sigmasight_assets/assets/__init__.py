@@ -1,8 +1,40 @@
-"""The asset definitions, a module per phase, and the names of each level's assets."""
+"""The asset definitions, a module per phase, and the names of each level's assets.
 
-DAY_ASSETS = ("market_prices", "symbol_factor_exposures", "symbol_metrics")
-PORTFOLIO_ASSETS = (
-    "position_values", "portfolio_snapshots", "position_betas", "factor_exposures",
-    "portfolio_volatility", "correlations", "stress_tests",
+Day-level assets hold market data per symbol; portfolio-level assets hold every active
+portfolio's results for a day and are built from `PortfolioAsset` specs by one builder.
+"""
+
+import warnings
+
+import dagster as dg
+
+from sigmasight_assets.assets import (
+    betas,
+    correlations,
+    factors,
+    market,
+    profiles,
+    stress,
+    symbols,
+    valuation,
+    volatility,
 )
+from sigmasight_assets.pipeline.builder import build_portfolio_asset
 
+PORTFOLIO_ASSET_SPECS = (*valuation.ASSETS, betas.ASSET, factors.ASSET, volatility.ASSET, correlations.ASSET,
+                         stress.ASSET)
+DAY_ASSETS = (market.NAME, *symbols.NAMES)
+PORTFOLIO_ASSETS = tuple(spec.name for spec in PORTFOLIO_ASSET_SPECS)
+
+
+def build_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.AssetsDefinition]:
+    """Every asset of the graph on the given trading-day partitions."""
+    with warnings.catch_warnings():
+        # BackfillPolicy.single_run() is marked beta in Dagster 1.13; every range is one vectorized run.
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        return [
+            *market.build_market_assets(days),
+            *symbols.build_symbol_assets(days),
+            *(build_portfolio_asset(spec, days) for spec in PORTFOLIO_ASSET_SPECS),
+            profiles.company_profiles,
+        ]

@@ -9,14 +9,18 @@ import pandas as pd
 
 from sigmasight_assets.analytics.factors import FACTOR_ETFS
 from sigmasight_assets.analytics.parameters import LOOKBACK
+from sigmasight_assets.pipeline.builder import table_metadata
 from sigmasight_assets.pipeline.scope import requested_days
+from sigmasight_assets.pipeline.tags import DAY_LEVEL, LEVEL_TAG, MARKET_SCOPE, PORTFOLIO_TAG
+from sigmasight_assets.pipeline.vendor import VENDOR_RETRY, refused
 from sigmasight_resources import calendar
 from sigmasight_resources.db import queries
-from sigmasight_resources.db.models import MarketPrice
+from sigmasight_resources.db.models import MarketPrice, UnavailableSymbol
 from sigmasight_resources.db.resource import ResultsDatabase
 from sigmasight_resources.market_data.base import PermanentMarketDataError, PriceBatch
 from sigmasight_resources.market_data.resource import MarketDataResource
 
+NAME = "market_prices"
 COVERAGE_CHECK = "market_prices_cover_universe"
 
 
@@ -54,11 +58,15 @@ def build_market_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.Asse
         partitions_def=days,
         group_name="market",
         backfill_policy=dg.BackfillPolicy.single_run(),
-        retry_policy=dg.RetryPolicy(
-            max_retries=3, delay=10, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
-        ),
-        check_specs=[dg.AssetCheckSpec(COVERAGE_CHECK, asset="market_prices")],
-        op_tags={"portfolio": "__market__"},
+        retry_policy=VENDOR_RETRY,
+        check_specs=[dg.AssetCheckSpec(
+            COVERAGE_CHECK, asset=NAME,
+            description="Every symbol of the universe not recorded unavailable has a close on every requested day.",
+        )],
+        op_tags={PORTFOLIO_TAG: MARKET_SCOPE},
+        tags={LEVEL_TAG: DAY_LEVEL},
+        kinds={"api", "sql"},
+        metadata=table_metadata((MarketPrice, UnavailableSymbol)),
     )
     def market_prices(
         context: dg.AssetExecutionContext, db: ResultsDatabase, market_data: MarketDataResource
@@ -80,7 +88,7 @@ def build_market_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.Asse
             try:
                 batch = PriceBatch.combine(provider.daily_closes(syms, a, b) for (a, b), syms in spans.items())
             except PermanentMarketDataError as exc:
-                raise dg.Failure(f"market data vendor refused the request: {exc}", allow_retries=False) from exc
+                raise refused(exc, "request") from exc
 
         fetched_at = datetime.now(UTC)
         with db.transaction() as session:

@@ -5,8 +5,10 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
+from sigmasight_assets.pipeline.builder import table_metadata
+from sigmasight_assets.pipeline.vendor import VENDOR_RETRY, refused
 from sigmasight_resources.db import queries
-from sigmasight_resources.db.profiles import replace_profiles
+from sigmasight_resources.db.profiles import CompanyProfile, replace_profiles
 from sigmasight_resources.db.resource import ResultsDatabase
 from sigmasight_resources.market_data.base import PermanentMarketDataError
 from sigmasight_resources.market_data.resource import MarketDataResource
@@ -14,7 +16,9 @@ from sigmasight_resources.market_data.resource import MarketDataResource
 
 @dg.asset(
     group_name="reference",
-    retry_policy=dg.RetryPolicy(max_retries=3, delay=10, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS),
+    retry_policy=VENDOR_RETRY,
+    kinds={"api", "sql"},
+    metadata=table_metadata((CompanyProfile,)),
 )
 def company_profiles(
     context: dg.AssetExecutionContext, db: ResultsDatabase, market_data: MarketDataResource
@@ -25,7 +29,7 @@ def company_profiles(
     try:
         profiles = market_data.company_profiles(symbols)
     except PermanentMarketDataError as exc:
-        raise dg.Failure(f"market data vendor refused the profiles request: {exc}", allow_retries=False) from exc
+        raise refused(exc, "profiles request") from exc
     with db.transaction() as session:
         written = replace_profiles(session, profiles, market_data.source, context.run_id, datetime.now(UTC))
     unknown = sorted(set(symbols) - set(profiles["symbol"]))

@@ -14,16 +14,22 @@ from sigmasight_assets.analytics.parameters import (
     MIN_REGRESSION_DAYS,
     STYLE_MIN_OBS,
     STYLE_WINDOW,
+    SYMBOL_METRICS_LOOKBACK,
 )
 from sigmasight_assets.analytics.regression import rolling_ols, rolling_ridge
 from sigmasight_assets.analytics.returns import simple_returns, spread_returns
 from sigmasight_assets.analytics.volatility import realized_vol
+from sigmasight_assets.assets.market import NAME as MARKET_PRICES
+from sigmasight_assets.pipeline.builder import KINDS, table_metadata
 from sigmasight_assets.pipeline.records import to_records
 from sigmasight_assets.pipeline.scope import requested_days
+from sigmasight_assets.pipeline.tags import DAY_LEVEL, LEVEL_TAG
 from sigmasight_resources import calendar
 from sigmasight_resources.db import queries
 from sigmasight_resources.db.resource import ResultsDatabase
 from sigmasight_resources.db.results import SymbolFactorExposure, SymbolMetric
+
+NAMES = ("symbol_factor_exposures", "symbol_metrics")
 
 
 def universe_closes(db: ResultsDatabase, start: date, end: date, lookback: int = LOOKBACK) -> pd.DataFrame:
@@ -94,10 +100,12 @@ def build_symbol_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.Asse
         partitions_def=days,
         group_name="symbol_analytics",
         backfill_policy=dg.BackfillPolicy.single_run(),
-        deps=["market_prices"],
+        deps=[MARKET_PRICES],
+        tags={LEVEL_TAG: DAY_LEVEL},
+        kinds=KINDS,
     )
 
-    @dg.asset(**common)
+    @dg.asset(**common, metadata=table_metadata((SymbolFactorExposure,)))
     def symbol_factor_exposures(context: dg.AssetExecutionContext, db: ResultsDatabase) -> dg.MaterializeResult:
         """Per symbol and day: OLS market/IR betas (90d), ridge style betas and spread betas (150d)."""
         requested = requested_days(context)
@@ -106,11 +114,11 @@ def build_symbol_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.Asse
         rows = _replace(db, SymbolFactorExposure, frame, requested[0], requested[-1], context.run_id)
         return dg.MaterializeResult(metadata={"rows_written": rows, "symbols_covered": closes.shape[1]})
 
-    @dg.asset(**common)
+    @dg.asset(**common, metadata=table_metadata((SymbolMetric,)))
     def symbol_metrics(context: dg.AssetExecutionContext, db: ResultsDatabase) -> dg.MaterializeResult:
         """Per symbol and day: 1-day and 21-day return, 21/63-day realized vol."""
         requested = requested_days(context)
-        closes = universe_closes(db, requested[0], requested[-1], lookback=64)
+        closes = universe_closes(db, requested[0], requested[-1], lookback=SYMBOL_METRICS_LOOKBACK)
         rows = _replace(db, SymbolMetric, metrics_frame(closes), requested[0], requested[-1], context.run_id)
         return dg.MaterializeResult(metadata={"rows_written": rows, "symbols_covered": closes.shape[1]})
 

@@ -3,36 +3,21 @@
 from collections import Counter
 
 import dagster as dg
-import numpy as np
 import pandas as pd
 
 from sigmasight_assets.pipeline.book import Book
+from sigmasight_assets.pipeline.builder import Check, Computed, Conclusion, PortfolioAsset
+from sigmasight_assets.pipeline.layout import position_rows
 from sigmasight_assets.pipeline.quality import quality_table
-from sigmasight_assets.pipeline.writer import PortfolioRange, portfolio_asset_kwargs, replacing
+from sigmasight_assets.pipeline.scope import RunScope
 from sigmasight_resources.db.resource import ResultsDatabase
 from sigmasight_resources.db.results import PortfolioSnapshot, PositionValue
-from sigmasight_resources.pricing import OptionPricing
+from sigmasight_resources.vocabulary import InvestmentClass
 
+GROUP = "portfolio_valuation"
 PRICED_CHECK = "position_values_price_every_public_position"
 SNAPSHOT_CHECK = "portfolio_snapshots_cover_active_portfolios"
-
-
-def position_rows(book: Book) -> pd.DataFrame:
-    """One row per (date, open position) with value, weight, P&L and Greeks."""
-    v = book.valuation
-    frames = {
-        "price": v.price, "market_value": v.market_value, "exposure": v.exposure, "weight": book.weights(),
-        "daily_pnl": v.pnl, "underlying_price": v.underlying_price, "delta": v.delta, "gamma": v.gamma,
-        "vega": v.vega, "theta": v.theta, "flag": book.valuation_reasons(),
-    }
-    rows, cols = np.nonzero(v.open.to_numpy())
-    ids = v.open.columns[cols]
-    out = pd.DataFrame({"date": v.open.index[rows], "position_id": ids})
-    for name in ("portfolio_id", "symbol", "investment_class", "quantity"):
-        out[name] = book.positions[name].reindex(ids).to_numpy()
-    for name, frame in frames.items():
-        out[name] = frame.to_numpy()[rows, cols]
-    return out
+POSITION_COLUMNS = ("portfolio_id", "symbol", "investment_class", "quantity")
 
 
 def snapshot_quality(book: Book) -> pd.DataFrame:
@@ -44,76 +29,70 @@ def snapshot_quality(book: Book) -> pd.DataFrame:
     )
 
 
-def missing_snapshots(book: Book, chunk: PortfolioRange, snapshots: pd.DataFrame) -> list[tuple]:
+def position_values(book: Book, scope: RunScope) -> Computed:
+    """Per open position and day: price, signed market value, delta-adjusted exposure, weight, Greeks."""
+    v = book.valuation
+    columns = {
+        "price": v.price, "market_value": v.market_value, "exposure": v.exposure, "weight": book.weights(),
+        "daily_pnl": v.pnl, "underlying_price": v.underlying_price, "delta": v.delta, "gamma": v.gamma,
+        "vega": v.vega, "theta": v.theta, "flag": book.valuation_reasons(),
+    }
+    rows = position_rows(book, scope, {name: scope.window(frame) for name, frame in columns.items()})
+    for name in POSITION_COLUMNS[2:]:
+        rows[name] = book.positions[name].reindex(rows["position_id"]).to_numpy()
+    rows = scope.keep(rows)
+    unpriced = rows["investment_class"].ne(InvestmentClass.PRIVATE) & rows["market_value"].isna()
+    return Computed(
+        {PositionValue: rows}, snapshot_quality(book),
+        facts={"unpriced": Counter(rows.loc[unpriced, "flag"]), "covered": rows["position_id"].nunique()},
+    )
+
+
+def conclude_position_values(computed: list[Computed], db: ResultsDatabase, scope: RunScope) -> Conclusion:
+    unpriced = sum((c.facts["unpriced"] for c in computed), Counter())
+    covered = sum(c.facts["covered"] for c in computed)
+    return {"positions_covered": covered}, [dg.AssetCheckResult(
+        check_name=PRICED_CHECK, passed=not unpriced, severity=dg.AssetCheckSeverity.WARN,
+        metadata={"unpriced_position_days": sum(unpriced.values()), "reasons": dg.MetadataValue.json(dict(unpriced))},
+    )]
+
+
+def missing_snapshots(book: Book, scope: RunScope, snapshots: pd.DataFrame) -> list[tuple]:
     """(date, portfolio) pairs on or after a portfolio's first entry that have no snapshot row."""
     first_entry = book.positions.groupby("portfolio_id")["entry_date"].min()
     expected = {
-        (pd.Timestamp(d), p) for d in chunk.days for p in chunk.portfolios if p in first_entry and d >= first_entry[p]
+        (pd.Timestamp(d), p) for d in scope.days for p in scope.portfolios if p in first_entry and d >= first_entry[p]
     }
     have = set(zip(pd.to_datetime(snapshots["date"]), snapshots["portfolio_id"], strict=True))
     return list(expected - have)
 
 
-def build_position_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.AssetsDefinition]:
-    kwargs = portfolio_asset_kwargs(days, "portfolio_valuation")
-
-    @dg.asset(
-        **kwargs,
-        deps=["market_prices", "symbol_metrics"],
-        check_specs=[dg.AssetCheckSpec(PRICED_CHECK, asset="position_values")],
+def portfolio_snapshots(book: Book, scope: RunScope) -> Computed:
+    """Per portfolio and day: NAV, long/short/gross/net exposure, daily and cumulative P&L, return."""
+    snapshots = scope.keep(book.snapshots.reset_index())
+    return Computed(
+        {PortfolioSnapshot: snapshots}, snapshot_quality(book),
+        facts={"missing": missing_snapshots(book, scope, snapshots)},
     )
-    def position_values(
-        context: dg.AssetExecutionContext, db: ResultsDatabase, pricing: OptionPricing
-    ) -> dg.MaterializeResult:
-        """Per open position and day: price, signed market value, delta-adjusted exposure, weight, Greeks."""
-        span = PortfolioRange.of(context, db)
-        unpriced: Counter = Counter()
-        covered = 0
-        with replacing(context, db, span, [PositionValue]) as writer:
-            for chunk in span.chunks(db):
-                book = chunk.book(db, pricing)
-                rows = chunk.keep(position_rows(book))
-                writer.write(chunk, {PositionValue: rows}, snapshot_quality(book))
-                unpriced.update(rows.loc[rows["investment_class"].ne("PRIVATE") & rows["market_value"].isna(), "flag"])
-                covered += rows["position_id"].nunique()
-        return writer.result(
-            {"positions_covered": covered},
-            check_results=[
-                dg.AssetCheckResult(
-                    check_name=PRICED_CHECK,
-                    passed=not unpriced,
-                    severity=dg.AssetCheckSeverity.WARN,
-                    metadata={
-                        "unpriced_position_days": sum(unpriced.values()),
-                        "reasons": dg.MetadataValue.json(dict(unpriced)),
-                    },
-                )
-            ],
-        )
 
-    @dg.asset(
-        **kwargs,
-        deps=["position_values"],
-        check_specs=[dg.AssetCheckSpec(SNAPSHOT_CHECK, asset="portfolio_snapshots")],
-    )
-    def portfolio_snapshots(
-        context: dg.AssetExecutionContext, db: ResultsDatabase, pricing: OptionPricing
-    ) -> dg.MaterializeResult:
-        """Per portfolio and day: NAV, long/short/gross/net exposure, daily and cumulative P&L, return."""
-        span = PortfolioRange.of(context, db)
-        missing = []
-        with replacing(context, db, span, [PortfolioSnapshot]) as writer:
-            for chunk in span.chunks(db):
-                book = chunk.book(db, pricing)
-                snapshots = chunk.keep(book.snapshots.reset_index())
-                writer.write(chunk, {PortfolioSnapshot: snapshots}, snapshot_quality(book))
-                missing += missing_snapshots(book, chunk, snapshots)
-        return writer.result(check_results=[
-            dg.AssetCheckResult(
-                check_name=SNAPSHOT_CHECK,
-                passed=not missing,
-                metadata={"missing": dg.MetadataValue.json([f"{d.date()}|{p}" for d, p in sorted(missing)[:50]])},
-            )
-        ])
 
-    return [position_values, portfolio_snapshots]
+def conclude_portfolio_snapshots(computed: list[Computed], db: ResultsDatabase, scope: RunScope) -> Conclusion:
+    missing = sorted(pair for c in computed for pair in c.facts["missing"])
+    return {}, [dg.AssetCheckResult(
+        check_name=SNAPSHOT_CHECK, passed=not missing,
+        metadata={"missing": dg.MetadataValue.json([f"{d.date()}|{p}" for d, p in missing[:50]])},
+    )]
+
+
+ASSETS = (
+    PortfolioAsset(
+        name="position_values", group=GROUP, deps=("market_prices", "symbol_metrics"), tables=(PositionValue,),
+        compute=position_values, conclude=conclude_position_values,
+        checks=(Check(PRICED_CHECK, "Every open public or option position has a value on every day (warn)."),),
+    ),
+    PortfolioAsset(
+        name="portfolio_snapshots", group=GROUP, deps=("position_values",), tables=(PortfolioSnapshot,),
+        compute=portfolio_snapshots, conclude=conclude_portfolio_snapshots,
+        checks=(Check(SNAPSHOT_CHECK, "Every active portfolio has a snapshot on every day since its first entry."),),
+    ),
+)

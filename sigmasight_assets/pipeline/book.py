@@ -11,16 +11,15 @@ from datetime import date
 
 import pandas as pd
 
-from sigmasight_assets.analytics.parameters import LOOKBACK
+from sigmasight_assets.analytics.parameters import LOOKBACK, OPTION_VOL_WINDOW
 from sigmasight_assets.analytics.returns import simple_returns
 from sigmasight_assets.analytics.snapshot import portfolio_snapshots
-from sigmasight_assets.analytics.valuation import FLAG_NO_PRICE, FLAG_NO_UNDERLYING, Valuation, value_positions
+from sigmasight_assets.analytics.valuation import Valuation, value_positions
 from sigmasight_assets.analytics.volatility import realized_vol
 from sigmasight_resources import calendar
 from sigmasight_resources.db import queries
 from sigmasight_resources.db.resource import ResultsDatabase
-
-OPTION_VOL_WINDOW = 63
+from sigmasight_resources.vocabulary import InvestmentClass, SkipReason
 
 
 @dataclass(frozen=True)
@@ -37,12 +36,11 @@ class Book:
 
     @property
     def public(self) -> pd.Series:
-        return self.positions["investment_class"] != "PRIVATE"
+        return self.positions["investment_class"] != InvestmentClass.PRIVATE
 
-    def window(self, frame: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
-        """Rows of a date-indexed frame within [start, end]."""
-        dates = frame.index.get_level_values("date") if isinstance(frame.index, pd.MultiIndex) else frame.index
-        return frame[(dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end))]
+    @property
+    def private(self) -> pd.Series:
+        return ~self.public
 
     def nav_by_position(self) -> pd.DataFrame:
         """(dates, positions): NAV of each position's portfolio."""
@@ -60,8 +58,8 @@ class Book:
         unavailable = self.positions["price_symbol"].isin(list(self.unavailable))
         for position_id in unavailable[unavailable].index:
             column = flags[position_id]
-            missing = column.isin([FLAG_NO_PRICE, FLAG_NO_UNDERLYING])
-            flags[position_id] = column.where(~missing, "unavailable_symbol")
+            missing = column.isin([SkipReason.NO_PRICE, SkipReason.NO_UNDERLYING])
+            flags[position_id] = column.where(~missing, SkipReason.UNAVAILABLE.value)
         return flags
 
 

@@ -1,16 +1,10 @@
-"""The data_quality object of DESIGN §5, built for every (date, portfolio) of a range at once."""
+"""The data_quality row of every (date, portfolio) of a range, built at once (docs/ANALYTICS.md, "Data quality")."""
 
 
 import numpy as np
 import pandas as pd
 
-FULL = "full_history"
-LIMITED = "limited_history"
-PARTIAL = "partial_coverage"
-INSUFFICIENT = "insufficient_history"
-NO_PUBLIC = "no_public_positions"
-# Reasons that describe the position, not missing data: they never make coverage "partial".
-EXPECTED_SKIPS = frozenset({"private"})
+from sigmasight_resources.vocabulary import EXPECTED_SKIPS, QualityFlag
 
 
 def quality_table(
@@ -65,7 +59,7 @@ def quality_table(
         if limited is not None and len(limited) else np.zeros(len(out), dtype=bool)
     )
     out["flag"] = [
-        _flag(bool(p), int(a), d, bool(lim)) if t else NO_PUBLIC
+        _flag(bool(p), int(a), d, bool(lim)) if t else QualityFlag.NO_PUBLIC.value
         for p, a, d, lim, t in zip(out["has_public"], out["positions_analyzed"], skipped_dicts, is_limited,
                                    out["positions_total"], strict=True)
     ]
@@ -83,18 +77,18 @@ def quality_table(
 
 def _flag(has_public: bool, analyzed: int, skipped: dict, limited: bool) -> str:
     if not has_public:
-        return NO_PUBLIC
+        return QualityFlag.NO_PUBLIC.value
     if analyzed == 0:
-        return INSUFFICIENT
+        return QualityFlag.INSUFFICIENT.value
     if any(reason not in EXPECTED_SKIPS for reason in skipped):
-        return PARTIAL
-    return LIMITED if limited else FULL
+        return QualityFlag.PARTIAL.value
+    return QualityFlag.LIMITED.value if limited else QualityFlag.FULL.value
 
 
 def _message(flag: str, total: int, analyzed: int, skipped: dict, days: int) -> str:
     text = f"{analyzed} of {total} positions analyzed over {days} days"
     if skipped:
         text += "; skipped: " + ", ".join(f"{reason} {count}" for reason, count in sorted(skipped.items()))
-    if flag == NO_PUBLIC:
+    if flag == QualityFlag.NO_PUBLIC:
         text = f"no public positions ({total} private); return-based analytics not computed"
     return text
