@@ -4,7 +4,6 @@ Nothing is module-level: each `create_app` call is independent, so tests build o
 database and instance, and the server builds one from the environment.
 """
 
-
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 

@@ -5,7 +5,6 @@ materializations); the API keeps no bookkeeping of its own, so runs launched by 
 sensor, a schedule, a backfill or this API all show up the same way.
 """
 
-
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
@@ -30,9 +29,12 @@ def utc(timestamp: float | None) -> datetime | None:
 def run_brief(record: dg.RunRecord) -> RunBrief:
     run = record.dagster_run
     return RunBrief(
-        run_id=run.run_id, status=run.status.value, tags=dict(run.tags),
+        run_id=run.run_id,
+        status=run.status.value,
+        tags=dict(run.tags),
         created_at=record.create_timestamp.astimezone(UTC),
-        started_at=utc(record.start_time), ended_at=utc(record.end_time),
+        started_at=utc(record.start_time),
+        ended_at=utc(record.end_time),
     )
 
 
@@ -83,11 +85,14 @@ def first_error(instance: dg.DagsterInstance, run_id: str) -> StepError | None:
 
 def log_entry(entry) -> LogEntry:
     return LogEntry(
-        timestamp=utc(entry.timestamp), run_id=entry.run_id, step=entry.step_key,
+        timestamp=utc(entry.timestamp),
+        run_id=entry.run_id,
+        step=entry.step_key,
         event=entry.dagster_event.event_type.name if entry.dagster_event else None,
         level=logging.getLevelName(entry.level),
-        message=(entry.dagster_event.message if entry.dagster_event and entry.dagster_event.message
-                 else entry.user_message),
+        message=(
+            entry.dagster_event.message if entry.dagster_event and entry.dagster_event.message else entry.user_message
+        ),
     )
 
 

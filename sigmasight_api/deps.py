@@ -4,7 +4,6 @@ Ownership is decided in exactly one place, `get_portfolio`: owner or admin, else
 non-owner cannot tell a foreign portfolio from a missing one.
 """
 
-
 from collections.abc import Iterator
 from typing import Annotated
 

@@ -4,7 +4,6 @@
 router raises `ApiError` and never builds an error body itself.
 """
 
-
 import logging
 
 from fastapi import FastAPI, Request
@@ -17,15 +16,28 @@ from sigmasight_api.schemas.common import ErrorBody, ErrorDetail, ErrorPublic  #
 log = logging.getLogger(__name__)
 
 # The stable codes for Starlette's own errors (unknown route, wrong method, ...).
-_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type"}
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
 
 
 class ApiError(Exception):
     """An answer other than success: HTTP status, stable code, message, optional per-field details."""
 
-    def __init__(self, status: int, code: str, message: str, details: list[ErrorDetail] | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: list[ErrorDetail] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
@@ -34,8 +46,13 @@ class ApiError(Exception):
         self.headers = headers
 
 
-def error_response(status: int, code: str, message: str, details: list[ErrorDetail] | None = None,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    details: list[ErrorDetail] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     body = ErrorPublic(error=ErrorBody(code=code, message=message, details=details or []))
     return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
 
@@ -49,9 +66,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        details = [
-            ErrorDetail(field=".".join(str(part) for part in e["loc"]), message=e["msg"]) for e in exc.errors()
-        ]
+        details = [ErrorDetail(field=".".join(str(part) for part in e["loc"]), message=e["msg"]) for e in exc.errors()]
         return error_response(422, "validation_error", "the request is invalid", details)
 
     @app.exception_handler(StarletteHTTPException)

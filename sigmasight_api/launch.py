@@ -16,7 +16,6 @@ earlier launches of it, so two simultaneous requests (even from two API processe
 the same id and the instance's unique key lets only one insert through.
 """
 
-
 import hashlib
 import time
 from dataclasses import dataclass
@@ -49,8 +48,9 @@ from sigmasight_assets.pipeline.tags import (
 
 REQUEST_TAG = "sigmasight/request"
 BACKFILL_TAG = "dagster/backfill"
-ACTIVE_BACKFILL = [s for s in BulkActionStatus if s not in BULK_ACTION_TERMINAL_STATUSES
-                   and s is not BulkActionStatus.COMPLETED]
+ACTIVE_BACKFILL = [
+    s for s in BulkActionStatus if s not in BULK_ACTION_TERMINAL_STATUSES and s is not BulkActionStatus.COMPLETED
+]
 
 
 class AlreadyRunning(Exception):

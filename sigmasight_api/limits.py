@@ -5,7 +5,6 @@ cut off at the limit (`BodyTooLarge` is an HTTPException, so FastAPI's body pars
 through to the error handler), so an upload never fills memory or disk before being refused.
 """
 
-
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 

@@ -13,7 +13,6 @@ asset has a day when it wrote this portfolio's `data_quality` row for it, in the
 as its results (the same record of completion the sensors use, `planning.completed_portfolio_days`).
 """
 
-
 import time
 from datetime import date
 
@@ -71,8 +70,10 @@ def _progress(
     if not sessions:
         return []
     days = {d.isoformat() for d in sessions}
-    done = {**state.materialized_keys(instance, DAY_ASSETS),
-            **days_written_per_asset(session, portfolio_id, PORTFOLIO_ASSETS, min(sessions), max(sessions))}
+    done = {
+        **state.materialized_keys(instance, DAY_ASSETS),
+        **days_written_per_asset(session, portfolio_id, PORTFOLIO_ASSETS, min(sessions), max(sessions)),
+    }
     return [
         AssetProgress(asset=name, materialized=len(days & done.get(name, set())), total=len(days))
         for name in DAY_ASSETS + PORTFOLIO_ASSETS

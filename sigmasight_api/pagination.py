@@ -3,7 +3,6 @@
 Keyset, not offset, so a page is one indexed range scan however deep the client pages.
 """
 
-
 import base64
 import binascii
 import json

@@ -4,7 +4,6 @@ One result read is three small indexed queries — anchor row, data_quality row,
 themselves — whatever the portfolio's size.
 """
 
-
 from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session

@@ -7,7 +7,6 @@ so a report is never served stale, and a hit costs two small queries instead of 
 (`sigmasight_resources.db.result_reads.report_version`).
 """
 
-
 import threading
 from collections import OrderedDict
 

@@ -1,6 +1,5 @@
 """Per-asset, per-partition outcome of runs, read from their event logs; and latest asset-check results."""
 
-
 from collections.abc import Iterable
 
 import dagster as dg
@@ -10,8 +9,11 @@ from sigmasight_api.dagster_state import error_message, utc
 from sigmasight_api.schemas.admin import AssetOutcome, CheckResult
 
 EVENTS = {
-    DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE,
-    DagsterEventType.ASSET_MATERIALIZATION, DagsterEventType.ASSET_MATERIALIZATION_PLANNED,
+    DagsterEventType.STEP_START,
+    DagsterEventType.STEP_SUCCESS,
+    DagsterEventType.STEP_FAILURE,
+    DagsterEventType.ASSET_MATERIALIZATION,
+    DagsterEventType.ASSET_MATERIALIZATION_PLANNED,
     DagsterEventType.ASSET_CHECK_EVALUATION,
 }
 
@@ -53,9 +55,16 @@ def _apply(assets: dict[str, _Asset], run_id: str, entry) -> None:
         return
     if kind is DagsterEventType.ASSET_CHECK_EVALUATION:
         data = event.event_specific_data
-        assets.setdefault(data.asset_key.to_user_string(), _Asset()).checks.append(CheckResult(
-            check=data.check_name, status="SUCCEEDED" if data.passed else "FAILED", passed=data.passed,
-            run_id=run_id, partition=getattr(data, "partition", None), evaluated_at=utc(entry.timestamp)))
+        assets.setdefault(data.asset_key.to_user_string(), _Asset()).checks.append(
+            CheckResult(
+                check=data.check_name,
+                status="SUCCEEDED" if data.passed else "FAILED",
+                passed=data.passed,
+                run_id=run_id,
+                partition=getattr(data, "partition", None),
+                evaluated_at=utc(entry.timestamp),
+            )
+        )
         return
     asset = assets.setdefault(event.asset_key.to_user_string(), _Asset())
     if kind is DagsterEventType.ASSET_MATERIALIZATION:
@@ -80,8 +89,17 @@ def _outcome(name: str, a: _Asset) -> AssetOutcome:
         status = "skipped"
     seconds = round(a.ended - a.started, 3) if a.started is not None and a.ended is not None else None
     failed = sorted(a.planned - a.materialized) if a.failed_step else []
-    return AssetOutcome(asset=name, status=status, started_at=utc(a.started), ended_at=utc(a.ended), seconds=seconds,
-                        materialized=sorted(a.materialized), failed=failed, error=a.error, checks=a.checks)
+    return AssetOutcome(
+        asset=name,
+        status=status,
+        started_at=utc(a.started),
+        ended_at=utc(a.ended),
+        seconds=seconds,
+        materialized=sorted(a.materialized),
+        failed=failed,
+        error=a.error,
+        checks=a.checks,
+    )
 
 
 def latest_checks(instance: dg.DagsterInstance, check_keys: Iterable[dg.AssetCheckKey]) -> list[CheckResult]:
@@ -90,12 +108,24 @@ def latest_checks(instance: dg.DagsterInstance, check_keys: Iterable[dg.AssetChe
     for key in check_keys:
         record = instance.get_latest_asset_check_evaluation_record(key)
         if record is None:
-            out.append(CheckResult(check=key.name, status="NEVER_RUN", passed=None, run_id=None, partition=None,
-                                   evaluated_at=None))
+            out.append(
+                CheckResult(
+                    check=key.name, status="NEVER_RUN", passed=None, run_id=None, partition=None, evaluated_at=None
+                )
+            )
             continue
-        evaluation = record.event.dagster_event.event_specific_data if record.event and record.event.dagster_event \
-            else None
+        evaluation = (
+            record.event.dagster_event.event_specific_data if record.event and record.event.dagster_event else None
+        )
         passed = evaluation.passed if isinstance(evaluation, dg.AssetCheckEvaluation) else None
-        out.append(CheckResult(check=key.name, status=record.status.value, passed=passed, run_id=record.run_id,
-                               partition=record.partition, evaluated_at=utc(record.create_timestamp)))
+        out.append(
+            CheckResult(
+                check=key.name,
+                status=record.status.value,
+                passed=passed,
+                run_id=record.run_id,
+                partition=record.partition,
+                evaluated_at=utc(record.create_timestamp),
+            )
+        )
     return out

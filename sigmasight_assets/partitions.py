@@ -3,7 +3,6 @@
 Portfolios are not a partition dimension (see `sigmasight_assets.automation.registry`).
 """
 
-
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 

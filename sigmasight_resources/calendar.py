@@ -1,6 +1,5 @@
 """The NYSE trading calendar, from pandas-market-calendars, as plain dates."""
 
-
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo

@@ -5,7 +5,6 @@ padded 21-character form (`AAPL  250117C00200000`, root padded with spaces) are 
 `format_occ` always writes the compact form, which is the form stored in `positions.symbol`.
 """
 
-
 import re
 from dataclasses import dataclass
 from datetime import date

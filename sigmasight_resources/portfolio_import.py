@@ -36,7 +36,6 @@ mark_date          no        PRIVATE only: date of that valuation, between entry
 =================  ========  =================================================================
 """
 
-
 import csv
 import io
 import math
@@ -136,8 +135,15 @@ class PositionSpec:
 
     def identity(self) -> tuple:
         """What makes two rows the same position (everything but the line and the mark)."""
-        return (self.investment_class, self.symbol, self.quantity, self.entry_price,
-                self.entry_date, self.exit_price, self.exit_date)
+        return (
+            self.investment_class,
+            self.symbol,
+            self.quantity,
+            self.entry_price,
+            self.entry_date,
+            self.exit_price,
+            self.exit_date,
+        )
 
 
 @dataclass(frozen=True)
@@ -260,8 +266,11 @@ def _read_header(line: int, header: list[str], problems: list[ImportProblem]) ->
             hint = ""
             if len(header) == 1 and (";" in name or "\t" in name):
                 hint = "; the file seems to use ';' or tabs between values: use commas"
-            problems.append(ImportProblem(
-                line, label[:60], f"unknown column {_show(cell.strip())}; expected {', '.join(COLUMNS)}{hint}"))
+            problems.append(
+                ImportProblem(
+                    line, label[:60], f"unknown column {_show(cell.strip())}; expected {', '.join(COLUMNS)}{hint}"
+                )
+            )
             names.append(None)
         elif name in seen:
             problems.append(ImportProblem(line, name, "column appears more than once"))
@@ -296,12 +305,14 @@ def parse_positions(data: bytes, *, today: date) -> list[PositionSpec]:
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError("data must be bytes")
     if len(data) > MAX_IMPORT_BYTES:
-        raise PortfolioImportError([ImportProblem(
-            0, FILE, f"is {len(data):,} bytes; the limit is {MAX_IMPORT_BYTES:,} bytes (1 MiB)")])
+        raise PortfolioImportError(
+            [ImportProblem(0, FILE, f"is {len(data):,} bytes; the limit is {MAX_IMPORT_BYTES:,} bytes (1 MiB)")]
+        )
     text = _decode(data)
     if not text.strip():
-        raise PortfolioImportError([ImportProblem(
-            0, FILE, f"is empty; expected a header row ({','.join(REQUIRED_COLUMNS)}) and positions")])
+        raise PortfolioImportError(
+            [ImportProblem(0, FILE, f"is empty; expected a header row ({','.join(REQUIRED_COLUMNS)}) and positions")]
+        )
 
     problems: list[ImportProblem] = []
     specs: list[PositionSpec] = []
@@ -318,16 +329,18 @@ def parse_positions(data: bytes, *, today: date) -> list[PositionSpec]:
             continue
         rows += 1
         if rows > MAX_IMPORT_ROWS:
-            problems.append(ImportProblem(
-                0, FILE, f"has more than {MAX_IMPORT_ROWS:,} positions; split it into several portfolios"))
+            problems.append(
+                ImportProblem(0, FILE, f"has more than {MAX_IMPORT_ROWS:,} positions; split it into several portfolios")
+            )
             break
         spec = _parse_row(line, cells, names, today, problems)
         if spec is not None:
             specs.append(spec)
 
     if names is None and not problems:
-        problems.append(ImportProblem(
-            0, FILE, f"is empty; expected a header row ({','.join(REQUIRED_COLUMNS)}) and positions"))
+        problems.append(
+            ImportProblem(0, FILE, f"is empty; expected a header row ({','.join(REQUIRED_COLUMNS)}) and positions")
+        )
     elif names is not None and rows == 0:
         problems.append(ImportProblem(0, FILE, "has a header but no positions"))
     problems.extend(_duplicates(specs))
@@ -336,27 +349,28 @@ def parse_positions(data: bytes, *, today: date) -> list[PositionSpec]:
     return specs
 
 
-def _parse_row(line: int, cells: list[str], names: list[str | None], today: date,
-               problems: list[ImportProblem]) -> PositionSpec | None:
+def _parse_row(
+    line: int, cells: list[str], names: list[str | None], today: date, problems: list[ImportProblem]
+) -> PositionSpec | None:
     if any("\n" in cell or "\r" in cell for cell in cells):
         problems.append(ImportProblem(line, ROW, "a quoted value spans several lines (an unbalanced quote?)"))
         return None
-    if len(cells) > len(names) and any(c.strip() for c in cells[len(names):]):
-        problems.append(ImportProblem(
-            line, ROW, f"has {len(cells)} values but the header has {len(names)} columns"))
+    if len(cells) > len(names) and any(c.strip() for c in cells[len(names) :]):
+        problems.append(ImportProblem(line, ROW, f"has {len(cells)} values but the header has {len(names)} columns"))
         return None
     if len(cells) < len(names):
-        lacking = [name for name in names[len(cells):] if name is not None]
+        lacking = [name for name in names[len(cells) :] if name is not None]
         if any(name in REQUIRED_COLUMNS for name in lacking):  # trailing optional ones count as empty
-            problems.append(ImportProblem(
-                line, ROW, f"has {len(cells)} values but the header has {len(names)} columns"))
+            problems.append(
+                ImportProblem(line, ROW, f"has {len(cells)} values but the header has {len(names)} columns")
+            )
             return None
         cells = cells + [""] * (len(names) - len(cells))
 
-    for index, (name, cell) in enumerate(zip(names, cells), start=1):
+    for index, (name, cell) in enumerate(zip(names, cells, strict=False), start=1):
         if name == "" and cell.strip():
             problems.append(ImportProblem(line, f"column {index}", "value in a column without a name"))
-    row = _Row(line, {name: cell.strip() for name, cell in zip(names, cells) if name})
+    row = _Row(line, {name: cell.strip() for name, cell in zip(names, cells, strict=False) if name})
     for name, value in row.cells.items():
         if _UNDECODABLE.search(value):
             row.problem(name, _undecodable_message(value))
@@ -463,8 +477,11 @@ def _symbol(row: _Row, klass: InvestmentClass | None):
             return name, None
         return None, None
     if not raw.isascii():
-        row.problem("symbol", f"{_show(raw)} has characters that cannot be in a ticker or option symbol; "
-                              "use investment_class=PRIVATE for private investments")
+        row.problem(
+            "symbol",
+            f"{_show(raw)} has characters that cannot be in a ticker or option symbol; "
+            "use investment_class=PRIVATE for private investments",
+        )
         return None, None
     symbol = raw.upper()
     if klass is InvestmentClass.OPTIONS or looks_like_occ(symbol):
@@ -472,8 +489,11 @@ def _symbol(row: _Row, klass: InvestmentClass | None):
             option = parse_occ(symbol)
         except OccSymbolError as exc:
             if klass is InvestmentClass.OPTIONS and not looks_like_occ(symbol):
-                row.problem("symbol", f"investment_class is OPTIONS but {_show(raw)} is not an OCC option "
-                                      "symbol (ROOT + YYMMDD + C/P + strike × 1000, e.g. AAPL270115C00200000)")
+                row.problem(
+                    "symbol",
+                    f"investment_class is OPTIONS but {_show(raw)} is not an OCC option "
+                    "symbol (ROOT + YYMMDD + C/P + strike × 1000, e.g. AAPL270115C00200000)",
+                )
             else:
                 row.problem("symbol", f"malformed OCC option symbol: {exc}")
             return None, None
@@ -482,8 +502,11 @@ def _symbol(row: _Row, klass: InvestmentClass | None):
             return None, None
         return option.symbol, option
     if not tickers.IMPORTABLE.fullmatch(symbol):
-        row.problem("symbol", f"{_show(raw)} is not a valid ticker (1-6 letters, optionally a class suffix "
-                              "such as BRK.B); use investment_class=PRIVATE for private investments")
+        row.problem(
+            "symbol",
+            f"{_show(raw)} is not a valid ticker (1-6 letters, optionally a class suffix "
+            "such as BRK.B); use investment_class=PRIVATE for private investments",
+        )
         return None, None
     return symbol, None
 
@@ -494,8 +517,11 @@ def _duplicates(specs: Sequence[PositionSpec]) -> list[ImportProblem]:
     for spec in specs:
         key = spec.identity()
         if key in first:
-            problems.append(ImportProblem(
-                spec.line, ROW, f"duplicate of line {first[key]} (same symbol, class, quantity, prices and dates)"))
+            problems.append(
+                ImportProblem(
+                    spec.line, ROW, f"duplicate of line {first[key]} (same symbol, class, quantity, prices and dates)"
+                )
+            )
         else:
             first[key] = spec.line
     return problems
@@ -549,8 +575,9 @@ def create_portfolio(session: Session, owner: User, name: str, positions: Sequen
         raise PortfolioImportError([ImportProblem(0, FILE, "no positions to import")])
     existing = find_active_portfolio(session, owner, clean)
     if existing is not None:
-        raise PortfolioNameTakenError([ImportProblem(
-            0, NAME, f"{owner.email} already has a portfolio named {clean!r} (id {existing.id})")])
+        raise PortfolioNameTakenError(
+            [ImportProblem(0, NAME, f"{owner.email} already has a portfolio named {clean!r} (id {existing.id})")]
+        )
     portfolio = Portfolio(owner=owner, name=clean, created_at=datetime.now(UTC))
     for spec in positions:
         position = Position(
@@ -602,11 +629,7 @@ def find_active_portfolio(session: Session, owner: User, name: str) -> Portfolio
 
 def list_portfolios(session: Session, include_deleted: bool = False) -> list[PortfolioSummary]:
     """Every active portfolio (all when `include_deleted`) with owner and position count, by id."""
-    count = (
-        select(Position.portfolio_id, func.count(Position.id).label("n"))
-        .group_by(Position.portfolio_id)
-        .subquery()
-    )
+    count = select(Position.portfolio_id, func.count(Position.id).label("n")).group_by(Position.portfolio_id).subquery()
     query = (
         select(Portfolio, User.email, func.coalesce(count.c.n, 0))
         .join(User, Portfolio.owner_id == User.id)

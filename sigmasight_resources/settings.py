@@ -1,6 +1,5 @@
 """One settings object, read once from `SIGMASIGHT_*` variables and passed to resources."""
 
-
 import os
 from datetime import date
 from functools import cached_property

@@ -7,7 +7,6 @@ carry digits after its first letter and the suffix may be longer (X1, ZZZZ-DELIS
 `MAX_QUOTABLE_LENGTH` characters; every importable ticker is quotable.
 """
 
-
 import re
 
 SEPARATORS = ".-"
@@ -20,4 +19,3 @@ def _grammar(root: str, suffix: str) -> re.Pattern[str]:
 
 IMPORTABLE = _grammar(root=r"[A-Z]{1,6}", suffix=r"[A-Z]{1,2}")
 QUOTABLE = _grammar(root=r"[A-Z][A-Z0-9]*", suffix=r"[A-Z0-9]+")
-

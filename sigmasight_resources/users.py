@@ -12,7 +12,6 @@ Emails are normalized (surrounding whitespace removed, lower-cased) before they 
 or looked up, so `Ann@Example.com` and `ann@example.com` are one user.
 """
 
-
 import hashlib
 import hmac
 import re

@@ -4,7 +4,6 @@ Stored as plain strings (the enums subclass `str`), so a database row, an API an
 kernel's output compare equal to the member: `QualityFlag.FULL == "full_history"`.
 """
 
-
 import enum
 
 

@@ -1,6 +1,5 @@
 """Admin overviews: per-asset partition status and checks, the data-quality roll-up, and stale portfolios."""
 
-
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
@@ -41,20 +40,38 @@ def assets_summary(_: AdminUser, instance: InstanceDep, graph: AssetGraphDep) ->
         node = graph.get(key)
         total = node.partitions_def.get_num_partitions()
         materialized = instance.get_materialized_partitions(key)
-        attempts = instance.event_log_storage.get_latest_asset_partition_materialization_attempts_without_materializations(key)
+        attempts = (
+            instance.event_log_storage.get_latest_asset_partition_materialization_attempts_without_materializations(key)
+        )
         statuses = _run_statuses(instance, {run_id for run_id, _ in attempts.values()})
-        failed = sum(1 for run_id, _ in attempts.values()
-                     if statuses.get(run_id) in (DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED))
+        failed = sum(
+            1
+            for run_id, _ in attempts.values()
+            if statuses.get(run_id) in (DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED)
+        )
         running = sum(1 for run_id, _ in attempts.values() if statuses.get(run_id) in ACTIVE)
         event = instance.get_latest_materialization_event(key)
-        last = s.LastMaterialization(
-            run_id=event.run_id, partition=event.dagster_event.partition if event.dagster_event else None,
-            at=utc(event.timestamp)) if event else None
-        out.append(s.AssetSummary(
-            asset=name, partitions_total=total, materialized=len(materialized), failed=failed,
-            in_progress=running, missing=max(total - len(materialized) - failed - running, 0),
-            last_materialization=last, checks=latest_checks(instance, sorted(node.check_keys, key=str)),
-        ))
+        last = (
+            s.LastMaterialization(
+                run_id=event.run_id,
+                partition=event.dagster_event.partition if event.dagster_event else None,
+                at=utc(event.timestamp),
+            )
+            if event
+            else None
+        )
+        out.append(
+            s.AssetSummary(
+                asset=name,
+                partitions_total=total,
+                materialized=len(materialized),
+                failed=failed,
+                in_progress=running,
+                missing=max(total - len(materialized) - failed - running, 0),
+                last_materialization=last,
+                checks=latest_checks(instance, sorted(node.check_keys, key=str)),
+            )
+        )
     return out
 
 
@@ -67,9 +84,11 @@ def _run_statuses(instance: dg.DagsterInstance, run_ids: set[str]) -> dict[str, 
 
 @router.get("/data-quality", response_model=s.DataQualityRollup, responses={422: {"model": ErrorPublic}})
 def data_quality_rollup(
-    _: AdminUser, session: SessionDep,
+    _: AdminUser,
+    session: SessionDep,
     day: Annotated[date | None, Query(alias="date", description="default: the latest date with results")] = None,
-    limit: pagination.Limit = 100, cursor: pagination.Cursor = None,
+    limit: pagination.Limit = 100,
+    cursor: pagination.Cursor = None,
 ) -> s.DataQualityRollup:
     """Across active portfolios: flags by count per asset, portfolios with skipped positions, unavailable symbols."""
     as_of = day or latest_quality_date(session)
@@ -83,25 +102,41 @@ def data_quality_rollup(
     return s.DataQualityRollup(
         as_of=as_of,
         flags=[s.FlagCount(asset=a, flag=f, count=n) for a, f, n in flags],
-        skipped=[s.SkippedPositions(portfolio_id=r.portfolio_id, asset=r.asset, positions_total=r.positions_total,
-                                    positions_analyzed=r.positions_analyzed, positions_skipped=r.positions_skipped)
-                 for r in rows],
+        skipped=[
+            s.SkippedPositions(
+                portfolio_id=r.portfolio_id,
+                asset=r.asset,
+                positions_total=r.positions_total,
+                positions_analyzed=r.positions_analyzed,
+                positions_skipped=r.positions_skipped,
+            )
+            for r in rows
+        ],
         next_cursor=next_cursor,
-        unavailable_symbols=[s.UnavailableSymbolPublic(symbol=u.symbol, reason=u.reason, checked_at=aware(u.checked_at))
-                             for u in unavailable],
+        unavailable_symbols=[
+            s.UnavailableSymbolPublic(symbol=u.symbol, reason=u.reason, checked_at=aware(u.checked_at))
+            for u in unavailable
+        ],
     )
 
 
 @router.get("/freshness", response_model=s.FreshnessPublic, responses={422: {"model": ErrorPublic}})
-def freshness(_: AdminUser, session: SessionDep, limit: pagination.Limit = 100,
-              cursor: pagination.Cursor = None) -> s.FreshnessPublic:
+def freshness(
+    _: AdminUser, session: SessionDep, limit: pagination.Limit = 100, cursor: pagination.Cursor = None
+) -> s.FreshnessPublic:
     """Active portfolios whose latest snapshot is older than the latest closed trading day, and by how many days."""
     latest_day = calendar.latest_closed_session(datetime.now(UTC))
     after = pagination.decode(cursor, int)
-    rows, next_cursor = pagination.page(stale_portfolios_page(session, latest_day, after, limit + 1), limit,
-                                        lambda r: r.id)
-    items = [s.StalePortfolio(
-        portfolio_id=r.id, name=r.name, latest_result=r.latest,
-        trading_days_behind=len(calendar.sessions(r.latest + timedelta(days=1), latest_day)) if r.latest else None,
-    ) for r in rows]
+    rows, next_cursor = pagination.page(
+        stale_portfolios_page(session, latest_day, after, limit + 1), limit, lambda r: r.id
+    )
+    items = [
+        s.StalePortfolio(
+            portfolio_id=r.id,
+            name=r.name,
+            latest_result=r.latest,
+            trading_days_behind=len(calendar.sessions(r.latest + timedelta(days=1), latest_day)) if r.latest else None,
+        )
+        for r in rows
+    ]
     return s.FreshnessPublic(latest_trading_day=latest_day, items=items, next_cursor=next_cursor)

@@ -1,6 +1,5 @@
 """Admin control of runs: launch (as a backfill), list with filters, detail, cancel — all via the Dagster instance."""
 
-
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -29,21 +28,40 @@ MAX_RANGE_DAYS = 366 * 3
 RunId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
-@router.post("", status_code=202, response_model=LaunchPublic,
-             responses={200: {"model": LaunchPublic, "description": "nothing to materialize"}, **ERRORS})
-def launch(body: Annotated[LaunchCreate, Body()], response: Response, _: AdminUser, session: SessionDep,
-           instance: InstanceDep, graph: AssetGraphDep, settings: SettingsDep) -> LaunchPublic:
+@router.post(
+    "",
+    status_code=202,
+    response_model=LaunchPublic,
+    responses={200: {"model": LaunchPublic, "description": "nothing to materialize"}, **ERRORS},
+)
+def launch(
+    body: Annotated[LaunchCreate, Body()],
+    response: Response,
+    _: AdminUser,
+    session: SessionDep,
+    instance: InstanceDep,
+    graph: AssetGraphDep,
+    settings: SettingsDep,
+) -> LaunchPublic:
     """Launch the daily materialization for a date, or a portfolio rerun over a range; 409 while the same runs."""
     request = _plan(body, session, settings)
     try:
         launched = submit(instance, graph, session, request)
     except AlreadyRunning as exc:
-        raise ApiError(409, "already_running", f"the same request is already queued or running: {exc.existing_id}",
-                       [ErrorDetail(field="id", message=exc.existing_id)]) from exc
+        raise ApiError(
+            409,
+            "already_running",
+            f"the same request is already queued or running: {exc.existing_id}",
+            [ErrorDetail(field="id", message=exc.existing_id)],
+        ) from exc
     if launched.backfill_id is None:
         response.status_code = 200
-    return LaunchPublic(status="launched" if launched.backfill_id else "up_to_date", backfill_id=launched.backfill_id,
-                        request_key=request.request_key, partitions=launched.partitions)
+    return LaunchPublic(
+        status="launched" if launched.backfill_id else "up_to_date",
+        backfill_id=launched.backfill_id,
+        request_key=request.request_key,
+        partitions=launched.partitions,
+    )
 
 
 def _plan(body, session, settings: Settings) -> Launch:
@@ -58,8 +76,11 @@ def _plan(body, session, settings: Settings) -> Launch:
         if (end - start) > timedelta(days=MAX_RANGE_DAYS):
             raise ApiError(422, "invalid_range", f"the range is longer than {MAX_RANGE_DAYS} days")
     if start < settings.partitions_start or end > last_closed:
-        raise ApiError(422, "invalid_range",
-                       f"dates must lie between {settings.partitions_start} and {last_closed} (the last closed session)")
+        raise ApiError(
+            422,
+            "invalid_range",
+            f"dates must lie between {settings.partitions_start} and {last_closed} (the last closed session)",
+        )
     days = calendar.sessions(start, end)
     if not days:
         raise ApiError(422, "invalid_range", f"no NYSE trading day between {start} and {end}")
@@ -75,21 +96,31 @@ def _plan(body, session, settings: Settings) -> Launch:
 
 @router.get("", response_model=Page[RunBrief], responses={422: {"model": ErrorPublic}})
 def list_runs(
-    _: AdminUser, instance: InstanceDep,
+    _: AdminUser,
+    instance: InstanceDep,
     status: Annotated[DagsterRunStatus | None, Query()] = None,
     portfolio: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-    asset: Annotated[str | None, Query(description="only runs that selected this asset",
-                                       json_schema_extra={"enum": [*DAY_ASSETS, *PORTFOLIO_ASSETS]})] = None,
+    asset: Annotated[
+        str | None,
+        Query(
+            description="only runs that selected this asset",
+            json_schema_extra={"enum": [*DAY_ASSETS, *PORTFOLIO_ASSETS]},
+        ),
+    ] = None,
     since: Annotated[datetime | None, Query(description="created at or after (ISO 8601)")] = None,
-    limit: pagination.Limit = 50, cursor: pagination.Cursor = None,
+    limit: pagination.Limit = 50,
+    cursor: pagination.Cursor = None,
 ) -> Page[RunBrief]:
     """Runs, newest first, filtered by status, `portfolio` tag, selected asset and creation time."""
     if asset is not None and asset not in DAY_ASSETS + PORTFOLIO_ASSETS:
         raise ApiError(422, "unknown_asset", f"no asset named {asset!r}")
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
-    filters = RunsFilter(statuses=[status] if status else [], tags={"portfolio": str(portfolio)} if portfolio else {},
-                         created_after=since)
+    filters = RunsFilter(
+        statuses=[status] if status else [],
+        tags={"portfolio": str(portfolio)} if portfolio else {},
+        created_after=since,
+    )
     after = pagination.decode(cursor, str)
     found: list[dg.RunRecord] = []
     while len(found) <= limit:  # the asset filter is applied here, so fetch until the page is full
@@ -109,8 +140,15 @@ def run_detail(run_id: RunId, _: AdminUser, instance: InstanceDep) -> RunDetailP
     if record is not None:
         brief = run_brief(record)
         return RunDetailPublic(
-            kind="run", id=run_id, status=brief.status, tags=brief.tags, created_at=brief.created_at,
-            started_at=brief.started_at, ended_at=brief.ended_at, assets=asset_outcomes(instance, [run_id]), runs=[],
+            kind="run",
+            id=run_id,
+            status=brief.status,
+            tags=brief.tags,
+            created_at=brief.created_at,
+            started_at=brief.started_at,
+            ended_at=brief.ended_at,
+            assets=asset_outcomes(instance, [run_id]),
+            runs=[],
             error=first_error(instance, run_id) if record.dagster_run.status is DagsterRunStatus.FAILURE else None,
         )
     backfill = instance.get_backfill(run_id)
@@ -119,9 +157,12 @@ def run_detail(run_id: RunId, _: AdminUser, instance: InstanceDep) -> RunDetailP
     runs = instance.get_run_records(RunsFilter(tags={BACKFILL_TAG: run_id}))
     failed = next((r for r in runs if r.dagster_run.status is DagsterRunStatus.FAILURE), None)
     return RunDetailPublic(
-        kind="backfill", id=run_id, status=backfill.status.value, tags=dict(backfill.tags),
-        created_at=utc(backfill.backfill_timestamp), started_at=min((utc(r.start_time) for r in runs if r.start_time),
-                                                                   default=None),
+        kind="backfill",
+        id=run_id,
+        status=backfill.status.value,
+        tags=dict(backfill.tags),
+        created_at=utc(backfill.backfill_timestamp),
+        started_at=min((utc(r.start_time) for r in runs if r.start_time), default=None),
         ended_at=utc(backfill.backfill_end_timestamp),
         assets=asset_outcomes(instance, [r.dagster_run.run_id for r in reversed(runs)]),
         runs=[run_brief(r) for r in runs],

@@ -1,6 +1,5 @@
 """`GET /healthz`: the results DB and the Dagster instance answer, else 503."""
 
-
 import logging
 from typing import Literal
 

@@ -1,6 +1,5 @@
 """`GET /me`: who the token belongs to."""
 
-
 from fastapi import APIRouter
 
 from sigmasight_api.deps import CurrentUser

@@ -1,6 +1,5 @@
 """Portfolios: list, read, soft-delete, upload a positions CSV, and poll its onboarding status."""
 
-
 from datetime import date
 from typing import Annotated
 
@@ -31,13 +30,18 @@ NOT_FOUND = {404: {"model": ErrorPublic}}
 def _public(session, portfolios: list[Portfolio]) -> list[PortfolioPublic]:
     """Portfolios with their position counts, in one query for the whole page."""
     counts = position_totals(session, [p.id for p in portfolios])
-    return [PortfolioPublic(id=p.id, name=p.name, owner_id=p.owner_id, positions=counts.get(p.id, 0),
-                            created_at=p.created_at) for p in portfolios]
+    return [
+        PortfolioPublic(
+            id=p.id, name=p.name, owner_id=p.owner_id, positions=counts.get(p.id, 0), created_at=p.created_at
+        )
+        for p in portfolios
+    ]
 
 
 @router.get("", response_model=Page[PortfolioPublic])
-def list_portfolios(session: SessionDep, user: CurrentUser, limit: pagination.Limit = 100,
-                    cursor: pagination.Cursor = None) -> Page[PortfolioPublic]:
+def list_portfolios(
+    session: SessionDep, user: CurrentUser, limit: pagination.Limit = 100, cursor: pagination.Cursor = None
+) -> Page[PortfolioPublic]:
     """The caller's active portfolios (every active one for an admin), by id."""
     after = pagination.decode(cursor, int)
     fetched = active_portfolios_page(session, None if user.is_admin else user.id, after, limit + 1)
@@ -58,8 +62,12 @@ def remove_portfolio(portfolio: OwnedPortfolio, db: DbDep) -> Response:
     return Response(status_code=204)
 
 
-@router.post("", status_code=201, response_model=PortfolioCreated,
-             responses={409: {"model": ErrorPublic}, 413: {"model": ErrorPublic}, 422: {"model": ErrorPublic}})
+@router.post(
+    "",
+    status_code=201,
+    response_model=PortfolioCreated,
+    responses={409: {"model": ErrorPublic}, 413: {"model": ErrorPublic}, 422: {"model": ErrorPublic}},
+)
 def upload_portfolio(
     response: Response,
     user: CurrentUser,
@@ -75,13 +83,18 @@ def upload_portfolio(
         clean, specs = validate_import(data, name, today=date.today())
         with db.transaction() as session:
             portfolio = create_portfolio(session, session.get(User, user.id), clean, specs)
-            created = PortfolioCreated(id=portfolio.id, name=portfolio.name, positions=len(specs),
-                                       status_url=f"/api/v1/portfolios/{portfolio.id}/onboarding")
+            created = PortfolioCreated(
+                id=portfolio.id,
+                name=portfolio.name,
+                positions=len(specs),
+                status_url=f"/api/v1/portfolios/{portfolio.id}/onboarding",
+            )
     except PortfolioNameTakenError as exc:
         raise ApiError(409, "portfolio_name_taken", str(exc), _details(exc)) from exc
     except PortfolioImportError as exc:
-        raise ApiError(422, "invalid_import", f"{len(exc.problems)} problem(s) in the import; nothing was written",
-                       _details(exc)) from exc
+        raise ApiError(
+            422, "invalid_import", f"{len(exc.problems)} problem(s) in the import; nothing was written", _details(exc)
+        ) from exc
     response.headers["Location"] = f"/api/v1/portfolios/{created.id}"
     return created
 

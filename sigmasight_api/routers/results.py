@@ -1,6 +1,5 @@
 """Result reads of one portfolio: the report and each result table, `?date=` defaulting to the latest."""
 
-
 from datetime import date
 from typing import Annotated
 
@@ -71,13 +70,25 @@ def report(session: SessionDep, portfolio: OwnedPortfolio, request: Request, day
 
 
 @router.get("/snapshots", response_model=s.SnapshotsPublic, responses=RESPONSES)
-def snapshots(session: SessionDep, portfolio: OwnedPortfolio,
-              start: Annotated[date | None, Query()] = None, end: Annotated[date | None, Query()] = None,
-              limit: pagination.Limit = 100, cursor: pagination.Cursor = None) -> s.SnapshotsPublic:
+def snapshots(
+    session: SessionDep,
+    portfolio: OwnedPortfolio,
+    start: Annotated[date | None, Query()] = None,
+    end: Annotated[date | None, Query()] = None,
+    limit: pagination.Limit = 100,
+    cursor: pagination.Cursor = None,
+) -> s.SnapshotsPublic:
     """Daily NAV, exposures and P&L over [start, end], oldest first."""
     after = pagination.decode(cursor, str)
-    fetched = snapshots_with_quality(session, portfolio.id, "portfolio_snapshots", start, end,
-                                     _cursor_day(after) if after is not None else None, limit + 1)
+    fetched = snapshots_with_quality(
+        session,
+        portfolio.id,
+        "portfolio_snapshots",
+        start,
+        end,
+        _cursor_day(after) if after is not None else None,
+        limit + 1,
+    )
     rows, next_cursor = pagination.page(fetched, limit, lambda r: r[0].date.isoformat())
     if not rows and after is None:
         raise ApiError(404, "result_not_found", f"portfolio {portfolio.id} has no snapshots in that range")
@@ -104,37 +115,60 @@ def _quality_fields(row: DataQuality) -> dict:
 
 
 @router.get("/positions", response_model=s.PositionsPublic, responses=RESPONSES)
-def positions(session: SessionDep, portfolio: OwnedPortfolio, day: Day = None,
-              limit: pagination.Limit = 100, cursor: pagination.Cursor = None) -> s.PositionsPublic:
+def positions(
+    session: SessionDep,
+    portfolio: OwnedPortfolio,
+    day: Day = None,
+    limit: pagination.Limit = 100,
+    cursor: pagination.Cursor = None,
+) -> s.PositionsPublic:
     """Each position's price, market value, exposure, weight, P&L and (options) Greeks."""
     prov = anchor(session, PositionValue, portfolio.id, day)
-    rows, next_cursor = _page(session, PositionValue, PositionValue.position_id, portfolio.id, prov.as_of,
-                              limit, cursor)
+    rows, next_cursor = _page(
+        session, PositionValue, PositionValue.position_id, portfolio.id, prov.as_of, limit, cursor
+    )
     items = [
         s.PositionValuePublic(
-            position_id=r.position_id, symbol=r.symbol, investment_class=r.investment_class, flag=r.flag,
+            position_id=r.position_id,
+            symbol=r.symbol,
+            investment_class=r.investment_class,
+            flag=r.flag,
             greeks=s.Greeks(**values(r, GREEKS))
-            if r.investment_class == InvestmentClass.OPTIONS and r.delta is not None else None,
+            if r.investment_class == InvestmentClass.OPTIONS and r.delta is not None
+            else None,
             **values(r, POSITION_FIELDS),
         )
         for r in rows
     ]
-    return s.PositionsPublic(**_common(session, portfolio.id, prov, "position_values"), items=items,
-                             next_cursor=next_cursor)
+    return s.PositionsPublic(
+        **_common(session, portfolio.id, prov, "position_values"), items=items, next_cursor=next_cursor
+    )
 
 
 @router.get("/betas", response_model=s.BetasPublic, responses=RESPONSES)
-def betas(session: SessionDep, portfolio: OwnedPortfolio, day: Day = None,
-          limit: pagination.Limit = 100, cursor: pagination.Cursor = None) -> s.BetasPublic:
+def betas(
+    session: SessionDep,
+    portfolio: OwnedPortfolio,
+    day: Day = None,
+    limit: pagination.Limit = 100,
+    cursor: pagination.Cursor = None,
+) -> s.BetasPublic:
     """Portfolio market and interest-rate betas, and each position's."""
     prov = anchor(session, PortfolioBeta, portfolio.id, day)
     total = portfolio_day_row(session, PortfolioBeta, portfolio.id, prov.as_of)
-    rows, next_cursor = _page(session, PositionBeta, PositionBeta.position_id, portfolio.id, prov.as_of,
-                              limit, cursor)
-    items = [s.PositionBetaPublic(position_id=r.position_id, symbol=r.symbol, n_obs=r.n_obs,
-                                  **values(r, ("market_beta", "ir_beta"))) for r in rows]
-    return s.BetasPublic(**_common(session, portfolio.id, prov, "position_betas"),
-                         **values(total, ("market_beta", "ir_beta")), items=items, next_cursor=next_cursor)
+    rows, next_cursor = _page(session, PositionBeta, PositionBeta.position_id, portfolio.id, prov.as_of, limit, cursor)
+    items = [
+        s.PositionBetaPublic(
+            position_id=r.position_id, symbol=r.symbol, n_obs=r.n_obs, **values(r, ("market_beta", "ir_beta"))
+        )
+        for r in rows
+    ]
+    return s.BetasPublic(
+        **_common(session, portfolio.id, prov, "position_betas"),
+        **values(total, ("market_beta", "ir_beta")),
+        items=items,
+        next_cursor=next_cursor,
+    )
 
 
 @router.get("/factor-exposures", response_model=s.FactorExposuresPublic, responses=RESPONSES)
@@ -142,24 +176,35 @@ def factor_exposures(session: SessionDep, portfolio: OwnedPortfolio, day: Day = 
     """The twelve factor betas and dollar exposures (a fixed list, not paginated)."""
     prov = anchor(session, FactorExposure, portfolio.id, day)
     rows = factor_exposures_by_name(session, portfolio.id, prov.as_of)
-    factors = [s.FactorPublic(factor=name, beta=None, dollar_exposure=None) if name not in rows
-               else s.FactorPublic(factor=name, **values(rows[name], ("beta", "dollar_exposure")))
-               for name in FACTOR_ORDER]
+    factors = [
+        s.FactorPublic(factor=name, beta=None, dollar_exposure=None)
+        if name not in rows
+        else s.FactorPublic(factor=name, **values(rows[name], ("beta", "dollar_exposure")))
+        for name in FACTOR_ORDER
+    ]
     return s.FactorExposuresPublic(**_common(session, portfolio.id, prov, "factor_exposures"), factors=factors)
 
 
 @router.get("/factor-exposures/positions", response_model=s.PositionFactorsPublic, responses=RESPONSES)
-def position_factor_exposures(session: SessionDep, portfolio: OwnedPortfolio, day: Day = None,
-                              limit: pagination.Limit = 100,
-                              cursor: pagination.Cursor = None) -> s.PositionFactorsPublic:
+def position_factor_exposures(
+    session: SessionDep,
+    portfolio: OwnedPortfolio,
+    day: Day = None,
+    limit: pagination.Limit = 100,
+    cursor: pagination.Cursor = None,
+) -> s.PositionFactorsPublic:
     """Each position's betas to the twelve factors."""
     prov = anchor(session, PositionFactorExposure, portfolio.id, day)
-    rows, next_cursor = _page(session, PositionFactorExposure, PositionFactorExposure.position_id, portfolio.id,
-                              prov.as_of, limit, cursor)
-    items = [s.PositionFactorPublic(position_id=r.position_id, symbol=r.symbol, **values(r, POSITION_FACTOR_FIELDS))
-             for r in rows]
-    return s.PositionFactorsPublic(**_common(session, portfolio.id, prov, "factor_exposures"), items=items,
-                                   next_cursor=next_cursor)
+    rows, next_cursor = _page(
+        session, PositionFactorExposure, PositionFactorExposure.position_id, portfolio.id, prov.as_of, limit, cursor
+    )
+    items = [
+        s.PositionFactorPublic(position_id=r.position_id, symbol=r.symbol, **values(r, POSITION_FACTOR_FIELDS))
+        for r in rows
+    ]
+    return s.PositionFactorsPublic(
+        **_common(session, portfolio.id, prov, "factor_exposures"), items=items, next_cursor=next_cursor
+    )
 
 
 @router.get("/volatility", response_model=s.VolatilityPublic, responses=RESPONSES)
@@ -167,8 +212,9 @@ def volatility(session: SessionDep, portfolio: OwnedPortfolio, day: Day = None) 
     """Realized volatility, HAR forecasts, VaR and expected shortfall."""
     prov = anchor(session, PortfolioVolatility, portfolio.id, day)
     row = portfolio_day_row(session, PortfolioVolatility, portfolio.id, prov.as_of)
-    return s.VolatilityPublic(**_common(session, portfolio.id, prov, "portfolio_volatility"),
-                              **values(row, VOLATILITY_FIELDS))
+    return s.VolatilityPublic(
+        **_common(session, portfolio.id, prov, "portfolio_volatility"), **values(row, VOLATILITY_FIELDS)
+    )
 
 
 @router.get("/correlations", response_model=s.CorrelationsPublic, responses=RESPONSES)
@@ -176,23 +222,36 @@ def correlations(session: SessionDep, portfolio: OwnedPortfolio, day: Day = None
     """Correlation matrix of held symbols, average and weighted correlation, clusters."""
     prov = anchor(session, PortfolioCorrelation, portfolio.id, day)
     row = portfolio_day_row(session, PortfolioCorrelation, portfolio.id, prov.as_of)
-    return s.CorrelationsPublic(**_common(session, portfolio.id, prov, "correlations"),
-                                **values(row, ("average", "weighted")), symbols=row.symbols, matrix=row.matrix,
-                                clusters=row.clusters, excluded_positions=row.excluded_positions)
+    return s.CorrelationsPublic(
+        **_common(session, portfolio.id, prov, "correlations"),
+        **values(row, ("average", "weighted")),
+        symbols=row.symbols,
+        matrix=row.matrix,
+        clusters=row.clusters,
+        excluded_positions=row.excluded_positions,
+    )
 
 
 @router.get("/stress-tests", response_model=s.StressTestsPublic, responses=RESPONSES)
-def stress_tests(session: SessionDep, portfolio: OwnedPortfolio, day: Day = None,
-                 limit: pagination.Limit = 100, cursor: pagination.Cursor = None) -> s.StressTestsPublic:
+def stress_tests(
+    session: SessionDep,
+    portfolio: OwnedPortfolio,
+    day: Day = None,
+    limit: pagination.Limit = 100,
+    cursor: pagination.Cursor = None,
+) -> s.StressTestsPublic:
     """P&L of each stress scenario, direct and through factor correlations."""
     prov = anchor(session, StressResult, portfolio.id, day)
     after = pagination.decode(cursor, str)
     fetched = stress_results_page(session, portfolio.id, prov.as_of, after, limit + 1)
     rows, next_cursor = pagination.page(fetched, limit, lambda r: r.scenario_id)
-    items = [s.ScenarioPublic(scenario_id=r.scenario_id, name=r.name, category=r.category,
-                              **values(r, STRESS_FIELDS)) for r in rows]
-    return s.StressTestsPublic(**_common(session, portfolio.id, prov, "stress_tests"), items=items,
-                               next_cursor=next_cursor)
+    items = [
+        s.ScenarioPublic(scenario_id=r.scenario_id, name=r.name, category=r.category, **values(r, STRESS_FIELDS))
+        for r in rows
+    ]
+    return s.StressTestsPublic(
+        **_common(session, portfolio.id, prov, "stress_tests"), items=items, next_cursor=next_cursor
+    )
 
 
 @router.get("/data-quality", response_model=s.DataQualityListPublic, responses=RESPONSES)
@@ -205,8 +264,12 @@ def data_quality(session: SessionDep, portfolio: OwnedPortfolio, day: Day = None
 
 
 def _common(session, portfolio_id: int, prov: Provenance, asset: str) -> dict:
-    return {"portfolio_id": portfolio_id, "as_of": prov.as_of, "provenance": prov,
-            "data_quality": quality(session, portfolio_id, prov.as_of, asset)}
+    return {
+        "portfolio_id": portfolio_id,
+        "as_of": prov.as_of,
+        "provenance": prov,
+        "data_quality": quality(session, portfolio_id, prov.as_of, asset),
+    }
 
 
 def _page(session, table, key, portfolio_id: int, day: date, limit: int, cursor: str | None) -> tuple[list, str | None]:

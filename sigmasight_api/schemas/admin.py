@@ -1,6 +1,5 @@
 """Admin: run launches, run and backfill details, asset summaries, the data-quality roll-up, freshness."""
 
-
 from datetime import date
 from typing import Annotated, Literal
 

@@ -1,6 +1,5 @@
 """Models shared by every resource: the error shape, provenance, data quality and pages."""
 
-
 from datetime import UTC, date, datetime
 from typing import Annotated, Generic, TypeVar
 

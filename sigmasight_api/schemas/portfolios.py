@@ -1,6 +1,5 @@
 """Portfolios and their onboarding status."""
 
-
 from typing import Literal
 
 from pydantic import BaseModel

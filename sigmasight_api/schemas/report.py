@@ -4,7 +4,6 @@ The endpoint returns that object verbatim (so it is byte-for-byte what `sigmasig
 prints); this model only documents it, and the schemathesis test checks the two agree.
 """
 
-
 from pydantic import BaseModel
 
 from sigmasight_api.schemas.common import DataQualityPublic, VolatilityFields

@@ -3,7 +3,6 @@
 Floats are null when a result is missing or not finite (too little data), never NaN.
 """
 
-
 from datetime import date
 
 from pydantic import BaseModel

@@ -1,6 +1,5 @@
 """Users: what a caller sees of itself, what an admin sends to create one, and the one-time token."""
 
-
 from pydantic import BaseModel, Field
 
 from sigmasight_api.schemas.common import Timestamp

@@ -6,7 +6,6 @@ and each failure is also POSTed to `SIGMASIGHT_ALERT_WEBHOOK_URL` when set. The 
 timeout and a down webhook is logged, never raised: an alert must not break the daemon.
 """
 
-
 import logging
 from dataclasses import dataclass, field
 from datetime import date
@@ -73,8 +72,9 @@ class RunSummary:
         took = f"{self.seconds:.1f}s" if self.seconds is not None else "?"
         lines = [f"run {self.run_id[:8]} {self.job_name} [{self.scope}] {self.status} in {took}"]
         for asset in sorted({*self.succeeded, *self.failed}):
-            lines.append(f"  {asset}: {self.succeeded.get(asset, 0)} partitions succeeded, "
-                         f"{self.failed.get(asset, 0)} failed")
+            lines.append(
+                f"  {asset}: {self.succeeded.get(asset, 0)} partitions succeeded, {self.failed.get(asset, 0)} failed"
+            )
         if self.error:
             lines.append(f"  error: {self.error}")
         behind = ", ".join(f"{p} ({n} days)" for p, n in sorted(self.behind.items(), key=lambda i: int(i[0])))
@@ -93,7 +93,9 @@ def summarize_run(instance: dg.DagsterInstance, run: dg.DagsterRun, db: ResultsD
     for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):
         name = entry.dagster_event.asset_key.to_user_string()
         succeeded[name] = succeeded.get(name, 0) + 1
-    failures = instance.all_logs(run.run_id, of_type={dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.RUN_FAILURE})
+    failures = instance.all_logs(
+        run.run_id, of_type={dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.RUN_FAILURE}
+    )
     failed = {}
     if run.status != dg.DagsterRunStatus.SUCCESS:
         size = _partition_count(run.tags)
@@ -104,8 +106,14 @@ def summarize_run(instance: dg.DagsterInstance, run: dg.DagsterRun, db: ResultsD
     record = instance.get_run_record_by_id(run.run_id)
     seconds = record.end_time - record.start_time if record and record.start_time and record.end_time else None
     return RunSummary(
-        run_id=run.run_id, job_name=run.job_name, status=run.status.value, seconds=seconds, scope=_scope(run.tags),
-        succeeded=succeeded, failed=failed, behind=portfolios_behind(instance, db),
+        run_id=run.run_id,
+        job_name=run.job_name,
+        status=run.status.value,
+        seconds=seconds,
+        scope=_scope(run.tags),
+        succeeded=succeeded,
+        failed=failed,
+        behind=portfolios_behind(instance, db),
         error=_first_error(failures),
     )
 
@@ -124,10 +132,15 @@ def _scope(tags: dict[str, str]) -> str:
     where = f"{span[0]}..{span[1]}" if span else tags.get(PARTITION_TAG, "unpartitioned")
     if tags.get(LEVEL_TAG) == PORTFOLIO_LEVEL:
         named = run_portfolios(tags)
-        who = "every portfolio" if named is None else (
-            f"portfolio {named[0]}" if len(named) == 1 else f"{len(named)} portfolios")
+        who = (
+            "every portfolio"
+            if named is None
+            else (f"portfolio {named[0]}" if len(named) == 1 else f"{len(named)} portfolios")
+        )
         return f"{who}, {where}"
-    return f"portfolio {tags[PORTFOLIO_TAG]}, {where}" if tags.get(PORTFOLIO_TAG, MARKET_SCOPE) != MARKET_SCOPE else where
+    return (
+        f"portfolio {tags[PORTFOLIO_TAG]}, {where}" if tags.get(PORTFOLIO_TAG, MARKET_SCOPE) != MARKET_SCOPE else where
+    )
 
 
 def _partition_count(tags: dict[str, str]) -> int:
@@ -147,7 +160,9 @@ def _first_error(entries) -> str | None:
 
 
 @dg.run_status_sensor(
-    run_status=dg.DagsterRunStatus.SUCCESS, name="run_summary_sensor", minimum_interval_seconds=5,
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    name="run_summary_sensor",
+    minimum_interval_seconds=5,
     default_status=dg.DefaultSensorStatus.RUNNING,
 )
 def run_summary_sensor(context: dg.RunStatusSensorContext, db: ResultsDatabase) -> None:
@@ -156,10 +171,13 @@ def run_summary_sensor(context: dg.RunStatusSensorContext, db: ResultsDatabase) 
 
 
 @dg.run_failure_sensor(
-    name="run_failure_alert_sensor", minimum_interval_seconds=5, default_status=dg.DefaultSensorStatus.RUNNING,
+    name="run_failure_alert_sensor",
+    minimum_interval_seconds=5,
+    default_status=dg.DefaultSensorStatus.RUNNING,
 )
-def run_failure_alert_sensor(context: dg.RunFailureSensorContext, db: ResultsDatabase,
-                             alert_webhook: AlertWebhook) -> None:
+def run_failure_alert_sensor(
+    context: dg.RunFailureSensorContext, db: ResultsDatabase, alert_webhook: AlertWebhook
+) -> None:
     """Log the summary of every failed run and POST it to the alert webhook."""
     summary = summarize_run(context.instance, context.dagster_run, db)
     context.log.error(summary.text())

@@ -8,7 +8,6 @@ tag, also when launched by hand without it, so the limit holds. The company prof
 unpartitioned, get their own job.
 """
 
-
 import dagster as dg
 
 from sigmasight_assets.pipeline.tags import DAY_JOB, DAY_LEVEL, LEVEL_TAG, PORTFOLIO_JOB, PORTFOLIO_LEVEL, PROFILES_JOB

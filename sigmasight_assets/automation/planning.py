@@ -8,7 +8,6 @@ day across portfolios). The close sensor, the run summaries and `sigmasight run`
 `--force` all answer "what is missing" here, so they agree.
 """
 
-
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -29,8 +28,11 @@ from sigmasight_resources import calendar
 from sigmasight_resources.db import queries
 
 IN_PROGRESS = [
-    dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
-    dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING,
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+    dg.DagsterRunStatus.CANCELING,
 ]
 FAILED = [dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED]
 
@@ -65,8 +67,10 @@ def contiguous_blocks(days: list[str]) -> list[tuple[str, str]]:
     """Sorted ISO trading days grouped into runs of consecutive sessions: [(first, last), …]."""
     if not days:
         return []
-    position = {d.isoformat(): i for i, d in enumerate(calendar.sessions(date.fromisoformat(days[0]),
-                                                                          date.fromisoformat(days[-1])))}
+    position = {
+        d.isoformat(): i
+        for i, d in enumerate(calendar.sessions(date.fromisoformat(days[0]), date.fromisoformat(days[-1])))
+    }
     blocks = [[days[0], days[0]]]
     for day in days[1:]:
         if position[day] == position[blocks[-1][1]] + 1:

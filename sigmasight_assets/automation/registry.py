@@ -6,7 +6,6 @@ per (asset, day, portfolio) made Dagster's per-partition event cost grow with po
 so the sensors and the API can tell a new portfolio from a known one.
 """
 
-
 from collections.abc import Sequence
 
 import dagster as dg

@@ -4,7 +4,6 @@ The portfolio-level assets are not scheduled: `portfolio_close_sensor` launches 
 day-level run has materialized the day, in one run for every portfolio that lacks just that day.
 """
 
-
 from datetime import date
 
 import dagster as dg
@@ -30,8 +29,11 @@ def skip_reason(day: date, partitions_start: date) -> dg.SkipReason | None:
 
 def build_schedules(partitions_start: date) -> list[dg.ScheduleDefinition]:
     @dg.schedule(
-        name="daily_close_schedule", cron_schedule=CLOSE_CRON, execution_timezone=calendar.TIMEZONE,
-        job=day_assets_job, default_status=dg.DefaultScheduleStatus.RUNNING,
+        name="daily_close_schedule",
+        cron_schedule=CLOSE_CRON,
+        execution_timezone=calendar.TIMEZONE,
+        job=day_assets_job,
+        default_status=dg.DefaultScheduleStatus.RUNNING,
     )
     def daily_close_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
         """The day-level assets for today's session, 2½ hours after the close."""
@@ -40,13 +42,17 @@ def build_schedules(partitions_start: date) -> list[dg.ScheduleDefinition]:
         if skip:
             return skip
         return dg.RunRequest(
-            run_key=f"close-{day}", partition_key=day.isoformat(),
+            run_key=f"close-{day}",
+            partition_key=day.isoformat(),
             tags={PORTFOLIO_TAG: MARKET_SCOPE, LEVEL_TAG: DAY_LEVEL},
         )
 
     @dg.schedule(
-        name="company_profiles_schedule", cron_schedule=PROFILES_CRON, execution_timezone=calendar.TIMEZONE,
-        job=company_profiles_job, default_status=dg.DefaultScheduleStatus.RUNNING,
+        name="company_profiles_schedule",
+        cron_schedule=PROFILES_CRON,
+        execution_timezone=calendar.TIMEZONE,
+        job=company_profiles_job,
+        default_status=dg.DefaultScheduleStatus.RUNNING,
     )
     def company_profiles_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
         """Refresh sector, industry and market cap of the universe on each trading day."""

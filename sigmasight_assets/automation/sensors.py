@@ -10,7 +10,6 @@ close sensor never sees a portfolio between the onboarding sensor adding its par
 launching its first run.
 """
 
-
 import hashlib
 import json
 from datetime import UTC, date, datetime, timedelta
@@ -78,8 +77,10 @@ def _load_cursor(cursor: str | None) -> set[str]:
 
 def build_sensors(partitions_start: date) -> list[dg.SensorDefinition]:
     @dg.sensor(
-        name="portfolio_onboarding_sensor", jobs=[day_assets_job, portfolio_assets_job],
-        minimum_interval_seconds=5, default_status=dg.DefaultSensorStatus.RUNNING,
+        name="portfolio_onboarding_sensor",
+        jobs=[day_assets_job, portfolio_assets_job],
+        minimum_interval_seconds=5,
+        default_status=dg.DefaultSensorStatus.RUNNING,
     )
     def portfolio_onboarding_sensor(context: dg.SensorEvaluationContext, db: ResultsDatabase) -> dg.SensorResult:
         """New portfolio → add its partition and run the day-level assets over its range; when that
@@ -111,16 +112,21 @@ def build_sensors(partitions_start: date) -> list[dg.SensorDefinition]:
                 pending.discard(key)  # deleted meanwhile, or the portfolio-level run is launched
             elif done is not None:
                 first, last = run_dates(done.tags)
-                requests.append(dg.RunRequest(
-                    run_key=f"onboarding-{key}-portfolio", job_name=PORTFOLIO_JOB,
-                    tags={**portfolio_range_tags(first, last, [key]), ONBOARDING_TAG: key},
-                ))
+                requests.append(
+                    dg.RunRequest(
+                        run_key=f"onboarding-{key}-portfolio",
+                        job_name=PORTFOLIO_JOB,
+                        tags={**portfolio_range_tags(first, last, [key]), ONBOARDING_TAG: key},
+                    )
+                )
                 pending.discard(key)
             elif any(r.status in IN_PROGRESS for r in day_runs):
                 continue
             elif len(day_runs) >= MAX_ATTEMPTS:
-                context.log.error(f"onboarding portfolio {key}: day-level run failed {len(day_runs)} times; "
-                                  "the close sensor's catch-up takes over")
+                context.log.error(
+                    f"onboarding portfolio {key}: day-level run failed {len(day_runs)} times; "
+                    "the close sensor's catch-up takes over"
+                )
                 pending.discard(key)
             else:
                 span = onboarding_range(first_entry[key], partitions_start, now)
@@ -135,8 +141,10 @@ def build_sensors(partitions_start: date) -> list[dg.SensorDefinition]:
         )
 
     @dg.sensor(
-        name="portfolio_close_sensor", job=portfolio_assets_job,
-        minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING,
+        name="portfolio_close_sensor",
+        job=portfolio_assets_job,
+        minimum_interval_seconds=30,
+        default_status=dg.DefaultSensorStatus.RUNNING,
     )
     def portfolio_close_sensor(
         context: dg.SensorEvaluationContext, db: ResultsDatabase
@@ -150,7 +158,9 @@ def build_sensors(partitions_start: date) -> list[dg.SensorDefinition]:
             done = completed_portfolio_days(session)
         known = onboarded_portfolio_keys(instance)
         onboarding = onboarding_runs(instance, set(first_entry) & known)
-        skip = busy_portfolios(instance, first_entry) | {k for k, runs in onboarding.items() if onboarding_pending(runs)}
+        skip = busy_portfolios(instance, first_entry) | {
+            k for k, runs in onboarding.items() if onboarding_pending(runs)
+        }
         eligible = {k: d for k, d in first_entry.items() if k in known and k not in skip}
         missing = missing_days(eligible, materialized_days(instance), done, partitions_start)
         attempts = failed_attempts(instance, datetime.now(UTC) - ATTEMPT_WINDOW, first_entry)
@@ -167,20 +177,25 @@ def build_sensors(partitions_start: date) -> list[dg.SensorDefinition]:
             for group in isolate_last_attempt(sorted(keys, key=int), {k: attempts[(k, first, last)] for k in keys}):
                 tried = max(attempts[(key, first, last)] for key in group)
                 digest = hashlib.sha256(",".join(group).encode()).hexdigest()[:12]
-                requests.append(dg.RunRequest(
-                    run_key=f"close-{first}-{last}-{digest}-{tried}", job_name=PORTFOLIO_JOB,
-                    tags=portfolio_range_tags(first, last, group),
-                ))
+                requests.append(
+                    dg.RunRequest(
+                        run_key=f"close-{first}-{last}-{digest}-{tried}",
+                        job_name=PORTFOLIO_JOB,
+                        tags=portfolio_range_tags(first, last, group),
+                    )
+                )
         if not requests:
             given_up = f"; {len(missing)} given up after {MAX_ATTEMPTS} failed runs" if missing else ""
-            return dg.SkipReason(f"{len(eligible) - len(missing)} portfolios current; "
-                                 f"{len(skip)} in flight or onboarding{given_up}")
+            return dg.SkipReason(
+                f"{len(eligible) - len(missing)} portfolios current; {len(skip)} in flight or onboarding{given_up}"
+            )
         covered = {key for keys in blocks.values() for key in keys}
         context.log.info(f"requesting {len(requests)} portfolio-level runs for {len(covered)} portfolios")
         return dg.SensorResult(run_requests=requests)
 
     @dg.sensor(
-        name="portfolio_cleanup_sensor", minimum_interval_seconds=60,
+        name="portfolio_cleanup_sensor",
+        minimum_interval_seconds=60,
         default_status=dg.DefaultSensorStatus.RUNNING,
     )
     def portfolio_cleanup_sensor(
@@ -210,6 +225,7 @@ def isolate_last_attempt(keys: list[str], tried: dict[str, int]) -> list[list[st
 
 def _day_run(key: str, start: date, end: date, attempt: int) -> dg.RunRequest:
     return dg.RunRequest(
-        run_key=f"onboarding-{key}-day-{attempt}", job_name=DAY_JOB,
+        run_key=f"onboarding-{key}-day-{attempt}",
+        job_name=DAY_JOB,
         tags={**day_range_tags(start, end, portfolio=key), ONBOARDING_TAG: key},
     )

@@ -5,7 +5,6 @@ one `error: …` line via `common.cli_errors`, and an unexpected exception keeps
 traceback so a bug is never hidden.
 """
 
-
 import os
 
 import typer

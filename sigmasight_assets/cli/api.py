@@ -1,6 +1,5 @@
 """`sigmasight api`: serve the HTTP API (uvicorn) over the configured results DB and Dagster instance."""
 
-
 import typer
 
 from sigmasight_assets.cli.common import cli_errors, open_db

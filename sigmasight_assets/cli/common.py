@@ -13,7 +13,6 @@ initialised), 2 invalid input or configuration (bad CSV, unknown id, bad setting
 Other modules register their own known exceptions with `register_error`.
 """
 
-
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -131,8 +130,11 @@ def make_db(settings: Settings | None = None) -> ResultsDB:
     try:
         return ResultsDB(settings.results_url)
     except ArgumentError:  # unparsable URL or unknown dialect; the URL itself may hold a secret
-        fail("SIGMASIGHT_DATABASE_URL: not a usable SQLAlchemy database URL "
-             "(e.g. postgresql+psycopg://user:password@host/db or sqlite:///path)", EXIT_INVALID)
+        fail(
+            "SIGMASIGHT_DATABASE_URL: not a usable SQLAlchemy database URL "
+            "(e.g. postgresql+psycopg://user:password@host/db or sqlite:///path)",
+            EXIT_INVALID,
+        )
 
 
 def schema_status(db: ResultsDB) -> tuple[str | None, str]:

@@ -1,6 +1,5 @@
 """`sigmasight demo`: load the demo portfolios, materialize a year of trading days, summarize each."""
 
-
 from datetime import UTC, datetime
 
 import typer

@@ -1,6 +1,5 @@
 """`sigmasight portfolios …`: import a positions CSV, list, soft-delete, purge."""
 
-
 import json
 from datetime import date, datetime
 from pathlib import Path
@@ -64,11 +63,22 @@ def list_(
     with cli_errors(), open_db() as db, db.transaction() as session:
         rows = list_portfolios(session, include_deleted=include_deleted)
     if as_json:
-        echo(json.dumps([
-            {"id": r.id, "name": r.name, "owner": r.owner_email, "positions": r.positions,
-             "created_at": _iso(r.created_at), "deleted_at": _iso(r.deleted_at)}
-            for r in rows
-        ], indent=2))
+        echo(
+            json.dumps(
+                [
+                    {
+                        "id": r.id,
+                        "name": r.name,
+                        "owner": r.owner_email,
+                        "positions": r.positions,
+                        "created_at": _iso(r.created_at),
+                        "deleted_at": _iso(r.deleted_at),
+                    }
+                    for r in rows
+                ],
+                indent=2,
+            )
+        )
         return
     if not rows:
         echo("no portfolios" if include_deleted else "no active portfolios")
@@ -111,5 +121,7 @@ def purge(
         with db.transaction() as session:
             deleted = purge_portfolio(session, portfolio_id)
         total = sum(deleted.values())
-        echo(f"purged portfolio {portfolio_id}: {total} rows removed "
-             f"({', '.join(f'{t} {n}' for t, n in sorted(deleted.items()) if n)})")
+        echo(
+            f"purged portfolio {portfolio_id}: {total} rows removed "
+            f"({', '.join(f'{t} {n}' for t, n in sorted(deleted.items()) if n)})"
+        )

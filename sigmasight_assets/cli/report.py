@@ -1,6 +1,5 @@
 """`sigmasight report`: a portfolio's risk report for a date, as tables or one JSON object."""
 
-
 import json
 
 import typer
@@ -51,8 +50,11 @@ def print_summary(data: dict) -> None:
     for column in ("NAV", "daily P&L", "market beta", "21d vol", "HAR 1d", "worst stress scenario"):
         table.add_column(column, justify="right")
     table.add_row(
-        _money(snapshot["nav"]), _money(snapshot["daily_pnl"]), _num(data["betas"]["market_beta"]),
-        _pct(data["volatility"]["realized_21d"]), _pct(data["volatility"]["har_forecast_1d"]),
+        _money(snapshot["nav"]),
+        _money(snapshot["daily_pnl"]),
+        _num(data["betas"]["market_beta"]),
+        _pct(data["volatility"]["realized_21d"]),
+        _pct(data["volatility"]["har_forecast_1d"]),
         f"{worst['name']} {_money(worst['correlated_pnl'])} ({_pct(worst['correlated_pct'])})" if worst else "n/a",
     )
     stdout().print(table)
@@ -72,8 +74,14 @@ def print_report(data: dict) -> None:
         positions.add_column(column, justify="left" if column in ("symbol", "class") else "right")
     for p in data["positions"]:
         positions.add_row(
-            p["symbol"], p["investment_class"], _num(p["quantity"], 0), _num(p["price"]), _money(p["market_value"]),
-            _pct(p["weight"]), _num(p["market_beta"]), _num(p["greeks"]["delta"]) if p["greeks"] else "",
+            p["symbol"],
+            p["investment_class"],
+            _num(p["quantity"], 0),
+            _num(p["price"]),
+            _money(p["market_value"]),
+            _pct(p["weight"]),
+            _num(p["market_beta"]),
+            _num(p["greeks"]["delta"]) if p["greeks"] else "",
         )
     console.print(positions)
     factors = Table(title=f"Factor exposures [{(data['factor_exposures']['data_quality'] or {}).get('flag')}]")
@@ -99,6 +107,12 @@ def print_report(data: dict) -> None:
     for column in ("scenario", "category", "direct P&L", "direct %", "correlated P&L", "correlated %"):
         stress.add_column(column, justify="left" if column in ("scenario", "category") else "right")
     for s in data["stress_tests"]["scenarios"]:
-        stress.add_row(s["name"], s["category"], _money(s["direct_pnl"]), _pct(s["direct_pct"]),
-                       _money(s["correlated_pnl"]), _pct(s["correlated_pct"]))
+        stress.add_row(
+            s["name"],
+            s["category"],
+            _money(s["direct_pnl"]),
+            _pct(s["direct_pct"]),
+            _money(s["correlated_pnl"]),
+            _pct(s["correlated_pct"]),
+        )
     console.print(stress)

@@ -1,6 +1,5 @@
 """`sigmasight run`: materialize a date range through the Dagster instance, with a per-asset summary."""
 
-
 from datetime import date
 
 import typer
@@ -40,8 +39,12 @@ def materialize(start: date, end: date, portfolio_ids: list[int], force: bool = 
     defs = build_definitions(settings)
     instance = local_instance(settings)
     skipped = 0 if force else skipped_days(completed_days(defs), start, end, portfolio_ids)
-    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} runs done"),
-               TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed} runs done"),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, transient=True) as progress:
         task = progress.add_task("planning", total=None)
 
@@ -58,8 +61,10 @@ def materialize(start: date, end: date, portfolio_ids: list[int], force: bool = 
     failed = [(o, asset, message) for o in outcomes for asset, message in o.failures]
     if failed or not all(o.success for o in outcomes):
         outcome, asset, message = failed[0] if failed else (next(o for o in outcomes if not o.success), "?", "")
-        span = f"{outcome.plan.tags.get('dagster/asset_partition_range_start')}.." \
-               f"{outcome.plan.tags.get('dagster/asset_partition_range_end')}"
+        span = (
+            f"{outcome.plan.tags.get('dagster/asset_partition_range_start')}.."
+            f"{outcome.plan.tags.get('dagster/asset_partition_range_end')}"
+        )
         fail(f"{asset} failed for partitions {span} (run {outcome.run_id}): {message}", EXIT_FAILURE)
     return outcomes
 
@@ -70,8 +75,14 @@ def _print_summary(outcomes: list[RunOutcome]) -> None:
         table.add_column(column, justify="right" if column in ("partitions", "rows written", "seconds") else "left")
     for outcome in outcomes:
         for name, asset in outcome.assets.items():
-            table.add_row(name, str(asset.partitions), str(asset.rows_written), ", ".join(asset.checks_failed) or "-",
-                          outcome.run_id[:8], f"{outcome.seconds:.1f}")
+            table.add_row(
+                name,
+                str(asset.partitions),
+                str(asset.rows_written),
+                ", ".join(asset.checks_failed) or "-",
+                outcome.run_id[:8],
+                f"{outcome.seconds:.1f}",
+            )
     stdout().print(table)
 
 
@@ -85,7 +96,7 @@ def register(app: typer.Typer) -> None:
         portfolio: int | None = typer.Option(None, "--portfolio", help="one portfolio id (default: all active)"),
         force: bool = typer.Option(False, "--force", help="re-materialize portfolio-level partitions already done"),
     ) -> None:
-        """Materialize every asset over a date range through the Dagster instance (rows are replaced, never duplicated)."""
+        """Materialize every asset over a date range through the Dagster instance (rows are replaced, never duplicated)."""  # noqa: E501 - the help text
         with cli_errors():
             first, last = parse_day(start, "--start"), parse_day(end, "--end")
             if last < first:

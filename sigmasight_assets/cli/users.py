@@ -1,6 +1,5 @@
 """`sigmasight users …`: create users and show their one-time API token."""
 
-
 from typing import Annotated
 
 import typer

@@ -12,7 +12,6 @@ the whole range, since `market_prices` fetches only the (symbol, date) pairs not
 it fills in whatever a portfolio's symbols lack and costs little when nothing is.
 """
 
-
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,8 +26,20 @@ from sigmasight_assets.pipeline.tags import MARKET_SCOPE, RANGE_END, RANGE_START
 from sigmasight_resources import calendar
 from sigmasight_resources.db.session import ResultsDB
 
-__all__ = ["MARKET_SCOPE", "RANGE_END", "RANGE_START", "PlannedRun", "RangeError", "RunOutcome", "completed_days",
-           "ensure_portfolio_partitions", "execute", "plan_runs", "run_range", "skipped_days"]
+__all__ = [
+    "MARKET_SCOPE",
+    "RANGE_END",
+    "RANGE_START",
+    "PlannedRun",
+    "RangeError",
+    "RunOutcome",
+    "completed_days",
+    "ensure_portfolio_partitions",
+    "execute",
+    "plan_runs",
+    "run_range",
+    "skipped_days",
+]
 # The name tests/api/test_onboarding.py imports; the registry now lives in automation.registry.
 ensure_portfolio_partitions = register_onboarded_portfolios
 # Every event still goes to the instance's event log (the UI shows it); the terminal gets warnings only.
@@ -119,8 +130,9 @@ def completed_days(defs: dg.Definitions) -> dict[str, set[str]]:
 
 def _portfolio_run(first: str, last: str, keys: list[str]) -> PlannedRun:
     label = f"portfolio {keys[0]}" if len(keys) == 1 else f"{len(keys)} portfolios"
-    return PlannedRun(f"portfolio-level assets {first}..{last}, {label}", PORTFOLIO_ASSETS,
-                      portfolio_range_tags(first, last, keys))
+    return PlannedRun(
+        f"portfolio-level assets {first}..{last}, {label}", PORTFOLIO_ASSETS, portfolio_range_tags(first, last, keys)
+    )
 
 
 def execute(

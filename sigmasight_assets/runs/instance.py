@@ -1,6 +1,5 @@
 """The local Dagster instance: DAGSTER_HOME (default HOME/dagster) configured by the repository's dagster.yaml."""
 
-
 import shutil
 from pathlib import Path
 

@@ -1,6 +1,5 @@
 """Reads across portfolios for the admin overviews: data-quality roll-up and stale portfolios."""
 
-
 from datetime import date
 
 from sqlalchemy import Row, func, select
@@ -22,8 +21,12 @@ def _active_on(day: date | None) -> tuple:
 
 def quality_flag_counts(session: Session, day: date | None) -> list[Row]:
     """(asset, flag, count) over active portfolios' data_quality rows of the day, by asset and flag."""
-    query = (select(DataQuality.asset, DataQuality.flag, func.count()).where(*_active_on(day))
-             .group_by(DataQuality.asset, DataQuality.flag).order_by(DataQuality.asset, DataQuality.flag))
+    query = (
+        select(DataQuality.asset, DataQuality.flag, func.count())
+        .where(*_active_on(day))
+        .group_by(DataQuality.asset, DataQuality.flag)
+        .order_by(DataQuality.asset, DataQuality.flag)
+    )
     return list(session.execute(query).all())
 
 
@@ -31,12 +34,18 @@ def skipped_positions_page(
     session: Session, day: date | None, after: tuple[int, str] | None, limit: int
 ) -> list[DataQuality]:
     """Active portfolios' data_quality rows of the day that left positions out, by (portfolio, asset) after `after`."""
-    query = (select(DataQuality).where(*_active_on(day), DataQuality.positions_analyzed < DataQuality.positions_total)
-             .order_by(DataQuality.portfolio_id, DataQuality.asset).limit(limit))
+    query = (
+        select(DataQuality)
+        .where(*_active_on(day), DataQuality.positions_analyzed < DataQuality.positions_total)
+        .order_by(DataQuality.portfolio_id, DataQuality.asset)
+        .limit(limit)
+    )
     if after is not None:
         portfolio_id, asset = after
-        query = query.where((DataQuality.portfolio_id > portfolio_id)
-                            | ((DataQuality.portfolio_id == portfolio_id) & (DataQuality.asset > asset)))
+        query = query.where(
+            (DataQuality.portfolio_id > portfolio_id)
+            | ((DataQuality.portfolio_id == portfolio_id) & (DataQuality.asset > asset))
+        )
     return list(session.scalars(query))
 
 
@@ -48,12 +57,18 @@ def unavailable_symbol_rows(session: Session) -> list[UnavailableSymbol]:
 def stale_portfolios_page(session: Session, latest_day: date, after: int | None, limit: int) -> list[Row]:
     """(id, name, latest snapshot date or None) of active portfolios with no snapshot on `latest_day`
     or later, by id after `after`."""
-    latest = (select(PortfolioSnapshot.portfolio_id, func.max(PortfolioSnapshot.date).label("latest"))
-              .group_by(PortfolioSnapshot.portfolio_id).subquery())
-    query = (select(Portfolio.id, Portfolio.name, latest.c.latest)
-             .outerjoin(latest, latest.c.portfolio_id == Portfolio.id)
-             .where(Portfolio.deleted_at.is_(None), (latest.c.latest < latest_day) | latest.c.latest.is_(None))
-             .order_by(Portfolio.id).limit(limit))
+    latest = (
+        select(PortfolioSnapshot.portfolio_id, func.max(PortfolioSnapshot.date).label("latest"))
+        .group_by(PortfolioSnapshot.portfolio_id)
+        .subquery()
+    )
+    query = (
+        select(Portfolio.id, Portfolio.name, latest.c.latest)
+        .outerjoin(latest, latest.c.portfolio_id == Portfolio.id)
+        .where(Portfolio.deleted_at.is_(None), (latest.c.latest < latest_day) | latest.c.latest.is_(None))
+        .order_by(Portfolio.id)
+        .limit(limit)
+    )
     if after is not None:
         query = query.where(Portfolio.id > after)
     return list(session.execute(query).all())

@@ -1,6 +1,5 @@
 """Engines and migrations for the results database (SQLite embedded, PostgreSQL in production)."""
 
-
 from pathlib import Path
 
 from alembic import command

@@ -1,6 +1,5 @@
 """Typed SQLAlchemy models of the results database (reference data; results live in results.py)."""
 
-
 from datetime import date, datetime
 
 from sqlalchemy import (

@@ -4,7 +4,6 @@ Profiles are reference data refreshed by their own asset; no analytics asset rea
 profile failure never blocks risk results. The report joins them at read time.
 """
 
-
 from datetime import date, datetime
 
 import pandas as pd
@@ -33,9 +32,16 @@ class CompanyProfile(Provenance, Base):
 def replace_profiles(session: Session, profiles: pd.DataFrame, source: str, run_id: str, computed_at: datetime) -> int:
     """Store the given symbols' profiles, replacing older ones of the same symbols."""
     rows = [
-        {"symbol": r.symbol, "name": r.name, "sector": r.sector, "industry": r.industry,
-         "market_cap": None if pd.isna(r.market_cap) else float(r.market_cap), "source": source,
-         "run_id": run_id, "computed_at": computed_at}
+        {
+            "symbol": r.symbol,
+            "name": r.name,
+            "sector": r.sector,
+            "industry": r.industry,
+            "market_cap": None if pd.isna(r.market_cap) else float(r.market_cap),
+            "source": source,
+            "run_id": run_id,
+            "computed_at": computed_at,
+        }
         for r in profiles.itertuples(index=False)
     ]
     session.execute(delete(CompanyProfile).where(CompanyProfile.symbol.in_([r["symbol"] for r in rows])))

@@ -4,7 +4,6 @@ Soft deletion keeps results readable (and the API can still show them); purging 
 irreversible second step, so it refuses an active portfolio.
 """
 
-
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 

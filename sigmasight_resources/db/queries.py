@@ -1,6 +1,5 @@
 """Reads and writes of the results database that the assets, CLI and API share."""
 
-
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
@@ -45,8 +44,11 @@ def position_totals(session: Session, portfolio_ids: Sequence[int]) -> dict[int,
     """All positions (whatever their dates) per portfolio of `portfolio_ids`; portfolios without any are absent."""
     if not portfolio_ids:
         return {}
-    query = (select(Position.portfolio_id, func.count()).where(Position.portfolio_id.in_(list(portfolio_ids)))
-             .group_by(Position.portfolio_id))
+    query = (
+        select(Position.portfolio_id, func.count())
+        .where(Position.portfolio_id.in_(list(portfolio_ids)))
+        .group_by(Position.portfolio_id)
+    )
     return dict(session.execute(query).all())
 
 
@@ -54,7 +56,9 @@ def first_entry_dates(session: Session) -> dict[str, date]:
     """Active portfolios (by id as text, the key runs and sensors use) and their earliest position entry date."""
     query = (
         select(Position.portfolio_id, func.min(Position.entry_date))
-        .join(Portfolio).where(Portfolio.deleted_at.is_(None)).group_by(Position.portfolio_id)
+        .join(Portfolio)
+        .where(Portfolio.deleted_at.is_(None))
+        .group_by(Position.portfolio_id)
     )
     return {str(pid): first for pid, first in session.execute(query).all()}
 
@@ -96,13 +100,29 @@ def positions_frame(session: Session, portfolio_ids: Sequence[int] | None = None
         }
         for p in session.scalars(query)
     ]
-    frame = pd.DataFrame(rows, columns=[
-        "position_id", "portfolio_id", "symbol", "investment_class", "quantity", "entry_price", "entry_date",
-        "exit_price", "exit_date", "underlying", "option_type", "strike", "expiry",
-    ])
-    frame["price_symbol"] = frame["underlying"].where(
-        frame["investment_class"] == InvestmentClass.OPTIONS.value, frame["symbol"]
-    ).where(frame["investment_class"] != InvestmentClass.PRIVATE.value)
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "position_id",
+            "portfolio_id",
+            "symbol",
+            "investment_class",
+            "quantity",
+            "entry_price",
+            "entry_date",
+            "exit_price",
+            "exit_date",
+            "underlying",
+            "option_type",
+            "strike",
+            "expiry",
+        ],
+    )
+    frame["price_symbol"] = (
+        frame["underlying"]
+        .where(frame["investment_class"] == InvestmentClass.OPTIONS.value, frame["symbol"])
+        .where(frame["investment_class"] != InvestmentClass.PRIVATE.value)
+    )
     return frame
 
 
@@ -297,5 +317,3 @@ def _chunks(rows: Iterable) -> Iterator[list]:
     rows = iter(rows)
     while chunk := list(islice(rows, INSERT_CHUNK)):
         yield chunk
-
-

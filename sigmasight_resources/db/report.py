@@ -4,7 +4,6 @@
 plus `sector_exposure`, present (here and in the snapshot section) only once company profiles exist.
 """
 
-
 import math
 from datetime import date
 
@@ -27,16 +26,40 @@ from sigmasight_resources.db.results import (
 from sigmasight_resources.vocabulary import InvestmentClass
 
 FACTOR_ORDER = (
-    "Market_Beta", "IR_Beta", "Value", "Growth", "Momentum", "Quality", "Size", "Low_Volatility",
-    "Growth_Value_Spread", "Momentum_Spread", "Size_Spread", "Quality_Spread",
+    "Market_Beta",
+    "IR_Beta",
+    "Value",
+    "Growth",
+    "Momentum",
+    "Quality",
+    "Size",
+    "Low_Volatility",
+    "Growth_Value_Spread",
+    "Momentum_Spread",
+    "Size_Spread",
+    "Quality_Spread",
 )
 SNAPSHOT_FIELDS = (
-    "nav", "long_exposure", "short_exposure", "gross_exposure", "net_exposure", "daily_pnl", "daily_return",
-    "cumulative_pnl", "positions_count",
+    "nav",
+    "long_exposure",
+    "short_exposure",
+    "gross_exposure",
+    "net_exposure",
+    "daily_pnl",
+    "daily_return",
+    "cumulative_pnl",
+    "positions_count",
 )
 VOLATILITY_FIELDS = (
-    "realized_21d", "realized_63d", "realized_252d", "har_forecast_1d", "har_forecast_21d",
-    "var_95", "var_99", "es_95", "es_99",
+    "realized_21d",
+    "realized_63d",
+    "realized_252d",
+    "har_forecast_1d",
+    "har_forecast_21d",
+    "var_95",
+    "var_99",
+    "es_95",
+    "es_99",
 )
 
 
@@ -55,8 +78,11 @@ def quality_object(row: DataQuality | None) -> dict | None:
     if row is None:
         return None
     return {
-        "flag": row.flag, "message": row.message, "positions_total": row.positions_total,
-        "positions_analyzed": row.positions_analyzed, "positions_skipped": row.positions_skipped,
+        "flag": row.flag,
+        "message": row.message,
+        "positions_total": row.positions_total,
+        "positions_analyzed": row.positions_analyzed,
+        "positions_skipped": row.positions_skipped,
         "data_days": row.data_days,
     }
 
@@ -85,7 +111,8 @@ def build_report(session: Session, portfolio_id: int, as_of: date | None = None)
         raise ReportNotFound(f"portfolio {portfolio_id} has no results for {when}")
 
     quality = {
-        row.asset: row for row in session.scalars(
+        row.asset: row
+        for row in session.scalars(
             select(DataQuality).where(DataQuality.portfolio_id == portfolio_id, DataQuality.date == as_of)
         )
     }
@@ -100,7 +127,8 @@ def build_report(session: Session, portfolio_id: int, as_of: date | None = None)
     betas = session.get(PortfolioBeta, key)
     note("position_betas", betas)
     factors = {
-        row.factor: row for row in session.scalars(
+        row.factor: row
+        for row in session.scalars(
             select(FactorExposure).where(FactorExposure.portfolio_id == portfolio_id, FactorExposure.date == as_of)
         )
     }
@@ -110,10 +138,13 @@ def build_report(session: Session, portfolio_id: int, as_of: date | None = None)
     note("portfolio_volatility", volatility)
     correlation = session.get(PortfolioCorrelation, key)
     note("correlations", correlation)
-    scenarios = list(session.scalars(
-        select(StressResult).where(StressResult.portfolio_id == portfolio_id, StressResult.date == as_of)
-        .order_by(StressResult.scenario_id)
-    ))
+    scenarios = list(
+        session.scalars(
+            select(StressResult)
+            .where(StressResult.portfolio_id == portfolio_id, StressResult.date == as_of)
+            .order_by(StressResult.scenario_id)
+        )
+    )
     for row in scenarios:
         note("stress_tests", row)
     sectors = sector_exposure(session, portfolio_id, as_of)
@@ -156,9 +187,13 @@ def build_report(session: Session, portfolio_id: int, as_of: date | None = None)
         "stress_tests": {
             "scenarios": [
                 {
-                    "id": s.scenario_id, "name": s.name, "category": s.category,
-                    "direct_pnl": number(s.direct_pnl), "direct_pct": number(s.direct_pct),
-                    "correlated_pnl": number(s.correlated_pnl), "correlated_pct": number(s.correlated_pct),
+                    "id": s.scenario_id,
+                    "name": s.name,
+                    "category": s.category,
+                    "direct_pnl": number(s.direct_pnl),
+                    "direct_pct": number(s.direct_pct),
+                    "correlated_pnl": number(s.correlated_pnl),
+                    "correlated_pct": number(s.correlated_pct),
                 }
                 for s in scenarios
             ],
@@ -193,16 +228,18 @@ def _positions(session: Session, portfolio_id: int, as_of: date, note) -> list[d
         greeks = None
         if value.investment_class == InvestmentClass.OPTIONS and value.delta is not None:
             greeks = {g: number(getattr(value, g)) for g in ("delta", "gamma", "vega", "theta")}
-        out.append({
-            "symbol": value.symbol,
-            "investment_class": value.investment_class,
-            "quantity": number(value.quantity),
-            "price": number(value.price),
-            "market_value": number(value.market_value),
-            "weight": number(value.weight),
-            "market_beta": number(beta.market_beta) if beta else None,
-            "ir_beta": number(beta.ir_beta) if beta else None,
-            "beta_n_obs": beta.n_obs if beta else None,
-            "greeks": greeks,
-        })
+        out.append(
+            {
+                "symbol": value.symbol,
+                "investment_class": value.investment_class,
+                "quantity": number(value.quantity),
+                "price": number(value.price),
+                "market_value": number(value.market_value),
+                "weight": number(value.weight),
+                "market_beta": number(beta.market_beta) if beta else None,
+                "ir_beta": number(beta.ir_beta) if beta else None,
+                "beta_n_obs": beta.n_obs if beta else None,
+                "greeks": greeks,
+            }
+        )
     return out

@@ -1,6 +1,5 @@
 """The results database as a Dagster resource: one engine per run, transactions that commit or roll back."""
 
-
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date

@@ -5,7 +5,6 @@ and return at most `limit` rows, so a caller asking for one more than a page can
 another page follows.
 """
 
-
 from datetime import date
 
 from sqlalchemy import Row, func, select
@@ -33,8 +32,11 @@ def data_quality_row(session: Session, portfolio_id: int, day: date, asset: str)
 
 def data_quality_rows(session: Session, portfolio_id: int, day: date) -> list[DataQuality]:
     """Every asset's data_quality row for (portfolio, day), by asset."""
-    query = (select(DataQuality).where(DataQuality.portfolio_id == portfolio_id, DataQuality.date == day)
-             .order_by(DataQuality.asset))
+    query = (
+        select(DataQuality)
+        .where(DataQuality.portfolio_id == portfolio_id, DataQuality.date == day)
+        .order_by(DataQuality.asset)
+    )
     return list(session.scalars(query))
 
 
@@ -42,24 +44,33 @@ def position_rows_page(
     session: Session, table, key, portfolio_id: int, day: date, after: int | None, limit: int
 ) -> list:
     """Rows of a per-position result table for (portfolio, day), by `key` (a column), after `after`."""
-    query = (select(table).where(table.portfolio_id == portfolio_id, table.date == day)
-             .order_by(key).limit(limit))
+    query = select(table).where(table.portfolio_id == portfolio_id, table.date == day).order_by(key).limit(limit)
     if after is not None:
         query = query.where(key > after)
     return list(session.scalars(query))
 
 
 def snapshots_with_quality(
-    session: Session, portfolio_id: int, asset: str, start: date | None, end: date | None,
-    after: date | None, limit: int,
+    session: Session,
+    portfolio_id: int,
+    asset: str,
+    start: date | None,
+    end: date | None,
+    after: date | None,
+    limit: int,
 ) -> list[Row]:
     """(snapshot, its `asset` data_quality row or None) per day in [start, end] after `after`, oldest first."""
     query = (
         select(PortfolioSnapshot, DataQuality)
-        .outerjoin(DataQuality, (DataQuality.portfolio_id == PortfolioSnapshot.portfolio_id)
-                   & (DataQuality.date == PortfolioSnapshot.date) & (DataQuality.asset == asset))
+        .outerjoin(
+            DataQuality,
+            (DataQuality.portfolio_id == PortfolioSnapshot.portfolio_id)
+            & (DataQuality.date == PortfolioSnapshot.date)
+            & (DataQuality.asset == asset),
+        )
         .where(PortfolioSnapshot.portfolio_id == portfolio_id)
-        .order_by(PortfolioSnapshot.date).limit(limit)
+        .order_by(PortfolioSnapshot.date)
+        .limit(limit)
     )
     if start:
         query = query.where(PortfolioSnapshot.date >= start)
@@ -80,8 +91,12 @@ def stress_results_page(
     session: Session, portfolio_id: int, day: date, after: str | None, limit: int
 ) -> list[StressResult]:
     """The portfolio's stress results for the day, by scenario id, after `after`."""
-    query = (select(StressResult).where(StressResult.portfolio_id == portfolio_id, StressResult.date == day)
-             .order_by(StressResult.scenario_id).limit(limit))
+    query = (
+        select(StressResult)
+        .where(StressResult.portfolio_id == portfolio_id, StressResult.date == day)
+        .order_by(StressResult.scenario_id)
+        .limit(limit)
+    )
     if after is not None:
         query = query.where(StressResult.scenario_id > after)
     return list(session.scalars(query))
@@ -92,9 +107,11 @@ def days_written_per_asset(
 ) -> dict[str, set[str]]:
     """Per asset of `assets`, the ISO days in [first, last] it wrote the portfolio's data_quality row for."""
     rows = session.execute(
-        select(DataQuality.asset, DataQuality.date)
-        .where(DataQuality.portfolio_id == portfolio_id, DataQuality.asset.in_(assets),
-               DataQuality.date.between(first, last))
+        select(DataQuality.asset, DataQuality.date).where(
+            DataQuality.portfolio_id == portfolio_id,
+            DataQuality.asset.in_(assets),
+            DataQuality.date.between(first, last),
+        )
     )
     written: dict[str, set[str]] = {}
     for asset, day in rows:

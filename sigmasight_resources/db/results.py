@@ -3,7 +3,6 @@
 Natural keys are primary keys, so a partition's rows are replaced, never duplicated.
 """
 
-
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Date, DateTime, Double, Index, Integer, String

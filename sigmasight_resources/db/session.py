@@ -1,6 +1,5 @@
 """The results database as used by every caller: an engine and transactional sessions."""
 
-
 from collections.abc import Iterator
 from contextlib import contextmanager
 

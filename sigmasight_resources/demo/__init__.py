@@ -16,7 +16,6 @@ otherwise. Idempotent: a portfolio the demo owner already has (active, same name
 its id returned, so calling it again writes nothing.
 """
 
-
 from datetime import date
 from importlib import resources
 

@@ -14,7 +14,6 @@ Errors are split by what a caller should do about them:
   the plan lacks, a malformed data file); fail at once.
 """
 
-
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +27,6 @@ from sigmasight_resources import tickers
 
 CLOSE_COLUMNS: tuple[str, ...] = ("symbol", "date", "close")
 PROFILE_COLUMNS: tuple[str, ...] = ("symbol", "name", "sector", "industry", "market_cap")
-
 
 
 class MarketDataError(Exception):
@@ -172,7 +170,7 @@ class MarketDataProvider(ABC):
         Unknown symbols are left out. ``sector``/``industry`` may be None, ``market_cap`` NaN.
         """
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - a default for providers without connections, not abstract
         """Release connections; a no-op for providers without any."""
 
     def __enter__(self) -> "MarketDataProvider":

@@ -9,7 +9,6 @@ Company profiles come from an optional sidecar `<stem>_profiles.csv` next to the
 (columns `symbol,name,sector,industry,market_cap`).
 """
 
-
 import logging
 import threading
 from collections.abc import Sequence
@@ -123,8 +122,7 @@ class CsvMarketData(MarketDataProvider):
         missing = [c for c in ("symbol", "name") if c not in raw.columns]
         if missing:
             raise PermanentMarketDataError(
-                f"{sidecar}, line 1: missing column(s) {', '.join(missing)}; "
-                f"expected {','.join(PROFILE_COLUMNS)}"
+                f"{sidecar}, line 1: missing column(s) {', '.join(missing)}; expected {','.join(PROFILE_COLUMNS)}"
             )
         for column in PROFILE_COLUMNS:
             if column not in raw.columns:
@@ -177,7 +175,7 @@ class CsvMarketData(MarketDataProvider):
                 boundaries = np.flatnonzero(symbols[1:] != symbols[:-1]) + 1
                 starts = np.concatenate([[0], boundaries])
                 stops = np.concatenate([boundaries, [len(symbols)]])
-                self._spans = {symbols[a]: (int(a), int(b)) for a, b in zip(starts, stops) if b > a}
+                self._spans = {symbols[a]: (int(a), int(b)) for a, b in zip(starts, stops, strict=True) if b > a}
             return self._data
 
     def _read(self) -> pd.DataFrame:
@@ -234,9 +232,13 @@ class CsvMarketData(MarketDataProvider):
         fail(~np.isfinite(close.to_numpy()) | (close.to_numpy() <= 0), "close is not a positive finite number")
         fail(pd.DataFrame({"s": symbol, "d": day}).duplicated().to_numpy(), "duplicate (symbol, date) row")
 
-        data = pd.DataFrame({"symbol": symbol.astype(object), "day": day.to_numpy().astype("datetime64[D]"), "close": close})
+        data = pd.DataFrame(
+            {"symbol": symbol.astype(object), "day": day.to_numpy().astype("datetime64[D]"), "close": close}
+        )
         if not data.empty:
-            trading = pd.DatetimeIndex(pd.to_datetime(calendar.sessions(data["day"].min().date(), data["day"].max().date())))
+            trading = pd.DatetimeIndex(
+                pd.to_datetime(calendar.sessions(data["day"].min().date(), data["day"].max().date()))
+            )
             on_session = pd.DatetimeIndex(data["day"]).isin(trading)
             if not on_session.all():
                 dropped = data.loc[~on_session, "day"]
@@ -248,7 +250,9 @@ class CsvMarketData(MarketDataProvider):
                 )
                 data = data.loc[on_session]
         data = data.sort_values(["symbol", "day"], kind="stable").reset_index(drop=True)
-        data["date"] = _map_unique(data["day"], lambda u: np.array([d.date() for d in pd.DatetimeIndex(u)], dtype=object))
+        data["date"] = _map_unique(
+            data["day"], lambda u: np.array([d.date() for d in pd.DatetimeIndex(u)], dtype=object)
+        )
         return data
 
 

@@ -16,7 +16,6 @@
   unavailable with the reason.
 """
 
-
 import logging
 import random
 import threading
@@ -173,9 +172,7 @@ class PolygonMarketData(MarketDataProvider):
     ) -> None:
         key = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
         if not key or not key.strip():
-            raise PermanentMarketDataError(
-                "polygon market data needs an API key: set SIGMASIGHT_POLYGON_API_KEY"
-            )
+            raise PermanentMarketDataError("polygon market data needs an API key: set SIGMASIGHT_POLYGON_API_KEY")
         if max_retries < 0:
             raise ValueError(f"max_retries must be >= 0, got {max_retries}")
         if timeout <= 0:

@@ -7,7 +7,6 @@
 - ``polygon``: `PolygonMarketData` with ``SIGMASIGHT_POLYGON_API_KEY``.
 """
 
-
 import os
 from collections.abc import Sequence
 from datetime import date

@@ -19,7 +19,6 @@ The market and style factors share a slowly varying volatility regime (a log-AR(
 multiplier with unit mean square), so realized volatility clusters as in real markets.
 """
 
-
 import hashlib
 import math
 from collections.abc import Sequence
@@ -78,13 +77,51 @@ _IDIO_PHI = 0.5 ** (1.0 / IDIO_HALF_LIFE)
 # books with a realistic net). The path's shape stays the simulated one.
 REFERENCE_DATE = date(2025, 6, 2)
 REFERENCE_CLOSES = {
-    "SPY": 592.7, "QQQ": 523.2, "IWM": 205.1, "VTI": 290.9, "VTV": 172.4, "VUG": 420.6, "MTUM": 232.5,
-    "QUAL": 180.6, "USMV": 94.1, "TLT": 85.6, "BND": 72.6, "GLD": 312.2, "VEA": 55.8, "VNQ": 88.9,
-    "XLY": 210.5, "KRE": 55.4, "AAPL": 201.7, "MSFT": 462.0, "AMZN": 206.7, "GOOGL": 169.0, "META": 670.9,
-    "NVDA": 137.4, "TSLA": 342.7, "AVGO": 259.8, "AMD": 115.0, "INTC": 19.7, "TSM": 196.0, "ORCL": 165.5,
-    "PANW": 191.0, "UBER": 84.0, "ROKU": 71.9, "SNAP": 8.1, "RIVN": 14.2, "F": 10.4, "JPM": 264.5,
-    "GS": 601.0, "V": 364.8, "BRK.B": 503.6, "JNJ": 155.2, "LLY": 740.6, "UNH": 302.0, "PG": 170.1,
-    "HD": 368.2, "COST": 1038.0, "XOM": 102.3,
+    "SPY": 592.7,
+    "QQQ": 523.2,
+    "IWM": 205.1,
+    "VTI": 290.9,
+    "VTV": 172.4,
+    "VUG": 420.6,
+    "MTUM": 232.5,
+    "QUAL": 180.6,
+    "USMV": 94.1,
+    "TLT": 85.6,
+    "BND": 72.6,
+    "GLD": 312.2,
+    "VEA": 55.8,
+    "VNQ": 88.9,
+    "XLY": 210.5,
+    "KRE": 55.4,
+    "AAPL": 201.7,
+    "MSFT": 462.0,
+    "AMZN": 206.7,
+    "GOOGL": 169.0,
+    "META": 670.9,
+    "NVDA": 137.4,
+    "TSLA": 342.7,
+    "AVGO": 259.8,
+    "AMD": 115.0,
+    "INTC": 19.7,
+    "TSM": 196.0,
+    "ORCL": 165.5,
+    "PANW": 191.0,
+    "UBER": 84.0,
+    "ROKU": 71.9,
+    "SNAP": 8.1,
+    "RIVN": 14.2,
+    "F": 10.4,
+    "JPM": 264.5,
+    "GS": 601.0,
+    "V": 364.8,
+    "BRK.B": 503.6,
+    "JNJ": 155.2,
+    "LLY": 740.6,
+    "UNH": 302.0,
+    "PG": 170.1,
+    "HD": 368.2,
+    "COST": 1038.0,
+    "XOM": 102.3,
 }
 FACTOR_SEED = 20_000_103  # fixed: the factor paths never change between runs or machines
 SYMBOL_BLOCK = 256  # symbols simulated together (bounds peak memory)
