@@ -8,7 +8,6 @@ SigmaSight run: a 254-day onboarding materializes 10 assets × 254 partitions.
     .venv/bin/python benchmarks/dagster_overhead.py [--postgres-url postgresql+psycopg2://postgres@127.0.0.1:5432/postgres]
 """
 
-
 import argparse
 import tempfile
 import time
@@ -36,8 +35,12 @@ def noop_asset() -> dg.AssetsDefinition:
 
 def measure(instance: dg.DagsterInstance) -> tuple[int, float]:
     began = time.perf_counter()
-    result = dg.materialize([noop_asset()], instance=instance, run_config=QUIET_CONSOLE,
-                            tags={"dagster/asset_partition_range_start": START, "dagster/asset_partition_range_end": END})
+    result = dg.materialize(
+        [noop_asset()],
+        instance=instance,
+        run_config=QUIET_CONSOLE,
+        tags={"dagster/asset_partition_range_start": START, "dagster/asset_partition_range_end": END},
+    )
     return len(result.get_asset_materialization_events()), time.perf_counter() - began
 
 

@@ -1,8 +1,7 @@
 """Wall time of `sigmasight demo` (three demo portfolios, 252 trading days) in a fresh home.
 
-    .venv/bin/python benchmarks/demo.py
+.venv/bin/python benchmarks/demo.py
 """
-
 
 import os
 import subprocess
@@ -17,8 +16,9 @@ def main() -> None:
         env = {**os.environ, "SIGMASIGHT_HOME": home}
         env.pop("DAGSTER_HOME", None)
         began = time.perf_counter()
-        subprocess.run([str(Path(sys.executable).with_name("sigmasight")), "demo"], env=env, check=True,
-                       capture_output=True)
+        subprocess.run(
+            [str(Path(sys.executable).with_name("sigmasight")), "demo"], env=env, check=True, capture_output=True
+        )
         print(f"sigmasight demo: {time.perf_counter() - began:.1f} s wall (fresh SQLite home)")
 
 

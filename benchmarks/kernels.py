@@ -17,7 +17,6 @@ precomputed regressors, so the speed ratio is conservative. Prints a table with 
 times, the ratio and the largest absolute difference between the two results.
 """
 
-
 import argparse
 import time
 from collections.abc import Callable
@@ -42,7 +41,7 @@ def simulate(n_dates: int, n_symbols: int, seed: int) -> tuple[pd.DataFrame, pd.
     regime = np.exp(np.cumsum(rng.normal(0, 0.08, n_dates)) * 0.5).clip(0.4, 3.0)
     market = rng.normal(0.0004, 0.01, n_dates) * regime
     etfs = {MARKET: market}
-    for etf, loading in zip(FACTOR_ETFS[1:], (-0.3, 0.9, 1.1, 1.05, 1.0, 1.15, 0.7)):
+    for etf, loading in zip(FACTOR_ETFS[1:], (-0.3, 0.9, 1.1, 1.05, 1.0, 1.15, 0.7), strict=True):
         etfs[etf] = loading * market + rng.normal(0, 0.004, n_dates) * regime
     etf_returns = pd.DataFrame(etfs, index=dates)
     loadings = rng.normal(0.15, 0.3, (len(FACTOR_ETFS), n_symbols))
@@ -145,7 +144,9 @@ def main() -> None:
             lambda: loop_market_beta(stocks, etfs[MARKET]),
         ),
         "ridge style betas (150d)": (
-            lambda: np.stack([b.to_numpy() for b in rolling_ridge(stocks, legs, RIDGE_WINDOW, RIDGE_MIN).betas.values()], axis=2),
+            lambda: np.stack(
+                [b.to_numpy() for b in rolling_ridge(stocks, legs, RIDGE_WINDOW, RIDGE_MIN).betas.values()], axis=2
+            ),
             lambda: loop_ridge(stocks, legs),
         ),
         "HAR-RV, one frame call": (lambda: vector_har_frame(stocks), lambda: loop_har(stocks)),

@@ -8,7 +8,6 @@ Dagster's SQLite event log (one event per partition and asset).
     .venv/bin/python benchmarks/onboarding.py
 """
 
-
 import os
 import subprocess
 import sys
@@ -29,7 +28,37 @@ from sigmasight_resources.settings import load_settings
 from sigmasight_resources.users import create_user
 
 DAYS = 254
-SYMBOLS = ["AAPL", "MSFT", "AMZN", "GOOGL", "META", "NVDA", "TSLA", "AVGO", "JPM", "V", "JNJ", "PG", "HD", "UNH", "XOM", "LLY", "COST", "BRK.B", "GS", "ORCL", "AMD", "INTC", "TSM", "PANW", "UBER", "KO", "PEP", "WMT", "DIS"]
+SYMBOLS = [
+    "AAPL",
+    "MSFT",
+    "AMZN",
+    "GOOGL",
+    "META",
+    "NVDA",
+    "TSLA",
+    "AVGO",
+    "JPM",
+    "V",
+    "JNJ",
+    "PG",
+    "HD",
+    "UNH",
+    "XOM",
+    "LLY",
+    "COST",
+    "BRK.B",
+    "GS",
+    "ORCL",
+    "AMD",
+    "INTC",
+    "TSM",
+    "PANW",
+    "UBER",
+    "KO",
+    "PEP",
+    "WMT",
+    "DIS",
+]
 CLI = str(Path(sys.executable).with_name("sigmasight"))
 
 
@@ -57,8 +86,16 @@ def main() -> None:
         steps = {
             "init": [CLI, "init"],
             "users add": [CLI, "users", "add", "bench@example.com"],
-            "portfolios import": [CLI, "portfolios", "import", str(csv), "--name", "Bench", "--owner",
-                                  "bench@example.com"],
+            "portfolios import": [
+                CLI,
+                "portfolios",
+                "import",
+                str(csv),
+                "--name",
+                "Bench",
+                "--owner",
+                "bench@example.com",
+            ],
         }
         seconds = {name: timed(args, env)[0] for name, args in steps.items()}
         seconds["run"] = timed([CLI, "run", "--start", start.isoformat(), "--end", end.isoformat()], env)[0]

@@ -18,7 +18,6 @@ Prints one table row per figure, then one JSON line of every figure.
     .venv/bin/python benchmarks/resilience.py --scenario malformed_csv --csv-cases 200
 """
 
-
 import argparse
 import json
 import logging
@@ -46,8 +45,13 @@ def malformed_csv(args: argparse.Namespace) -> dict[str, object]:
     attempts: list[Attempt] = []
 
     @seed(args.seed)
-    @settings(max_examples=args.csv_cases, deadline=None, database=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=args.csv_cases,
+        deadline=None,
+        database=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(case=malformed_csvs())
     def feed(case) -> None:
         attempts.append(surfaces.attempt(case.data))
@@ -88,7 +92,7 @@ def print_table(figures: dict[str, dict[str, object]]) -> None:
     rows = [(name, key, _show(value)) for name, values in figures.items() for key, value in values.items()]
     widths = [max(len(row[i]) for row in [("scenario", "figure", "value"), *rows]) for i in range(3)]
     for row in [("scenario", "figure", "value"), tuple("-" * w for w in widths), *rows]:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
 
 
 def _show(value: object) -> str:
@@ -97,8 +101,9 @@ def _show(value: object) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scenario", action="append", choices=list(SCENARIOS),
-                        help="run only this scenario (repeatable); default: all")
+    parser.add_argument(
+        "--scenario", action="append", choices=list(SCENARIOS), help="run only this scenario (repeatable); default: all"
+    )
     parser.add_argument("--seed", type=int, default=20240101, help="seed of the faults and of the CSV cases")
     parser.add_argument("--symbols", type=int, default=100)
     parser.add_argument("--fault-rate", type=float, default=0.2, help="share of Polygon requests faulted")

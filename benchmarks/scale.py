@@ -19,7 +19,6 @@ table for --portfolios, the cost table over `--cost-sizes`, and as its last line
     .venv/bin/python benchmarks/scale.py --portfolios 20 --days 120 --cost-sizes ""
 """
 
-
 import argparse
 import json
 import os
@@ -90,39 +89,83 @@ def generate(url: str, portfolios: int, positions: int, symbols: list[str], days
     rows: list[dict] = []
     marks: list[dict] = []
     with engine.begin() as conn:
-        owner = conn.execute(insert(User).returning(User.id), [{
-            "email": "scale@example.com", "is_admin": False, "token_hash": uuid.uuid4().hex * 2, "created_at": now,
-        }]).scalar_one()
-        ids = conn.execute(insert(Portfolio).returning(Portfolio.id), [
-            {"owner_id": owner, "name": f"scale-{i:04d}", "created_at": now} for i in range(portfolios)
-        ]).scalars().all()
+        owner = conn.execute(
+            insert(User).returning(User.id),
+            [
+                {
+                    "email": "scale@example.com",
+                    "is_admin": False,
+                    "token_hash": uuid.uuid4().hex * 2,
+                    "created_at": now,
+                }
+            ],
+        ).scalar_one()
+        ids = (
+            conn.execute(
+                insert(Portfolio).returning(Portfolio.id),
+                [{"owner_id": owner, "name": f"scale-{i:04d}", "created_at": now} for i in range(portfolios)],
+            )
+            .scalars()
+            .all()
+        )
         for pid in ids:
             for j in range(positions):
                 entry = days[int(rng.integers(0, len(days) - 1))]
                 symbol = symbols[int(rng.integers(0, len(symbols)))]
                 price = float(closes.at[entry, symbol]) if symbol in closes.columns else 50.0
                 if j == 0 and pid % PRIVATE_EVERY == 0:
-                    rows.append(dict(portfolio_id=pid, symbol=f"PRIVATE-FUND-{pid}", investment_class=InvestmentClass.PRIVATE,
-                                     quantity=1.0, entry_price=250_000.0, entry_date=entry))
+                    rows.append(
+                        dict(
+                            portfolio_id=pid,
+                            symbol=f"PRIVATE-FUND-{pid}",
+                            investment_class=InvestmentClass.PRIVATE,
+                            quantity=1.0,
+                            entry_price=250_000.0,
+                            entry_date=entry,
+                        )
+                    )
                     marks.append({"portfolio_id": pid, "mark_date": entry + timedelta(days=90), "price": 262_500.0})
                 elif rng.random() < OPTION_SHARE:
                     expiry = entry + timedelta(days=int(rng.integers(120, 540)))
                     kind = "C" if rng.random() < 0.5 else "P"
                     strike = max(1.0, round(price))
-                    rows.append(dict(portfolio_id=pid, symbol=format_occ(symbol, expiry, kind, strike),
-                                     investment_class=InvestmentClass.OPTIONS, quantity=float(rng.integers(1, 20)),
-                                     entry_price=round(price * 0.08, 2), entry_date=entry, underlying=symbol,
-                                     option_type=kind, strike=strike, expiry=expiry))
+                    rows.append(
+                        dict(
+                            portfolio_id=pid,
+                            symbol=format_occ(symbol, expiry, kind, strike),
+                            investment_class=InvestmentClass.OPTIONS,
+                            quantity=float(rng.integers(1, 20)),
+                            entry_price=round(price * 0.08, 2),
+                            entry_date=entry,
+                            underlying=symbol,
+                            option_type=kind,
+                            strike=strike,
+                            expiry=expiry,
+                        )
+                    )
                 else:
                     sign = -1.0 if rng.random() < SHORT_SHARE else 1.0
-                    rows.append(dict(portfolio_id=pid, symbol=symbol, investment_class=InvestmentClass.PUBLIC,
-                                     quantity=sign * float(rng.integers(10, 500)), entry_price=round(price, 2),
-                                     entry_date=entry))
+                    rows.append(
+                        dict(
+                            portfolio_id=pid,
+                            symbol=symbol,
+                            investment_class=InvestmentClass.PUBLIC,
+                            quantity=sign * float(rng.integers(10, 500)),
+                            entry_price=round(price, 2),
+                            entry_date=entry,
+                        )
+                    )
         conn.execute(insert(Position), rows)
-        private = dict(conn.execute(select(Position.portfolio_id, Position.id).where(
-            Position.investment_class == InvestmentClass.PRIVATE)).all())
-        marks = [{"position_id": private[m["portfolio_id"]], "mark_date": m["mark_date"], "price": m["price"]}
-                 for m in marks if m["mark_date"] <= days[-1]]
+        private = dict(
+            conn.execute(
+                select(Position.portfolio_id, Position.id).where(Position.investment_class == InvestmentClass.PRIVATE)
+            ).all()
+        )
+        marks = [
+            {"position_id": private[m["portfolio_id"]], "mark_date": m["mark_date"], "price": m["price"]}
+            for m in marks
+            if m["mark_date"] <= days[-1]
+        ]
         if marks:
             conn.execute(insert(ManualMark), marks)
     engine.dispose()
@@ -162,9 +205,14 @@ def databases(base_url: str):
 
 def phase(results_url: str, home: Path, first: date, start: date, end: date, force: bool) -> dict:
     """Run one phase in a child process (its own peak RSS); returns its figures. `first`: the partitions start."""
-    env = {**os.environ, "DAGSTER_HOME": str(home), "SIGMASIGHT_DATABASE_URL": results_url,
-           "SIGMASIGHT_PARTITIONS_START": first.isoformat(), "SIGMASIGHT_MARKET_DATA": "simulated",
-           **{name: os.environ.get(name, value) for name, value in DAGSTER_EVENT_SETTINGS.items()}}
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "SIGMASIGHT_DATABASE_URL": results_url,
+        "SIGMASIGHT_PARTITIONS_START": first.isoformat(),
+        "SIGMASIGHT_MARKET_DATA": "simulated",
+        **{name: os.environ.get(name, value) for name, value in DAGSTER_EVENT_SETTINGS.items()},
+    }
     args = [sys.executable, __file__, "--phase", start.isoformat(), end.isoformat(), *(["--force"] if force else [])]
     done = subprocess.run(args, env=env, capture_output=True, text=True)
     if done.returncode != 0:
@@ -194,10 +242,15 @@ def run_phase(start: date, end: date, force: bool) -> None:
     failed = [f"{asset}: {message}" for o in outcomes for asset, message in o.failures]
     if failed or not all(o.success for o in outcomes):
         raise SystemExit("run failed: " + "; ".join(failed))
-    print(json.dumps({
-        "seconds": seconds, "runs": {o.plan.label: round(o.seconds, 1) for o in outcomes},
-        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }))
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "runs": {o.plan.label: round(o.seconds, 1) for o in outcomes},
+                "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
+    )
 
 
 def count_rows(url: str) -> int:
@@ -206,8 +259,11 @@ def count_rows(url: str) -> int:
     engine = create_engine(url)
     skip = {"users", "portfolios", "positions", "manual_marks", "alembic_version"}
     with engine.connect() as conn:
-        total = sum(conn.execute(select(func.count()).select_from(t)).scalar_one()
-                    for name, t in Base.metadata.tables.items() if name not in skip)
+        total = sum(
+            conn.execute(select(func.count()).select_from(t)).scalar_one()
+            for name, t in Base.metadata.tables.items()
+            if name not in skip
+        )
     engine.dispose()
     return total
 
@@ -241,10 +297,18 @@ def measure(base_url: str, portfolios: int, positions: int, universe_size: int, 
         daily = phase(url, home, period[0], next_day, next_day, force=False)
         status_s, partitions = status_query(home)
     return Figures(
-        portfolios=portfolios, positions=count, days=days, rebuild_s=round(rebuild["seconds"], 1),
-        daily_s=round(daily["seconds"], 1), peak_rss_mb=round(max(rebuild["rss_mb"], daily["rss_mb"]), 0),
-        rows_written=rows, rows_per_s=round(rows / rebuild["seconds"], 0), status_query_s=round(status_s, 3),
-        status_partitions=partitions, rebuild_rss_mb=round(rebuild["rss_mb"], 0), daily_rss_mb=round(daily["rss_mb"], 0),
+        portfolios=portfolios,
+        positions=count,
+        days=days,
+        rebuild_s=round(rebuild["seconds"], 1),
+        daily_s=round(daily["seconds"], 1),
+        peak_rss_mb=round(max(rebuild["rss_mb"], daily["rss_mb"]), 0),
+        rows_written=rows,
+        rows_per_s=round(rows / rebuild["seconds"], 0),
+        status_query_s=round(status_s, 3),
+        status_partitions=partitions,
+        rebuild_rss_mb=round(rebuild["rss_mb"], 0),
+        daily_rss_mb=round(daily["rss_mb"], 0),
     )
 
 
@@ -260,8 +324,17 @@ def default_url() -> str:
 
 
 def print_table(title: str, rows: list[Figures]) -> None:
-    columns = ("portfolios", "positions", "days", "rebuild_s", "daily_s", "peak_rss_mb", "rows_written",
-               "rows_per_s", "status_query_s")
+    columns = (
+        "portfolios",
+        "positions",
+        "days",
+        "rebuild_s",
+        "daily_s",
+        "peak_rss_mb",
+        "rows_written",
+        "rows_per_s",
+        "status_query_s",
+    )
     print(f"\n{title}")
     print("  ".join(f"{c:>14}" for c in columns))
     for row in rows:
@@ -270,8 +343,10 @@ def print_table(title: str, rows: list[Figures]) -> None:
     if len(rows) > 1:
         slope_r = np.polyfit([r.positions for r in rows], [r.rebuild_s for r in rows], 1)
         slope_d = np.polyfit([r.positions for r in rows], [r.daily_s for r in rows], 1)
-        print(f"linear fit: rebuild_s = {slope_r[1]:.1f} + {slope_r[0] * 1000:.2f} per 1000 positions; "
-              f"daily_s = {slope_d[1]:.1f} + {slope_d[0] * 1000:.2f} per 1000 positions")
+        print(
+            f"linear fit: rebuild_s = {slope_r[1]:.1f} + {slope_r[0] * 1000:.2f} per 1000 positions; "
+            f"daily_s = {slope_d[1]:.1f} + {slope_d[0] * 1000:.2f} per 1000 positions"
+        )
 
 
 def main() -> None:
@@ -280,11 +355,17 @@ def main() -> None:
     parser.add_argument("--positions", type=int, default=30)
     parser.add_argument("--universe", type=int, default=1200)
     parser.add_argument("--days", type=int, default=756)
-    parser.add_argument("--database-url", default=None,
-                        help="server to create the results DB (and Dagster storage) on; default: the PostgreSQL "
-                             "test server when reachable, else SQLite files")
-    parser.add_argument("--cost-sizes", default="25,50,100,200",
-                        help="comma-separated N for the cost table ('' to skip); --portfolios reuses its run")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="server to create the results DB (and Dagster storage) on; default: the PostgreSQL "
+        "test server when reachable, else SQLite files",
+    )
+    parser.add_argument(
+        "--cost-sizes",
+        default="25,50,100,200",
+        help="comma-separated N for the cost table ('' to skip); --portfolios reuses its run",
+    )
     parser.add_argument("--phase", nargs=2, metavar=("START", "END"), help=argparse.SUPPRESS)
     parser.add_argument("--force", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -303,10 +384,17 @@ def main() -> None:
     print_table(f"N = {args.portfolios}", [main_figures])
     if len(sizes) > 1:
         print_table("cost per unit of work", [measured[n] for n in sizes])
-    print(json.dumps({
-        "rebuild_s": main_figures.rebuild_s, "daily_s": main_figures.daily_s, "peak_rss_mb": main_figures.peak_rss_mb,
-        "rows_per_s": main_figures.rows_per_s, "status_query_s": main_figures.status_query_s,
-    }))
+    print(
+        json.dumps(
+            {
+                "rebuild_s": main_figures.rebuild_s,
+                "daily_s": main_figures.daily_s,
+                "peak_rss_mb": main_figures.peak_rss_mb,
+                "rows_per_s": main_figures.rows_per_s,
+                "status_query_s": main_figures.status_query_s,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@ PostgreSQL tests run in a database created under a unique name and dropped after
 (tests/support/postgres.py says when they skip).
 """
 
-
 from collections.abc import Iterator
 
 import pytest

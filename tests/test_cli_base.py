@@ -5,7 +5,6 @@ that touch the database run on SQLite (the default under SIGMASIGHT_HOME) and Po
 (SIGMASIGHT_DATABASE_URL). One test runs a real subprocess to see exactly what a user sees.
 """
 
-
 import hashlib
 import json
 import re
@@ -183,8 +182,16 @@ def test_import_list_delete(results_url, tmp_path):
 def test_bad_csv_prints_every_problem_and_writes_nothing(results_url):
     cli("init")
     cli("users", "add", "pm@example.com")
-    result = cli("portfolios", "import", str(BAD_CSV / "several_problems.csv"), "--name", "X",
-                 "--owner", "pm@example.com", code=2)
+    result = cli(
+        "portfolios",
+        "import",
+        str(BAD_CSV / "several_problems.csv"),
+        "--name",
+        "X",
+        "--owner",
+        "pm@example.com",
+        code=2,
+    )
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert lines[-1].startswith("error: import rejected: 9 problems")
@@ -200,14 +207,17 @@ def test_import_input_errors_exit_2(home, tmp_path):
     cli("users", "add", "pm@example.com")
     good = write_csv(tmp_path, demo_csv("balanced_individual_investor.csv"))
     assert "no such file" in one_error_line(
-        cli("portfolios", "import", str(tmp_path / "missing.csv"), "--name", "X", "--owner", "pm@example.com", code=2))
+        cli("portfolios", "import", str(tmp_path / "missing.csv"), "--name", "X", "--owner", "pm@example.com", code=2)
+    )
     assert "no user with email" in one_error_line(
-        cli("portfolios", "import", good, "--name", "X", "--owner", "who@example.com", code=2))
+        cli("portfolios", "import", good, "--name", "X", "--owner", "who@example.com", code=2)
+    )
     cli("portfolios", "import", good, "--name", "X", "--owner", "pm@example.com")
     taken = cli("portfolios", "import", good, "--name", "X", "--owner", "pm@example.com", code=2)
     assert "already has a portfolio named 'X'" in taken.stderr
-    empty = cli("portfolios", "import", str(BAD_CSV / "empty_file.csv"), "--name", "Y", "--owner", "pm@example.com",
-                code=2)
+    empty = cli(
+        "portfolios", "import", str(BAD_CSV / "empty_file.csv"), "--name", "Y", "--owner", "pm@example.com", code=2
+    )
     assert "file: is empty" in empty.stderr
     assert cli("portfolios", "delete", "not-a-number", code=2).exit_code == 2  # usage error from typer
 
@@ -217,8 +227,21 @@ def test_real_process_prints_one_line_without_traceback(home, tmp_path):
     cli("init")
     script = "import sys; from sigmasight_assets.cli import app; sys.argv[0] = 'sigmasight'; app()"
     command = [sys.executable, "-c", script]
-    proc = subprocess.run([*command, "portfolios", "import", str(BAD_CSV / "zero_quantity.csv"), "--name", "Z",
-                           "--owner", "x@example.com"], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [
+            *command,
+            "portfolios",
+            "import",
+            str(BAD_CSV / "zero_quantity.csv"),
+            "--name",
+            "Z",
+            "--owner",
+            "x@example.com",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert (proc.returncode, proc.stdout) == (2, "") and "Traceback" not in proc.stderr
     assert proc.stderr.splitlines() == [
         "  line 2, field quantity: must not be zero",
@@ -258,7 +281,7 @@ def test_cli_errors_converts_registered_errors_only():
         raise VendorDown("vendor unreachable")
     assert info.value.exit_code == 1
     with pytest.raises(ZeroDivisionError), cli_errors():
-        1 / 0
+        1 / 0  # noqa: B018 (the division raises: an unexpected error inside the command)
     with pytest.raises(typer.Exit) as info, cli_errors():
         raise LookupError("no portfolio 3")
     assert info.value.exit_code == 2

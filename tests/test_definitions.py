@@ -1,6 +1,5 @@
 """The code location: the ten assets with their keys, partitions and dependencies, loadable by `dagster`."""
 
-
 import os
 import subprocess
 import sys
@@ -52,6 +51,10 @@ def test_dagster_cli_validates_the_workspace(tmp_path):
     env = {**os.environ, "SIGMASIGHT_HOME": str(tmp_path), "DAGSTER_HOME": str(tmp_path)}
     done = subprocess.run(
         [str(Path(sys.executable).with_name("dagster")), "definitions", "validate", "-w", "workspace.yaml"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr

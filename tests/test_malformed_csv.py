@@ -7,7 +7,6 @@ One results DB, CLI home and API app per backend serve every example: 1,000 on S
 with SIGMASIGHT_TEST_POSTGRES_URL, 250 on PostgreSQL.
 """
 
-
 import json
 from collections.abc import Iterator
 from datetime import date
@@ -55,7 +54,8 @@ def rejected_everywhere(surfaces: ImportSurfaces, case: Case) -> None:
     assert attempt.cli_exit == 2 and attempt.cli_stdout == "", (case.kind, attempt.cli_exit, attempt.cli_stdout)
     problem = "problem" if attempt.problems == 1 else "problems"
     assert attempt.cli_stderr.endswith(
-        f"error: import rejected: {attempt.problems} {problem}; nothing was written\n"), attempt.cli_stderr[-300:]
+        f"error: import rejected: {attempt.problems} {problem}; nothing was written\n"
+    ), attempt.cli_stderr[-300:]
     assert 400 <= attempt.api_status < 500, (case.kind, attempt.api_status, attempt.api_body[:500])
     if attempt.api_status == 422:  # 413 for a file over the size limit
         assert len(json.loads(attempt.api_body)["error"]["details"]) == attempt.problems

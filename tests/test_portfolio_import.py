@@ -4,7 +4,6 @@ Every test touching the database uses `db_url`, so it runs on SQLite and Postgre
 imports are checked to have written nothing by counting rows afterwards.
 """
 
-
 import hashlib
 import math
 from datetime import date
@@ -58,7 +57,7 @@ MSFT250919C00500000,2,12,2025-06-02,,2025-09-19,0,,\r
   Blackstone   Real Estate Fund ,10000,14.40,2025-06-02,PRIVATE,,,14.62,2026-06-30\r
 KKR Private Equity Fund,8000,25,2025-09-02,private,,,,\r
 TSLA,-2000,395,2025-09-15,,,,,\r
-"""
+"""  # noqa: E501 (the header row)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -85,8 +84,9 @@ def problem_keys(exc: PortfolioImportError) -> set[tuple[int, str]]:
     return {(p.line, p.field) for p in exc.problems}
 
 
-def assert_import_rejected(url: str, data: bytes, expected: set[tuple[int, str]], name: str = "P",
-                           owner_exists: bool = False) -> PortfolioImportError:
+def assert_import_rejected(
+    url: str, data: bytes, expected: set[tuple[int, str]], name: str = "P", owner_exists: bool = False
+) -> PortfolioImportError:
     """The import fails with exactly `expected` (line, field) problems and writes nothing."""
     if not owner_exists:
         make_owner(url)
@@ -223,8 +223,13 @@ def test_name_and_file_problems_are_reported_together():
 CORPUS: dict[str, set[tuple[int, str]]] = {
     "missing_column.csv": {(1, "entry_date")},
     "unknown_column.csv": {(1, "price")},
-    "semicolon_separated.csv": {(1, "symbol;quantity;entry_price;entry_date"), (1, "symbol"), (1, "quantity"),
-                                (1, "entry_price"), (1, "entry_date")},
+    "semicolon_separated.csv": {
+        (1, "symbol;quantity;entry_price;entry_date"),
+        (1, "symbol"),
+        (1, "quantity"),
+        (1, "entry_price"),
+        (1, "entry_date"),
+    },
     "empty_required_value.csv": {(2, "symbol"), (3, "quantity"), (4, "entry_price"), (5, "entry_date")},
     "non_numeric_quantity.csv": {(2, "quantity"), (3, "quantity"), (4, "quantity")},
     "zero_quantity.csv": {(2, "quantity"), (3, "quantity")},
@@ -246,8 +251,17 @@ CORPUS: dict[str, set[tuple[int, str]]] = {
     "row_width_mismatch.csv": {(2, "row"), (3, "row")},
     "unbalanced_quote.csv": {(3, "row")},
     "manual_mark_problems.csv": {(2, "mark_price"), (2, "mark_date"), (3, "mark_date"), (4, "mark_date")},
-    "several_problems.csv": {(1, "notes"), (3, "quantity"), (4, "entry_price"), (4, "entry_date"), (5, "symbol"),
-                             (6, "exit_price"), (6, "exit_date"), (7, "symbol"), (9, "row")},
+    "several_problems.csv": {
+        (1, "notes"),
+        (3, "quantity"),
+        (4, "entry_price"),
+        (4, "entry_date"),
+        (5, "symbol"),
+        (6, "exit_price"),
+        (6, "exit_date"),
+        (7, "symbol"),
+        (9, "row"),
+    },
 }
 
 
@@ -265,8 +279,9 @@ def test_bad_file_reports_every_problem_with_line_and_field(filename):
 def test_bad_files_are_rejected_by_import_and_write_nothing(db_url):
     """The whole corpus through `import_portfolio` on each backend (one database for speed)."""
     for filename in sorted(CORPUS):
-        assert_import_rejected(db_url, corpus_bytes(filename, TODAY), CORPUS[filename],
-                               owner_exists=filename != min(CORPUS))
+        assert_import_rejected(
+            db_url, corpus_bytes(filename, TODAY), CORPUS[filename], owner_exists=filename != min(CORPUS)
+        )
 
 
 def test_non_utf8_problem_names_the_byte():
@@ -304,10 +319,29 @@ def test_good_import_round_trip(db_url):
             assert set(stored) == set(specs)
             for symbol, spec in specs.items():
                 row = stored[symbol]
-                assert (row.investment_class, row.quantity, row.entry_price, row.entry_date, row.exit_price,
-                        row.exit_date, row.underlying, row.option_type, row.strike, row.expiry) == (
-                    spec.investment_class, spec.quantity, spec.entry_price, spec.entry_date, spec.exit_price,
-                    spec.exit_date, spec.underlying, spec.option_type, spec.strike, spec.expiry)
+                assert (
+                    row.investment_class,
+                    row.quantity,
+                    row.entry_price,
+                    row.entry_date,
+                    row.exit_price,
+                    row.exit_date,
+                    row.underlying,
+                    row.option_type,
+                    row.strike,
+                    row.expiry,
+                ) == (
+                    spec.investment_class,
+                    spec.quantity,
+                    spec.entry_price,
+                    spec.entry_date,
+                    spec.exit_price,
+                    spec.exit_date,
+                    spec.underlying,
+                    spec.option_type,
+                    spec.strike,
+                    spec.expiry,
+                )
             marks = stored["Blackstone Real Estate Fund"].marks
             assert [(m.mark_date, m.price) for m in marks] == [(date(2026, 6, 30), 14.62)]
         assert counts(db_url) == (1, 1, 8, 1)
@@ -369,7 +403,9 @@ def test_list_and_soft_delete(db_url):
         b = import_portfolio(db, demo_csv("balanced_individual_investor.csv"), "B", OWNER, today=TODAY)
         with db.transaction() as s:
             assert [(p.id, p.name, p.owner_email, p.positions) for p in list_portfolios(s)] == [
-                (a, "A", OWNER, 8), (b, "B", OWNER, 16)]
+                (a, "A", OWNER, 8),
+                (b, "B", OWNER, 16),
+            ]
             delete_portfolio(s, a)
         with db.transaction() as s:
             assert [p.id for p in list_portfolios(s)] == [b]
@@ -409,8 +445,21 @@ def test_create_user_stores_only_the_token_hash(db_url):
         db.dispose()
 
 
-@pytest.mark.parametrize("email", ["", "ann", "ann@", "@example.com", "ann@example", "a b@example.com",
-                                   "ann@@example.com", "ann@example..com", "ann@exa\x00mple.com", "a" * 320 + "@x.io"])
+@pytest.mark.parametrize(
+    "email",
+    [
+        "",
+        "ann",
+        "ann@",
+        "@example.com",
+        "ann@example",
+        "a b@example.com",
+        "ann@@example.com",
+        "ann@example..com",
+        "ann@exa\x00mple.com",
+        "a" * 320 + "@x.io",
+    ],
+)
 def test_invalid_emails_are_rejected(email):
     from sigmasight_resources.users import normalize_email
 
@@ -472,11 +521,54 @@ def test_demo_owner_is_the_only_user_an_import_may_not_need(db_url):
 # ----------------------------------------------------------------------------- fuzzing
 
 TRICKY = [
-    "", " ", "AAPL", "aapl", "BRK.B", "AAPL270115C00200000", "AAPL271315C00200000", "SPY270115P0060000",
-    "Blackstone Real Estate Fund", "PRIVATE", "OPTIONS", "PUBLIC", "private", "bond", "0", "-0", "1", "-5",
-    "1.5", "1e999", "-1e999", "nan", "inf", "1_000", "١٢", "$5", "2025-06-02", "2025-02-30", "2026-11-21",
-    "1899-12-31", "0001-01-01", "9999-12-31", "06/02/2025", "2025-6-2", '"', '""', "a,b", "\n", "\r", "\x00",
-    "é", "\udcff", "ſymbol", "x" * 40, "1e308", "-1", "0.0", "1e-320",
+    "",
+    " ",
+    "AAPL",
+    "aapl",
+    "BRK.B",
+    "AAPL270115C00200000",
+    "AAPL271315C00200000",
+    "SPY270115P0060000",
+    "Blackstone Real Estate Fund",
+    "PRIVATE",
+    "OPTIONS",
+    "PUBLIC",
+    "private",
+    "bond",
+    "0",
+    "-0",
+    "1",
+    "-5",
+    "1.5",
+    "1e999",
+    "-1e999",
+    "nan",
+    "inf",
+    "1_000",
+    "١٢",
+    "$5",
+    "2025-06-02",
+    "2025-02-30",
+    "2026-11-21",
+    "1899-12-31",
+    "0001-01-01",
+    "9999-12-31",
+    "06/02/2025",
+    "2025-6-2",
+    '"',
+    '""',
+    "a,b",
+    "\n",
+    "\r",
+    "\x00",
+    "é",
+    "\udcff",
+    "ſymbol",
+    "x" * 40,
+    "1e308",
+    "-1",
+    "0.0",
+    "1e-320",
 ]
 header_names = st.lists(st.sampled_from([*COLUMNS, "notes", "", "Symbol", "price"]), min_size=0, max_size=10)
 cells = st.one_of(st.sampled_from(TRICKY), st.text(max_size=12))

@@ -10,7 +10,6 @@ mid-write on every run, without sleeps.
 Used by tests/operations/test_connection_killed.py and by benchmarks/resilience.py; PostgreSQL only.
 """
 
-
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor

@@ -6,7 +6,6 @@ connection) speaking Polygon's aggregates and ticker-details protocol, with bear
 Nothing here touches the internet.
 """
 
-
 import base64
 import json
 import random
@@ -131,10 +130,19 @@ def bars_for(dates, closes) -> list[dict]:
     """Polygon daily bars: `t` is the session day's midnight in New York, in ms since the epoch."""
     stamps = pd.DatetimeIndex(pd.to_datetime(list(dates))).tz_localize(NEW_YORK)
     bars = []
-    for ts, close in zip(stamps, closes):
+    for ts, close in zip(stamps, closes, strict=True):
         c = float(close)
         bars.append(
-            {"v": 1_000_000.0, "vw": c, "o": c, "c": c, "h": c * 1.01, "l": c * 0.99, "t": int(ts.value // 1_000_000), "n": 1000}
+            {
+                "v": 1_000_000.0,
+                "vw": c,
+                "o": c,
+                "c": c,
+                "h": c * 1.01,
+                "l": c * 0.99,
+                "t": int(ts.value // 1_000_000),
+                "n": 1000,
+            }
         )
     return bars
 
@@ -157,7 +165,12 @@ class _Handler(BaseHTTPRequestHandler):
         query = parse_qs(parts.query)
         segments = [s for s in parts.path.split("/") if s]
         symbol = None
-        if segments[:3] == ["v2", "aggs", "ticker"] and len(segments) == 9 or segments[:3] == ["v3", "reference", "tickers"] and len(segments) == 4:
+        if (
+            segments[:3] == ["v2", "aggs", "ticker"]
+            and len(segments) == 9
+            or segments[:3] == ["v3", "reference", "tickers"]
+            and len(segments) == 4
+        ):
             symbol = segments[3]
         seen = Seen(parts.path, query, self.headers.get("Authorization"), symbol, fake.clock() if fake.clock else 0.0)
         fake.requests.append(seen)
@@ -224,9 +237,17 @@ class _Handler(BaseHTTPRequestHandler):
             status, headers = fault
             messages = {
                 403: {"status": "NOT_AUTHORIZED", "request_id": "r6", "message": "You are not entitled to this data."},
-                429: {"status": "ERROR", "request_id": "r7", "error": "You've exceeded the maximum requests per minute."},
+                429: {
+                    "status": "ERROR",
+                    "request_id": "r7",
+                    "error": "You've exceeded the maximum requests per minute.",
+                },
             }
-            self._json(status, messages.get(status, {"status": "ERROR", "request_id": "r8", "error": f"fault {status}"}), headers)
+            self._json(
+                status,
+                messages.get(status, {"status": "ERROR", "request_id": "r8", "error": f"fault {status}"}),
+                headers,
+            )
             return True
         if fault == "stall":  # hold the request past the client's timeout, then answer late
             fake.release.wait(fake.stall_seconds)

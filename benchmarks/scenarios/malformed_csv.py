@@ -8,7 +8,6 @@ newline), so every case is invalid by construction. `import_surfaces()` opens a 
 results DB with one user, the `sigmasight` CLI in-process on it and the API app over it.
 """
 
-
 import csv
 import io
 import os
@@ -115,13 +114,16 @@ def _position(draw, plain: bool) -> dict[str, str]:
 
 
 def _identity(row: dict[str, str]) -> tuple:
-    return (row["symbol"].upper(), float(row["quantity"]), float(row["entry_price"]), row["entry_date"],
-            row.get("exit_date"))
+    return (
+        row["symbol"].upper(),
+        float(row["quantity"]),
+        float(row["entry_price"]),
+        row["entry_date"],
+        row.get("exit_date"),
+    )
 
 
-_row_lists = {
-    plain: st.lists(_position(plain), min_size=1, max_size=3, unique_by=_identity) for plain in (True, False)
-}
+_row_lists = {plain: st.lists(_position(plain), min_size=1, max_size=3, unique_by=_identity) for plain in (True, False)}
 
 
 @st.composite
@@ -138,26 +140,97 @@ def documents(draw) -> Doc:
 # whole text when the document shape no longer applies).
 
 _bad_dates = st.one_of(
-    st.sampled_from(("2024-13-01", "2024-02-30", "2023-02-29", "01/02/2024", "2024/01/02", "20240102",
-                     "2024-1-2", "02-01-2024", "yesterday", "2024-01-02T00:00", "1899-12-31", "0000-01-01",
-                     "2024-01-02 extra", "２０２４-01-02")),
+    st.sampled_from(
+        (
+            "2024-13-01",
+            "2024-02-30",
+            "2023-02-29",
+            "01/02/2024",
+            "2024/01/02",
+            "20240102",
+            "2024-1-2",
+            "02-01-2024",
+            "yesterday",
+            "2024-01-02T00:00",
+            "1899-12-31",
+            "0000-01-01",
+            "2024-01-02 extra",
+            "２０２４-01-02",
+        )
+    ),
     st.text(min_size=1, max_size=20).filter(lambda s: s.strip() and not _is_date(s.strip())),
 )
 _future_dates = st.dates(min_value=date(2100, 1, 1)).map(date.isoformat)
 _bad_quantities = st.one_of(
-    st.sampled_from(("0", "-0", "0.0", "+0e5", "nan", "NaN", "-nan", "inf", "-inf", "Infinity", "1e13", "-2e15",
-                     "1e400", "ten", "1,000", "1_000", "0x10", "١٢", "12..5", "--3", "$100", "1e", "e5")),
+    st.sampled_from(
+        (
+            "0",
+            "-0",
+            "0.0",
+            "+0e5",
+            "nan",
+            "NaN",
+            "-nan",
+            "inf",
+            "-inf",
+            "Infinity",
+            "1e13",
+            "-2e15",
+            "1e400",
+            "ten",
+            "1,000",
+            "1_000",
+            "0x10",
+            "١٢",
+            "12..5",
+            "--3",
+            "$100",
+            "1e",
+            "e5",
+        )
+    ),
     st.integers(13, 400).map(lambda digits: "9" * digits),  # beyond 1e12, or beyond a float
     st.text(alphabet="abcxyz!@#%&*()[]{}", min_size=1, max_size=10),
 )
 _bad_prices = st.one_of(
-    st.sampled_from(("0", "0.00", "-1", "-180.5", "nan", "inf", "-inf", "1e10", "2000000000", "1e400", "$180",
-                     "180 USD", "12,5", "N/A", "—")),
+    st.sampled_from(
+        (
+            "0",
+            "0.00",
+            "-1",
+            "-180.5",
+            "nan",
+            "inf",
+            "-inf",
+            "1e10",
+            "2000000000",
+            "1e400",
+            "$180",
+            "180 USD",
+            "12,5",
+            "N/A",
+            "—",
+        )
+    ),
     st.floats(max_value=-0.01, allow_infinity=False, allow_nan=False).map(repr),
 )
 _bad_tickers = st.one_of(
-    st.sampled_from(("TOOLONGX", "AAPL$", "BRK.BBB", "A B C", "ÅAPL", "MSFT!", "AAPL271315C00200000",
-                     "AAPL270115X00200000", "AAPL270115C0020000", "AAPL270132C00200000", "12345", "SPY 1")),
+    st.sampled_from(
+        (
+            "TOOLONGX",
+            "AAPL$",
+            "BRK.BBB",
+            "A B C",
+            "ÅAPL",
+            "MSFT!",
+            "AAPL271315C00200000",
+            "AAPL270115X00200000",
+            "AAPL270115C0020000",
+            "AAPL270132C00200000",
+            "12345",
+            "SPY 1",
+        )
+    ),
     st.text(max_size=15).map(lambda s: "9" + s),  # a leading digit is never a ticker nor an OCC root
 )
 _unknown_names = st.one_of(
@@ -354,16 +427,40 @@ def header_only(draw, doc: Doc) -> None:
 
 
 CORRUPTIONS: tuple[Callable[..., str | None], ...] = (
-    bad_date, future_date, bad_quantity, bad_price, empty_required, bad_symbol, long_field, unknown_class,
-    class_mismatch, bad_option, bad_exit, mark_not_private, missing_column, unknown_column, extra_column,
-    unnamed_column_value, duplicate_column, no_header, wrong_delimiter, extra_values, missing_values,
-    duplicate_row, embedded_newline, unbalanced_quote, non_utf8, oversize, empty, header_only,
+    bad_date,
+    future_date,
+    bad_quantity,
+    bad_price,
+    empty_required,
+    bad_symbol,
+    long_field,
+    unknown_class,
+    class_mismatch,
+    bad_option,
+    bad_exit,
+    mark_not_private,
+    missing_column,
+    unknown_column,
+    extra_column,
+    unnamed_column_value,
+    duplicate_column,
+    no_header,
+    wrong_delimiter,
+    extra_values,
+    missing_values,
+    duplicate_row,
+    embedded_newline,
+    unbalanced_quote,
+    non_utf8,
+    oversize,
+    empty,
+    header_only,
 )
 
 
 def _ensure_full(doc: Doc) -> None:
     """Give a required-columns-only document the optional columns, empty."""
-    for column in COLUMNS[len(doc.header):]:
+    for column in COLUMNS[len(doc.header) :]:
         doc.header.append(column)
         for row in doc.rows:
             row.append("")
@@ -466,10 +563,15 @@ class ImportSurfaces:
         """Validate `data`, import it through the CLI, then upload it to the API."""
         problems = _problems(data)
         self.upload.write_bytes(data)
-        code, out, err, unexpected = self._cli(["portfolios", "import", str(self.upload), "--name", NAME,
-                                                "--owner", OWNER])
-        api = self.client.post("/api/v1/portfolios", headers={"Authorization": f"Bearer {self.token}"},
-                               data={"name": NAME}, files={"file": ("positions.csv", data, "text/csv")})
+        code, out, err, unexpected = self._cli(
+            ["portfolios", "import", str(self.upload), "--name", NAME, "--owner", OWNER]
+        )
+        api = self.client.post(
+            "/api/v1/portfolios",
+            headers={"Authorization": f"Bearer {self.token}"},
+            data={"name": NAME},
+            files={"file": ("positions.csv", data, "text/csv")},
+        )
         before, self._rows = self._rows, self.rows()
         return Attempt(problems, code, out, err, unexpected, api.status_code, api.text, self._rows - before)
 

@@ -16,9 +16,18 @@ from sigmasight_resources.db.models import InvestmentClass, ManualMark, Portfoli
 from sigmasight_resources.db.session import ResultsDB
 
 RESULT_TABLES = (
-    "symbol_factor_exposures", "symbol_metrics", "position_values", "portfolio_snapshots", "position_betas",
-    "portfolio_betas", "factor_exposures", "position_factor_exposures", "portfolio_volatility", "correlations",
-    "stress_tests", "data_quality",
+    "symbol_factor_exposures",
+    "symbol_metrics",
+    "position_values",
+    "portfolio_snapshots",
+    "position_betas",
+    "portfolio_betas",
+    "factor_exposures",
+    "position_factor_exposures",
+    "portfolio_volatility",
+    "correlations",
+    "stress_tests",
+    "data_quality",
 )
 PROVENANCE = ("run_id", "computed_at")  # differ between runs that write the same values
 
@@ -26,11 +35,25 @@ STOCKS = [
     {"symbol": "AAPL", "quantity": 100, "entry_price": 180.0, "entry_date": date(2025, 3, 3)},
     {"symbol": "MSFT", "quantity": 50, "entry_price": 400.0, "entry_date": date(2025, 3, 3)},
     {"symbol": "XOM", "quantity": -80, "entry_price": 110.0, "entry_date": date(2025, 4, 1)},
-    {"symbol": "AAPL260116C00200000", "investment_class": InvestmentClass.OPTIONS, "quantity": 5,
-     "entry_price": 12.5, "entry_date": date(2025, 3, 3), "underlying": "AAPL", "option_type": "C",
-     "strike": 200.0, "expiry": date(2026, 1, 16)},
-    {"symbol": "Private Credit Fund", "investment_class": InvestmentClass.PRIVATE, "quantity": 1000,
-     "entry_price": 100.0, "entry_date": date(2025, 2, 3), "marks": [(date(2025, 6, 30), 104.0)]},
+    {
+        "symbol": "AAPL260116C00200000",
+        "investment_class": InvestmentClass.OPTIONS,
+        "quantity": 5,
+        "entry_price": 12.5,
+        "entry_date": date(2025, 3, 3),
+        "underlying": "AAPL",
+        "option_type": "C",
+        "strike": 200.0,
+        "expiry": date(2026, 1, 16),
+    },
+    {
+        "symbol": "Private Credit Fund",
+        "investment_class": InvestmentClass.PRIVATE,
+        "quantity": 1000,
+        "entry_price": 100.0,
+        "entry_date": date(2025, 2, 3),
+        "marks": [(date(2025, 6, 30), 104.0)],
+    },
 ]
 
 
@@ -44,8 +67,12 @@ class Pipeline:
         with self.db.transaction() as session:
             owner = session.scalar(select(User).where(User.email == "owner@example.com"))
             if owner is None:
-                owner = User(email="owner@example.com", is_admin=False, token_hash=name.ljust(64, "x")[:64],
-                             created_at=datetime.now(UTC))
+                owner = User(
+                    email="owner@example.com",
+                    is_admin=False,
+                    token_hash=name.ljust(64, "x")[:64],
+                    created_at=datetime.now(UTC),
+                )
                 session.add(owner)
             portfolio = Portfolio(owner=owner, name=name, created_at=datetime.now(UTC))
             for spec in positions:

@@ -6,7 +6,6 @@ backoff and ``Retry-After`` is a `FakeClock` (every wait is recorded, none is sl
 real waiting is the client's read timeout on each stalled request.
 """
 
-
 import random
 import time
 from collections import Counter

@@ -1,6 +1,5 @@
 """Real-price fixtures for the kernel tests (tests/data/prices.csv, 600 days x 18 symbols)."""
 
-
 from pathlib import Path
 
 import numpy as np
@@ -45,4 +44,3 @@ def gappy_returns(returns: pd.DataFrame) -> pd.DataFrame:
     gappy.iloc[200:240, gappy.columns.get_loc("NVDA")] = np.nan
     gappy.iloc[:430, gappy.columns.get_loc("TSLA")] = np.nan
     return gappy
-

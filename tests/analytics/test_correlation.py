@@ -1,6 +1,5 @@
 """Rolling correlations against pandas .corr per window; clusters against a textbook UPGMA."""
 
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -83,13 +82,15 @@ def test_clusters_match_textbook_average_linkage(returns: pd.DataFrame) -> None:
 
 
 def test_clusters_skip_excluded_symbols_and_order_deterministically() -> None:
-    rho = np.array([
-        [1.0, 0.9, 0.1, np.nan, 0.8],
-        [0.9, 1.0, 0.2, np.nan, 0.75],
-        [0.1, 0.2, 1.0, np.nan, np.nan],
-        [np.nan, np.nan, np.nan, np.nan, np.nan],
-        [0.8, 0.75, np.nan, np.nan, 1.0],
-    ])
+    rho = np.array(
+        [
+            [1.0, 0.9, 0.1, np.nan, 0.8],
+            [0.9, 1.0, 0.2, np.nan, 0.75],
+            [0.1, 0.2, 1.0, np.nan, np.nan],
+            [np.nan, np.nan, np.nan, np.nan, np.nan],
+            [0.8, 0.75, np.nan, np.nan, 1.0],
+        ]
+    )
     assert correlation_clusters(rho, ["C", "A", "E", "X", "B"]) == [["A", "B", "C"], ["E"]]
     assert correlation_clusters(rho[3:4, 3:4], ["X"]) == []
     assert correlation_clusters(rho[2:3, 2:3], ["E"]) == [["E"]]

@@ -1,6 +1,5 @@
 """Black-Scholes against scipy.stats.norm formulas, put-call parity and finite differences."""
 
-
 import numpy as np
 import pytest
 from scipy.stats import norm
@@ -106,8 +105,14 @@ def test_zero_vol_is_the_deterministic_limit() -> None:
 
 
 def test_nan_inputs_give_nan_and_shapes_broadcast() -> None:
-    g = black_scholes(np.array([[100.0], [np.nan], [100.0]]), np.array([90.0, 100.0, 110.0, 120.0]), 0.5, 0.02,
-                      np.array([[0.2], [0.2], [np.nan]]), np.array([True, False, True, False]))
+    g = black_scholes(
+        np.array([[100.0], [np.nan], [100.0]]),
+        np.array([90.0, 100.0, 110.0, 120.0]),
+        0.5,
+        0.02,
+        np.array([[0.2], [0.2], [np.nan]]),
+        np.array([True, False, True, False]),
+    )
     assert g.price.shape == (3, 4)
     for name in ("price", "delta", "gamma", "vega", "theta"):
         values = getattr(g, name)

@@ -1,6 +1,5 @@
 """Rolling OLS and ridge against statsmodels / sklearn refitted on every window."""
 
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -109,8 +108,9 @@ def test_regressions_do_not_look_ahead(gappy_returns: pd.DataFrame) -> None:
     baseline = _regression_outputs(gappy_returns)
     altered = gappy_returns.copy()
     altered.iloc[cut + 1 :] = np.random.default_rng(1).normal(0, 0.05, size=altered.iloc[cut + 1 :].shape)
-    extra = pd.DataFrame(0.01, columns=altered.columns,
-                         index=pd.bdate_range(altered.index[-1] + pd.Timedelta(days=1), periods=5))
+    extra = pd.DataFrame(
+        0.01, columns=altered.columns, index=pd.bdate_range(altered.index[-1] + pd.Timedelta(days=1), periods=5)
+    )
     result = _regression_outputs(pd.concat([altered, extra]))
     assert_frame_close(result.iloc[: cut + 1], baseline.iloc[: cut + 1], rtol=1e-12)
     assert not np.allclose(result.iloc[cut + 1 : len(baseline)], baseline.iloc[cut + 1 :], equal_nan=True)

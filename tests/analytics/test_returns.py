@@ -1,6 +1,5 @@
 """Returns, spreads and factor series against plain numpy arithmetic on real closes."""
 
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,7 +11,9 @@ from tests.support.oracles import assert_frame_close
 def test_simple_returns_match_price_ratios(closes: pd.DataFrame) -> None:
     prices = closes.to_numpy()
     expected = np.vstack([np.full(prices.shape[1], np.nan), prices[1:] / prices[:-1] - 1])
-    assert_frame_close(simple_returns(closes), pd.DataFrame(expected, index=closes.index, columns=closes.columns), rtol=1e-14)
+    assert_frame_close(
+        simple_returns(closes), pd.DataFrame(expected, index=closes.index, columns=closes.columns), rtol=1e-14
+    )
 
 
 def test_missing_close_removes_two_returns_and_is_not_filled(closes: pd.DataFrame) -> None:
@@ -38,8 +39,16 @@ def test_factor_returns_has_the_twelve_factors_in_order(etf_returns: pd.DataFram
     factors = factor_returns(etf_returns[list(reversed(FACTOR_ETFS))])
     assert list(factors.columns) == list(FACTORS) and len(FACTORS) == 12
     assert FACTOR_ETFS == ("SPY", "TLT", "VTV", "VUG", "MTUM", "QUAL", "IWM", "USMV")
-    expected_legs = {"Market_Beta": "SPY", "IR_Beta": "TLT", "Value": "VTV", "Growth": "VUG", "Momentum": "MTUM",
-                     "Quality": "QUAL", "Size": "IWM", "Low_Volatility": "USMV"}
+    expected_legs = {
+        "Market_Beta": "SPY",
+        "IR_Beta": "TLT",
+        "Value": "VTV",
+        "Growth": "VUG",
+        "Momentum": "MTUM",
+        "Quality": "QUAL",
+        "Size": "IWM",
+        "Low_Volatility": "USMV",
+    }
     for factor, etf in expected_legs.items():
         np.testing.assert_array_equal(factors[factor], etf_returns[etf])
     np.testing.assert_array_equal(factors["Size_Spread"], etf_returns["IWM"] - etf_returns["SPY"])

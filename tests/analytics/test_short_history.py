@@ -1,6 +1,5 @@
 """Too little data gives NaN (never an exception) in every kernel, including empty input."""
 
-
 import numpy as np
 import pandas as pd
 import pytest

@@ -1,6 +1,5 @@
 """Factor betas against per-window polyfit, scenario P&L against loops, the scenario library."""
 
-
 import json
 from pathlib import Path
 
@@ -105,7 +104,12 @@ def test_user_library_is_validated(tmp_path: Path) -> None:
     path.write_text(json.dumps(good))
     assert load_scenarios(path)[0].shocks == {"Size_Spread": -0.02}
 
-    bad = {"scenarios": [good["scenarios"][0], {"id": "tech_wreck", "name": "T", "category": "c", "shocks": {"Tech": -0.3}}]}
+    bad = {
+        "scenarios": [
+            good["scenarios"][0],
+            {"id": "tech_wreck", "name": "T", "category": "c", "shocks": {"Tech": -0.3}},
+        ]
+    }
     path.write_text(json.dumps(bad))
     with pytest.raises(ValueError, match="scenario #2 \\('tech_wreck'\\): unknown factor\\(s\\) Tech"):
         load_scenarios(path)

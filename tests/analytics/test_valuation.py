@@ -1,6 +1,5 @@
 """Position valuation and snapshot arithmetic against a per-date, per-position loop on real prices."""
 
-
 import math
 
 import numpy as np
@@ -31,10 +30,23 @@ def _positions(dates: pd.DatetimeIndex) -> pd.DataFrame:
         (4, 20, "PRIVATE", None, 1000.0, 20.0, d[0], None, None, None, None, None),
         (5, 20, "PUBLIC", "MSFT", 50.0, 140.0, d[2], None, None, None, None, None),
     ]
-    return pd.DataFrame(rows, columns=[
-        "position_id", "portfolio_id", "investment_class", "price_symbol", "quantity", "entry_price", "entry_date",
-        "exit_date", "exit_price", "option_type", "strike", "expiry",
-    ])
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "position_id",
+            "portfolio_id",
+            "investment_class",
+            "price_symbol",
+            "quantity",
+            "entry_price",
+            "entry_date",
+            "exit_date",
+            "exit_price",
+            "option_type",
+            "strike",
+            "expiry",
+        ],
+    )
 
 
 def _bs_call(spot, strike, years, rate, vol):
@@ -63,18 +75,24 @@ def _oracle(positions, prices, vols, marks):
             elif p["investment_class"] == "OPTIONS":
                 multiplier = 100.0
                 spot = prices.at[ts, p["price_symbol"]]
-                price, exposure_delta = _bs_call(spot, p["strike"], (p["expiry"] - day).days / 365, RATE,
-                                                 vols.at[ts, p["price_symbol"]])
+                price, exposure_delta = _bs_call(
+                    spot, p["strike"], (p["expiry"] - day).days / 365, RATE, vols.at[ts, p["price_symbol"]]
+                )
             else:
                 price = prices.at[ts, p["price_symbol"]]
             if p["exit_date"] is not None and day == p["exit_date"]:
                 price, exposure_delta = p["exit_price"], None
             base = p["entry_price"] if day == p["entry_date"] else previous
             value = p["quantity"] * multiplier * price
-            exposure = value if exposure_delta is None else (
-                p["quantity"] * multiplier * exposure_delta * prices.at[ts, p["price_symbol"]])
+            exposure = (
+                value
+                if exposure_delta is None
+                else (p["quantity"] * multiplier * exposure_delta * prices.at[ts, p["price_symbol"]])
+            )
             out[(ts, p["position_id"])] = {
-                "price": price, "market_value": value, "exposure": exposure,
+                "price": price,
+                "market_value": value,
+                "exposure": exposure,
                 "pnl": p["quantity"] * multiplier * (price - base),
                 "cumulative": p["quantity"] * multiplier * (price - p["entry_price"]),
             }
@@ -95,7 +113,7 @@ def test_valuation_matches_the_per_position_loop(window):
         assert valuation.exposure.at[ts, pid] == pytest.approx(values["exposure"], rel=1e-10)
         assert valuation.pnl.at[ts, pid] == pytest.approx(values["pnl"], rel=1e-9, abs=1e-9)
         assert valuation.cumulative_pnl.at[ts, pid] == pytest.approx(values["cumulative"], rel=1e-9, abs=1e-9)
-    closed_after_exit = valuation.cumulative_pnl.loc[prices.index[31]:, 2]
+    closed_after_exit = valuation.cumulative_pnl.loc[prices.index[31] :, 2]
     assert (closed_after_exit == -200.0 * (55.0 - 60.0)).all()  # realized P&L is kept after the exit
 
 

@@ -1,6 +1,5 @@
 """Realized vol, HAR-RV and historical VaR/ES against per-window numpy/pandas/statsmodels."""
 
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -41,7 +40,9 @@ def test_har_matches_statsmodels_refit_and_hand_recursion(returns: pd.DataFrame,
     rows = list(range(0, len(spy), 3))
     expected = har_oracle(spy, rows, window=window, min_obs=min_obs, horizon=21)
     assert list(har.columns) == ["har_1d", "har_21d", "n_obs"]
-    assert_frame_close(har[["har_1d", "har_21d"]].iloc[rows], expected[["har_1d", "har_h"]].set_axis(["har_1d", "har_21d"], axis=1))
+    assert_frame_close(
+        har[["har_1d", "har_21d"]].iloc[rows], expected[["har_1d", "har_h"]].set_axis(["har_1d", "har_21d"], axis=1)
+    )
     np.testing.assert_array_equal(har["n_obs"].iloc[rows], expected["n_obs"])
     assert har["har_1d"].notna().sum() > 300
 
@@ -52,7 +53,9 @@ def test_har_with_gaps_and_min_obs(gappy_returns: pd.DataFrame) -> None:
     rows = list(range(0, len(tlt), 2))
     expected = har_oracle(tlt, rows, window=252, min_obs=60, horizon=5)
     assert list(har.columns) == ["har_1d", "har_5d", "n_obs"]
-    assert_frame_close(har[["har_1d", "har_5d"]].iloc[rows], expected[["har_1d", "har_h"]].set_axis(["har_1d", "har_5d"], axis=1))
+    assert_frame_close(
+        har[["har_1d", "har_5d"]].iloc[rows], expected[["har_1d", "har_h"]].set_axis(["har_1d", "har_5d"], axis=1)
+    )
     np.testing.assert_array_equal(har["n_obs"].iloc[rows], expected["n_obs"])
     first = int(np.argmax(har["n_obs"].to_numpy() >= 60))
     assert har["n_obs"].iloc[first - 1] == 59 and har["har_1d"].iloc[:first].isna().all()

@@ -4,7 +4,6 @@ Seeding materializes two portfolios through `sigmasight_assets.runs.in_process` 
 read is served from rows the asset graph wrote, with real run ids in the instance.
 """
 
-
 import copy
 from collections.abc import Iterator
 from datetime import date
@@ -35,8 +34,9 @@ def api(request, tmp_path_factory) -> Iterator[Api]:
         url, drop = create_postgres_database()
     try:
         migrate(url)
-        settings = load_settings(database_url=url, partitions_start=date(2024, 1, 2), market_data="simulated",
-                                 home=root)
+        settings = load_settings(
+            database_url=url, partitions_start=date(2024, 1, 2), market_data="simulated", home=root
+        )
         defs = build_definitions(settings)
         db = ResultsDB(url)
         (root / "dagster").mkdir()

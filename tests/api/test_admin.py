@@ -1,6 +1,5 @@
 """Admin endpoints against a real Dagster instance: 403 for non-admins, users, launch/duplicate/cancel, overviews."""
 
-
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -15,10 +14,18 @@ from sigmasight_assets.assets import DAY_ASSETS, PORTFOLIO_ASSETS
 from sigmasight_resources.db.results import DataQuality
 from tests.support.api import START
 
-ADMIN_GETS = ["/api/v1/admin/runs", "/api/v1/admin/assets/summary", "/api/v1/admin/data-quality",
-              "/api/v1/admin/freshness", "/api/v1/admin/runs/abc"]
-ADMIN_POSTS = [("/api/v1/admin/users", {"email": "x@example.com"}), ("/api/v1/admin/runs", {"kind": "daily",
-               "date": "2025-09-08"}), ("/api/v1/admin/runs/abc/cancel", None)]
+ADMIN_GETS = [
+    "/api/v1/admin/runs",
+    "/api/v1/admin/assets/summary",
+    "/api/v1/admin/data-quality",
+    "/api/v1/admin/freshness",
+    "/api/v1/admin/runs/abc",
+]
+ADMIN_POSTS = [
+    ("/api/v1/admin/users", {"email": "x@example.com"}),
+    ("/api/v1/admin/runs", {"kind": "daily", "date": "2025-09-08"}),
+    ("/api/v1/admin/runs/abc/cancel", None),
+]
 
 
 @pytest.mark.parametrize("path", ADMIN_GETS)
@@ -128,8 +135,9 @@ def queued_run(api, portfolio_id: int) -> dg.DagsterRun:
     target = LoadableTargetOrigin(module_name="sigmasight_assets.definitions", attribute="defs")
     location = InProcessCodeLocationOrigin(loadable_target_origin=target, location_name="sigmasight")
     origin = RemoteJobOrigin(repository_origin=RemoteRepositoryOrigin(location, "__repository__"), job_name=job.name)
-    return api.instance.create_run_for_job(job_def=job, status=dg.DagsterRunStatus.QUEUED, remote_job_origin=origin,
-                                           tags={"portfolio": str(portfolio_id)})
+    return api.instance.create_run_for_job(
+        job_def=job, status=dg.DagsterRunStatus.QUEUED, remote_job_origin=origin, tags={"portfolio": str(portfolio_id)}
+    )
 
 
 def test_cancel_a_queued_run_through_the_run_coordinator(api):

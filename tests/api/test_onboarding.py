@@ -1,6 +1,5 @@
 """Onboarding status: not_found → pending → completed for a real materialization; progress is the portfolio's own."""
 
-
 from datetime import date
 
 from sigmasight_assets.assets import DAY_ASSETS

@@ -1,7 +1,5 @@
 """Auth, ownership, listing, soft delete and CSV upload (422 with every problem, 413, nothing written)."""
 
-
-
 import pytest
 from sqlalchemy import func, select
 
@@ -71,7 +69,9 @@ def test_a_bad_csv_is_422_listing_every_problem_with_its_line_and_nothing_is_wri
 
 
 def test_problems_on_several_lines_are_all_reported(api):
-    data = b"symbol,quantity,entry_price,entry_date\nAAPL,abc,180,2025-03-03\nMSFT,5,-1,2025-03-04\nXOM,1,1,2999-01-01\n"
+    data = (
+        b"symbol,quantity,entry_price,entry_date\nAAPL,abc,180,2025-03-03\nMSFT,5,-1,2025-03-04\nXOM,1,1,2999-01-01\n"
+    )
     details = upload(api, "several", data).json()["error"]["details"]
     assert {(d["line"], d["field"]) for d in details} == {(2, "quantity"), (3, "entry_price"), (4, "entry_date")}
 
@@ -86,8 +86,11 @@ def test_an_oversized_upload_is_413_and_nothing_is_written(api):
         yield b"x" * (MAX_IMPORT_BYTES // 2)
         yield b"x" * MAX_IMPORT_BYTES
 
-    streamed = api.client.post("/api/v1/portfolios", headers={**api.headers("owner"),
-                               "Content-Type": "multipart/form-data; boundary=b"}, content=chunks())
+    streamed = api.client.post(
+        "/api/v1/portfolios",
+        headers={**api.headers("owner"), "Content-Type": "multipart/form-data; boundary=b"},
+        content=chunks(),
+    )
     assert streamed.status_code == 413 and streamed.json()["error"]["code"] == "payload_too_large"
     assert counts(api) == before
 

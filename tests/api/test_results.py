@@ -1,6 +1,5 @@
 """Result reads: owner 200 with provenance and data quality, others 404, no token 401, dates, pages, the report."""
 
-
 import json
 
 import pytest
@@ -10,8 +9,18 @@ from sigmasight_assets.runs.in_process import run_range
 from sigmasight_resources.db.report import build_report
 from tests.support.api import END, START
 
-READS = ["report", "snapshots", "positions", "betas", "factor-exposures", "factor-exposures/positions",
-         "volatility", "correlations", "stress-tests", "data-quality"]
+READS = [
+    "report",
+    "snapshots",
+    "positions",
+    "betas",
+    "factor-exposures",
+    "factor-exposures/positions",
+    "volatility",
+    "correlations",
+    "stress-tests",
+    "data-quality",
+]
 
 
 @pytest.mark.parametrize("read", READS)
@@ -117,5 +126,9 @@ def test_a_cached_report_is_reused_until_its_results_are_rewritten(api):
     outcomes = run_range(api.defs, api.instance, END, END, [api.mixed])
     assert all(o.success for o in outcomes)
     again = api.get(url, params={"date": END.isoformat()}).json()
-    assert again["provenance"]["stress_tests"]["run_id"] == outcomes[-1].run_id != first["provenance"]["stress_tests"]["run_id"]
+    assert (
+        again["provenance"]["stress_tests"]["run_id"]
+        == outcomes[-1].run_id
+        != first["provenance"]["stress_tests"]["run_id"]
+    )
     assert again["snapshot"] == first["snapshot"]

@@ -7,7 +7,6 @@ Driven with hypothesis directly (not schemathesis' pytest plugin) so it shares t
 seeded, backend-parametrized `api` fixture.
 """
 
-
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
@@ -27,9 +26,9 @@ def test_every_operation_conforms_to_the_openapi_document(api):
     assert len(operations) >= 22
 
     for operation in operations:
+
         @given(case=operation.as_strategy())
-        @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
         def conforms(case):
             if case.path_parameters and case.path_parameters.get("portfolio_id", 0) % 2:
                 case.path_parameters["portfolio_id"] = api.mixed

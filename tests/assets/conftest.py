@@ -1,6 +1,5 @@
 """A pipeline on a real results DB (SQLite and PostgreSQL) with the simulator and a temporary Dagster instance."""
 
-
 from datetime import date
 
 import dagster as dg

@@ -58,7 +58,8 @@ def test_missing_spans_group_symbols_by_first_and_last_unstored_session():
     stored = pd.DataFrame(
         [
             *(("AAPL", date(2025, 9, d)) for d in (2, 3, 4, 5)),  # complete
-            ("MSFT", date(2025, 9, 2)), ("MSFT", date(2025, 9, 4)),  # lacks the 3rd and the 5th
+            ("MSFT", date(2025, 9, 2)),
+            ("MSFT", date(2025, 9, 4)),  # lacks the 3rd and the 5th
             ("TLT", date(2025, 9, 4)),  # lacks the 5th
             *(("XLC", date(2025, 9, d)) for d in (2, 3, 4, 5)),  # complete: its window opens on Labor Day
             ("IBM", date(2025, 9, 3)),  # not in the windows
@@ -66,7 +67,10 @@ def test_missing_spans_group_symbols_by_first_and_last_unstored_session():
         columns=["symbol", "date"],
     )
     windows = {
-        "TLT": date(2025, 9, 4), "SPY": date(2025, 9, 3), "MSFT": date(2025, 9, 2), "AAPL": date(2025, 9, 2),
+        "TLT": date(2025, 9, 4),
+        "SPY": date(2025, 9, 3),
+        "MSFT": date(2025, 9, 2),
+        "AAPL": date(2025, 9, 2),
         "XLC": date(2025, 9, 1),
     }
     assert missing_spans(stored, windows, date(2025, 9, 5)) == {

@@ -1,6 +1,5 @@
 """The asset graph end to end on a real results DB: identity, idempotence, atomicity, degradation, checks."""
 
-
 import copy
 from datetime import date
 
@@ -68,10 +67,19 @@ def test_failure_mid_write_leaves_previous_rows(pipeline, monkeypatch):
 
 
 def test_private_only_portfolio_gets_a_row_in_every_asset(pipeline):
-    pid = pipeline.add_portfolio("private", [
-        {"symbol": "Family Office Real Estate", "investment_class": InvestmentClass.PRIVATE, "quantity": 1,
-         "entry_price": 2_500_000.0, "entry_date": date(2025, 1, 2), "marks": [(date(2025, 9, 10), 2_600_000.0)]},
-    ])
+    pid = pipeline.add_portfolio(
+        "private",
+        [
+            {
+                "symbol": "Family Office Real Estate",
+                "investment_class": InvestmentClass.PRIVATE,
+                "quantity": 1,
+                "entry_price": 2_500_000.0,
+                "entry_date": date(2025, 1, 2),
+                "marks": [(date(2025, 9, 10), 2_600_000.0)],
+            },
+        ],
+    )
     outcomes = pipeline.run(START, END, [pid])
     assert all(o.success for o in outcomes), [o.failures for o in outcomes]
     for table in ("portfolio_snapshots", "portfolio_betas", "portfolio_volatility", "correlations"):
@@ -86,10 +94,13 @@ def test_private_only_portfolio_gets_a_row_in_every_asset(pipeline):
 
 
 def test_unavailable_symbol_is_skipped_and_counted(pipeline):
-    pid = pipeline.add_portfolio("with-delisted", [
-        *copy.deepcopy(STOCKS[:2]),
-        {"symbol": "DELISTEDX", "quantity": 10, "entry_price": 5.0, "entry_date": date(2025, 3, 3)},
-    ])
+    pid = pipeline.add_portfolio(
+        "with-delisted",
+        [
+            *copy.deepcopy(STOCKS[:2]),
+            {"symbol": "DELISTEDX", "quantity": 10, "entry_price": 5.0, "entry_date": date(2025, 3, 3)},
+        ],
+    )
     other = pipeline.add_portfolio("clean", copy.deepcopy(STOCKS[:2]))
     outcomes = pipeline.run(START, END, [pid, other])
     assert all(o.success for o in outcomes), [o.failures for o in outcomes]
@@ -114,12 +125,23 @@ def test_blocking_factor_check_stops_stress_tests(pipeline, monkeypatch):
 
 
 def test_option_without_underlying_price_is_flagged_not_fatal(pipeline):
-    pid = pipeline.add_portfolio("orphan-option", [
-        *copy.deepcopy(STOCKS[:1]),
-        {"symbol": "DELISTEDY260116C00010000", "investment_class": InvestmentClass.OPTIONS, "quantity": 3,
-         "entry_price": 1.5, "entry_date": date(2025, 3, 3), "underlying": "DELISTEDY", "option_type": "C",
-         "strike": 10.0, "expiry": date(2026, 1, 16)},
-    ])
+    pid = pipeline.add_portfolio(
+        "orphan-option",
+        [
+            *copy.deepcopy(STOCKS[:1]),
+            {
+                "symbol": "DELISTEDY260116C00010000",
+                "investment_class": InvestmentClass.OPTIONS,
+                "quantity": 3,
+                "entry_price": 1.5,
+                "entry_date": date(2025, 3, 3),
+                "underlying": "DELISTEDY",
+                "option_type": "C",
+                "strike": 10.0,
+                "expiry": date(2026, 1, 16),
+            },
+        ],
+    )
     outcomes = pipeline.run(START, END, [pid])
     assert all(o.success for o in outcomes), [o.failures for o in outcomes]
     option_rows = pipeline.rows("position_values", "WHERE symbol = 'DELISTEDY260116C00010000'")
@@ -130,16 +152,21 @@ def test_option_without_underlying_price_is_flagged_not_fatal(pipeline):
 
 
 def test_short_return_history_is_flagged(pipeline):
-    pid = pipeline.add_portfolio("new", [
-        {"symbol": "AAPL", "quantity": 100, "entry_price": 200.0, "entry_date": date(2025, 8, 18)},
-        {"symbol": "MSFT", "quantity": 40, "entry_price": 500.0, "entry_date": date(2025, 8, 18)},
-    ])
+    pid = pipeline.add_portfolio(
+        "new",
+        [
+            {"symbol": "AAPL", "quantity": 100, "entry_price": 200.0, "entry_date": date(2025, 8, 18)},
+            {"symbol": "MSFT", "quantity": 40, "entry_price": 500.0, "entry_date": date(2025, 8, 18)},
+        ],
+    )
     outcomes = pipeline.run(START, END, [pid])
     assert all(o.success for o in outcomes), [o.failures for o in outcomes]
     vol = {row["date"]: row["flag"] for row in pipeline.rows("data_quality", "WHERE asset = 'portfolio_volatility'")}
     assert vol["2025-09-02"] == "insufficient_history"
     assert vol["2025-09-30"] == "limited_history"  # 30 returns: 21-day vol computed, 252-day not
-    realized = {row["date"]: (row["realized_21d"], row["realized_252d"]) for row in pipeline.rows("portfolio_volatility")}
+    realized = {
+        row["date"]: (row["realized_21d"], row["realized_252d"]) for row in pipeline.rows("portfolio_volatility")
+    }
     assert realized["2025-09-02"] == (None, None)
     assert realized["2025-09-30"][0] > 0 and realized["2025-09-30"][1] is None
     betas = {row["flag"] for row in pipeline.rows("data_quality", "WHERE asset = 'position_betas'")}

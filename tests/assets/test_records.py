@@ -14,20 +14,38 @@ STAMP = datetime(2025, 9, 30, 21, 5, tzinfo=UTC)
 
 
 def test_nan_becomes_none_numpy_scalars_python_values_and_provenance_is_added():
-    frame = pd.DataFrame({
-        "date": pd.to_datetime(["2025-09-02", "2025-09-03"]),
-        "portfolio_id": np.array([7, 8], dtype=np.int64),
-        "nav": [1250.5, np.nan],
-        "flag": ["full_history", None],
-        "positions_count": np.array([3, 0], dtype=np.int32),
-        "hedged": np.array([True, False]),
-    })
+    frame = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2025-09-02", "2025-09-03"]),
+            "portfolio_id": np.array([7, 8], dtype=np.int64),
+            "nav": [1250.5, np.nan],
+            "flag": ["full_history", None],
+            "positions_count": np.array([3, 0], dtype=np.int32),
+            "hedged": np.array([True, False]),
+        }
+    )
     records = list(to_records(frame, "run-1", STAMP))
     assert records == [
-        {"date": date(2025, 9, 2), "portfolio_id": 7, "nav": 1250.5, "flag": "full_history", "positions_count": 3,
-         "hedged": True, "run_id": "run-1", "computed_at": STAMP},
-        {"date": date(2025, 9, 3), "portfolio_id": 8, "nav": None, "flag": None, "positions_count": 0,
-         "hedged": False, "run_id": "run-1", "computed_at": STAMP},
+        {
+            "date": date(2025, 9, 2),
+            "portfolio_id": 7,
+            "nav": 1250.5,
+            "flag": "full_history",
+            "positions_count": 3,
+            "hedged": True,
+            "run_id": "run-1",
+            "computed_at": STAMP,
+        },
+        {
+            "date": date(2025, 9, 3),
+            "portfolio_id": 8,
+            "nav": None,
+            "flag": None,
+            "positions_count": 0,
+            "hedged": False,
+            "run_id": "run-1",
+            "computed_at": STAMP,
+        },
     ]
     first = records[0]
     assert type(first["date"]) is date  # a Timestamp would be a datetime
@@ -42,8 +60,14 @@ def test_an_all_nan_float_column_is_all_none():
 
 @pytest.mark.parametrize("infinite", [np.inf, -np.inf])
 def test_an_infinite_value_raises_naming_its_column_before_any_row(infinite):
-    frame = pd.DataFrame({"portfolio_id": [1, 2, 3], "nav": [1.0, 2.0, 3.0], "beta": [0.5, infinite, np.nan],
-                          "vol": [infinite, 0.1, 0.2]})
+    frame = pd.DataFrame(
+        {
+            "portfolio_id": [1, 2, 3],
+            "nav": [1.0, 2.0, 3.0],
+            "beta": [0.5, infinite, np.nan],
+            "vol": [infinite, 0.1, 0.2],
+        }
+    )
     with pytest.raises(NonFiniteResultError, match="column 'beta' holds an infinite value"):
         to_records(frame, "run-3", STAMP)  # raised by the call itself, not on the first row drawn
 

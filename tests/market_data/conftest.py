@@ -1,6 +1,5 @@
 """Fixtures for the market-data tests: a fake clock, a local fake Polygon server, a price slice."""
 
-
 from collections.abc import Iterator
 from pathlib import Path
 

@@ -1,6 +1,5 @@
 """CsvMarketData on a committed 3 KB slice of the real price file, and on malformed files."""
 
-
 import logging
 from datetime import date
 from pathlib import Path
@@ -88,7 +87,10 @@ def test_rows_on_non_trading_days_are_dropped_with_a_warning(tmp_path, caplog):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        (HEADER + "2024-01-02,SPY,470.1\n2024-01-03,SPY,469.0\n2024-13-04,SPY,468.2\n", r"line 4: date is not an ISO date"),
+        (
+            HEADER + "2024-01-02,SPY,470.1\n2024-01-03,SPY,469.0\n2024-13-04,SPY,468.2\n",
+            r"line 4: date is not an ISO date",
+        ),
         (HEADER + "2024-01-02,SPY,470.1\n2024-01-03,SPY,abc\n", r"line 3: close is not a number"),
         (HEADER + "2024-01-02,SPY,470.1\n2024-01-03,SPY,\n", r"line 3: close is not a number"),
         (HEADER + "2024-01-02,SPY,-1\n", r"line 2: close is not a positive"),
@@ -99,7 +101,18 @@ def test_rows_on_non_trading_days_are_dropped_with_a_warning(tmp_path, caplog):
         ("day,ticker,price\n2024-01-02,SPY,470.1\n", r"line 1: missing column\(s\) date, symbol, close"),
         ("", r"empty file"),
     ],
-    ids=["bad-date", "bad-close", "missing-close", "negative", "no-symbol", "duplicate", "blank-line", "extra-field", "header", "empty"],
+    ids=[
+        "bad-date",
+        "bad-close",
+        "missing-close",
+        "negative",
+        "no-symbol",
+        "duplicate",
+        "blank-line",
+        "extra-field",
+        "header",
+        "empty",
+    ],
 )
 def test_malformed_file_names_the_line(tmp_path, text, expected):
     provider = CsvMarketData(_write(tmp_path, text))

@@ -2,7 +2,6 @@
 faults. Time is a fake clock (sleeps advance it), so backoff and rate limiting cost no real time;
 only the stalled-connection test waits (one client timeout)."""
 
-
 import logging
 import random
 import time

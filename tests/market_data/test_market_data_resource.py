@@ -1,6 +1,5 @@
 """MarketDataResource and the settings-driven factory, including runs through Dagster."""
 
-
 from datetime import date
 
 import dagster as dg

@@ -1,7 +1,6 @@
 """SimulatedMarketData: determinism, range/slice and universe independence, unavailable tickers,
 factor structure, speed."""
 
-
 import dataclasses
 import os
 import subprocess
@@ -102,7 +101,9 @@ def test_well_known_tickers_close_at_their_reference_on_the_reference_date(sim):
 
 def test_same_request_gives_the_same_numbers_across_instances(sim):
     request = (["AAPL", "SPY", "TLT", "BRK.B"], date(2023, 1, 1), date(2023, 12, 31))
-    pd.testing.assert_frame_equal(sim.daily_closes(*request).closes, SimulatedMarketData().daily_closes(*request).closes)
+    pd.testing.assert_frame_equal(
+        sim.daily_closes(*request).closes, SimulatedMarketData().daily_closes(*request).closes
+    )
 
 
 def test_sub_range_equals_the_slice_of_a_longer_range(sim):

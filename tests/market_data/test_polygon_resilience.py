@@ -8,7 +8,6 @@ prints its figures). That `market_prices` turns a recorded unavailable symbol in
 `test_unavailable_symbol_is_skipped_and_counted`; here the batch is recorded with the same query.
 """
 
-
 from datetime import UTC, datetime
 from itertools import pairwise
 

@@ -45,14 +45,19 @@ def stack(tmp_path, monkeypatch) -> Iterator[tuple[dg.DagsterInstance, ResultsDB
         shutil.copyfile(REPO / "deploy" / "dagster.yaml", home / "dagster.yaml")  # the production config
         port = free_port()
         (tmp_path / "workspace.yaml").write_text(
-            f"load_from:\n  - grpc_server:\n      host: 127.0.0.1\n      port: {port}\n      location_name: sigmasight\n")
+            "load_from:\n  - grpc_server:\n      host: 127.0.0.1\n"
+            f"      port: {port}\n      location_name: sigmasight\n"
+        )
         latest = calendar.latest_closed_session(datetime.now(UTC))
         env = {
             "DAGSTER_HOME": str(home),
-            "DAGSTER_PG_HOST": pg.host or "127.0.0.1", "DAGSTER_PG_PORT": str(pg.port or 5432),
-            "DAGSTER_PG_USERNAME": pg.username or "postgres", "DAGSTER_PG_PASSWORD": pg.password or "unused",
+            "DAGSTER_PG_HOST": pg.host or "127.0.0.1",
+            "DAGSTER_PG_PORT": str(pg.port or 5432),
+            "DAGSTER_PG_USERNAME": pg.username or "postgres",
+            "DAGSTER_PG_PASSWORD": pg.password or "unused",
             "DAGSTER_PG_DB": pg.database,
-            "SIGMASIGHT_DATABASE_URL": results_url, "SIGMASIGHT_HOME": str(tmp_path / "home"),
+            "SIGMASIGHT_DATABASE_URL": results_url,
+            "SIGMASIGHT_HOME": str(tmp_path / "home"),
             "SIGMASIGHT_MARKET_DATA": "simulated",
             "SIGMASIGHT_PARTITIONS_START": calendar.previous_sessions(latest, HISTORY_SESSIONS + 10).isoformat(),
         }

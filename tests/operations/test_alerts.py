@@ -49,8 +49,12 @@ def failed_run(bench: Bench, monkeypatch) -> dg.DagsterRun:
     monkeypatch.setattr(SimulatedMarketData, "daily_closes", refuse)
     bench.add_portfolio("alerts", [dict(s) for s in STOCKS[:2]])
     result = dg.materialize(
-        list(bench.defs.assets), selection=list(DAY_ASSETS), instance=bench.instance, partition_key="2025-03-05",
-        resources=bench.defs.resources, raise_on_error=False,
+        list(bench.defs.assets),
+        selection=list(DAY_ASSETS),
+        instance=bench.instance,
+        partition_key="2025-03-05",
+        resources=bench.defs.resources,
+        raise_on_error=False,
     )
     assert not result.success
     return bench.instance.get_run_by_id(result.run_id)
@@ -59,8 +63,11 @@ def failed_run(bench: Bench, monkeypatch) -> dg.DagsterRun:
 def evaluate_failure_sensor(bench: Bench, run: dg.DagsterRun, webhook: AlertWebhook) -> None:
     event = next(e for e in bench.instance.all_logs(run.run_id, of_type=dg.DagsterEventType.RUN_FAILURE))
     with dg.build_run_status_sensor_context(
-        sensor_name="run_failure_alert_sensor", dagster_instance=bench.instance, dagster_run=run,
-        dagster_event=event.dagster_event, resources={"db": bench.defs.resources["db"], "alert_webhook": webhook},
+        sensor_name="run_failure_alert_sensor",
+        dagster_instance=bench.instance,
+        dagster_run=run,
+        dagster_event=event.dagster_event,
+        resources={"db": bench.defs.resources["db"], "alert_webhook": webhook},
     ) as context:
         run_failure_alert_sensor(context.for_run_failure())
 
@@ -92,8 +99,9 @@ def test_summary_counts_partitions_per_asset_and_names_portfolios_behind(bench, 
     assert "2025-03-05" in summary.text() and "portfolios behind" in summary.text()
 
 
-@pytest.mark.parametrize("portfolios, who", [(["7"], "portfolio 7"), (["7", "8", "10"], "3 portfolios"),
-                                             (None, "every portfolio")])
+@pytest.mark.parametrize(
+    "portfolios, who", [(["7"], "portfolio 7"), (["7", "8", "10"], "3 portfolios"), (None, "every portfolio")]
+)
 def test_summary_names_the_portfolios_a_portfolio_level_run_writes(bench, portfolios, who):
     tags = portfolio_range_tags("2025-03-05", "2025-03-07", portfolios)
     run = bench.record_run(tags, dg.DagsterRunStatus.FAILURE)

@@ -98,9 +98,21 @@ def cli_run(processes: Processes, start: date, end: date, portfolio_id: int) -> 
     """`sigmasight run --force` in its own process: it materializes in process, bypassing the run queue."""
     with (processes.workdir / "cli.log").open("ab") as log:  # in processes.log_tail() when the test fails
         return subprocess.Popen(
-            [str(BIN / "sigmasight"), "run", "--start", start.isoformat(), "--end", end.isoformat(),
-             "--portfolio", str(portfolio_id), "--force"],
-            cwd=processes.workdir, env=processes.env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                str(BIN / "sigmasight"),
+                "run",
+                "--start",
+                start.isoformat(),
+                "--end",
+                end.isoformat(),
+                "--portfolio",
+                str(portfolio_id),
+                "--force",
+            ],
+            cwd=processes.workdir,
+            env=processes.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
 
 
@@ -117,8 +129,10 @@ def writers(db: ResultsDB, portfolio_id: int, start: date, end: date) -> dict[st
             if "portfolio_id" not in Base.metadata.tables[table].c:
                 continue
             by = "asset" if table == "data_quality" else "''"
-            rows = conn.execute(text(f"SELECT DISTINCT {by}, run_id FROM {table} WHERE {where}"),
-                                {"p": portfolio_id, "start": start, "end": end})
+            rows = conn.execute(
+                text(f"SELECT DISTINCT {by}, run_id FROM {table} WHERE {where}"),
+                {"p": portfolio_id, "start": start, "end": end},
+            )
             for group, run_id in rows:
                 found.setdefault(f"{table}[{group}]" if group else table, set()).add(run_id)
     return found
@@ -150,8 +164,13 @@ def test_cli_and_api_launching_one_range_at_once_write_one_at_a_time(stack):
     assert len(baseline["portfolio_snapshots"]) == RANGE_SESSIONS
 
     # 2. the API's run and the CLI's run both waiting at their first write, then let go together
-    body = {"kind": "portfolio", "portfolio_id": portfolio_id, "start": start.isoformat(), "end": latest.isoformat(),
-            "force": True}
+    body = {
+        "kind": "portfolio",
+        "portfolio_id": portfolio_id,
+        "start": start.isoformat(),
+        "end": latest.isoformat(),
+        "force": True,
+    }
     cli = None
     try:
         with portfolio_gate(db, portfolio_id):
@@ -171,21 +190,26 @@ def test_cli_and_api_launching_one_range_at_once_write_one_at_a_time(stack):
     # 3. the runs: baseline, the backfill's one run, the CLI's day- and portfolio-level runs; all succeeded
     baseline_ids = {o.run_id for o in baseline_runs}
     records = [r for r in instance.get_run_records() if r.dagster_run.run_id not in baseline_ids]
-    assert all(r.dagster_run.status == S.SUCCESS for r in records), [(r.dagster_run.run_id, r.dagster_run.status)
-                                                                      for r in records]
+    assert all(r.dagster_run.status == S.SUCCESS for r in records), [
+        (r.dagster_run.run_id, r.dagster_run.status) for r in records
+    ]
     [api_run] = [r for r in records if r.dagster_run.tags.get(BACKFILL_TAG) == backfill_id]
     cli_runs = [r for r in records if r is not api_run]
-    assert sorted(r.dagster_run.tags[LEVEL_TAG] for r in cli_runs) == ["day", "portfolio"], \
+    assert sorted(r.dagster_run.tags[LEVEL_TAG] for r in cli_runs) == ["day", "portfolio"], (
         "a run other than the two launches' ran"
+    )
     [cli_run_record] = [r for r in cli_runs if r.dagster_run.tags[LEVEL_TAG] == PORTFOLIO_LEVEL]
     first, second = sorted((api_run, cli_run_record), key=lambda r: r.start_time)
     assert second.start_time < first.end_time, (
         f"the runs did not overlap: {first.dagster_run.run_id} ended at {first.end_time:.3f}, "
-        f"{second.dagster_run.run_id} started at {second.start_time:.3f}")
+        f"{second.dagster_run.run_id} started at {second.start_time:.3f}"
+    )
     launched = {"api": api_run.dagster_run.run_id, "cli": cli_run_record.dagster_run.run_id}
     origin = api_run.start_time
-    print(f"\nrun windows (s after the API's run started): api 0.0..{api_run.end_time - origin:.1f}, "
-          f"cli {cli_run_record.start_time - origin:.1f}..{cli_run_record.end_time - origin:.1f}")
+    print(
+        f"\nrun windows (s after the API's run started): api 0.0..{api_run.end_time - origin:.1f}, "
+        f"cli {cli_run_record.start_time - origin:.1f}..{cli_run_record.end_time - origin:.1f}"
+    )
     for who, run_id in launched.items():
         begin, end = step_window(instance, run_id, "position_values")
         print(f"  {who} position_values step {begin - origin:.1f}..{end - origin:.1f}")
@@ -193,8 +217,9 @@ def test_cli_and_api_launching_one_range_at_once_write_one_at_a_time(stack):
     # 4. one writer per table, the two launches' only; the same rows as the baseline, none twice
     found = writers(db, portfolio_id, start, latest)
     names = {run_id: who for who, run_id in launched.items()}
-    print("  last writer: " + ", ".join(f"{t} {sorted(names.get(i, i) for i in ids)}"
-                                        for t, ids in sorted(found.items())))
+    print(
+        "  last writer: " + ", ".join(f"{t} {sorted(names.get(i, i) for i in ids)}" for t, ids in sorted(found.items()))
+    )
     assert all(len(ids) == 1 for ids in found.values()), found
     assert set().union(*found.values()) <= set(launched.values()), found
     for asset in PORTFOLIO_ASSETS:  # an asset's table and its data_quality rows: one transaction, one writer

@@ -32,8 +32,9 @@ def test_killed_connection_fails_the_run_rolls_back_and_a_rerun_restores_the_row
     killed = result.killed_outcome
     assert not killed.success and killed.failures
     assert result.killed_run_status == dg.DagsterRunStatus.FAILURE
-    assert any("terminating connection due to administrator command" in e for e in result.step_errors), \
+    assert any("terminating connection due to administrator command" in e for e in result.step_errors), (
         result.step_errors
+    )
     assert result.failed_after_seconds < 10
 
     # Its transaction rolled back: every table as the baseline left it, and no row from that run (its

@@ -36,9 +36,23 @@ S = dg.DagsterRunStatus
 def launch(processes: Processes, tags: dict[str, str]) -> subprocess.Popen:
     """A force rerun through the run queue, as the UI's launch dialog does: `dagster job launch`."""
     return subprocess.Popen(
-        [str(BIN / "dagster"), "job", "launch", "-w", "workspace.yaml", "-l", "sigmasight", "-j", PORTFOLIO_JOB,
-         "--tags", json.dumps(tags)],
-        cwd=processes.workdir, env=processes.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            str(BIN / "dagster"),
+            "job",
+            "launch",
+            "-w",
+            "workspace.yaml",
+            "-l",
+            "sigmasight",
+            "-j",
+            PORTFOLIO_JOB,
+            "--tags",
+            json.dumps(tags),
+        ],
+        cwd=processes.workdir,
+        env=processes.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -46,9 +60,16 @@ def stored_rows(db: ResultsDB, portfolio_id: int) -> dict[str, list[dict[str, ob
     """The portfolio's rows per table as {column: value}, run_id included, sorted by their values in column order."""
     tables = ("position_values", "portfolio_snapshots", "stress_tests", "data_quality")
     with db.engine.connect() as conn:
-        return {t: sorted((dict(r._mapping) for r in conn.execute(text(
-            f"SELECT * FROM {t} WHERE portfolio_id = :p"), {"p": portfolio_id})), key=lambda row: tuple(row.values()))
-            for t in tables}
+        return {
+            t: sorted(
+                (
+                    dict(r._mapping)
+                    for r in conn.execute(text(f"SELECT * FROM {t} WHERE portfolio_id = :p"), {"p": portfolio_id})
+                ),
+                key=lambda row: tuple(row.values()),
+            )
+            for t in tables
+        }
 
 
 def test_daemon_onboards_serializes_reruns_and_recovers_from_a_crash(stack):
@@ -76,13 +97,21 @@ def test_daemon_onboards_serializes_reruns_and_recovers_from_a_crash(stack):
     onboarding_seconds = time.monotonic() - began
     # a measurement (target 30 s, README "Measured onboarding latency"), not an assertion: wall time
     # depends on the machine's load, and the waits above bound the test
-    print(f"\nonboarding: import -> complete report in {onboarding_seconds:.1f} s "
-          f"({len(days)} trading days, {report['snapshot']['positions_count']} positions)")
+    print(
+        f"\nonboarding: import -> complete report in {onboarding_seconds:.1f} s "
+        f"({len(days)} trading days, {report['snapshot']['positions_count']} positions)"
+    )
     imported = time.time() - onboarding_seconds
-    records = sorted(instance.get_run_records(dg.RunsFilter(tags={ONBOARDING_TAG: key})), key=lambda r: r.create_timestamp.timestamp())
+    records = sorted(
+        instance.get_run_records(dg.RunsFilter(tags={ONBOARDING_TAG: key})),
+        key=lambda r: r.create_timestamp.timestamp(),
+    )
     for record in records:
-        print(f"  {record.dagster_run.tags[LEVEL_TAG]}-level run: created +{record.create_timestamp.timestamp() - imported:.1f} s, "
-              f"started +{record.start_time - imported:.1f} s, ended +{record.end_time - imported:.1f} s")
+        print(
+            f"  {record.dagster_run.tags[LEVEL_TAG]}-level run: "
+            f"created +{record.create_timestamp.timestamp() - imported:.1f} s, "
+            f"started +{record.start_time - imported:.1f} s, ended +{record.end_time - imported:.1f} s"
+        )
     runs = [r.dagster_run for r in records]
     assert sorted(r.tags[LEVEL_TAG] for r in runs) == ["day", "portfolio"]
     assert all(r.tags["portfolio"] == key for r in runs)
@@ -117,8 +146,9 @@ def test_daemon_onboards_serializes_reruns_and_recovers_from_a_crash(stack):
                 return None
             logs = instance.all_logs(run.run_id)
             started = any(e.is_dagster_event and e.dagster_event.event_type_value == "STEP_START" for e in logs)
-            pid = next((e.message.split("pid: ")[1].rstrip(").") for e in logs if "Started process for run" in e.message),
-                       None)
+            pid = next(
+                (e.message.split("pid: ")[1].rstrip(").") for e in logs if "Started process for run" in e.message), None
+            )
             return int(pid) if started and pid else None
 
         pid = wait_for("the crash run's worker to start its step", worker_pid, 90)
@@ -128,8 +158,9 @@ def test_daemon_onboards_serializes_reruns_and_recovers_from_a_crash(stack):
         processes.code_server.wait(timeout=30)
         conn.rollback()
     locker.dispose()
-    [crashed] = wait_for("run monitoring to fail the crashed run",
-                         lambda: finished(instance, {"sigmasight/test": "crash"}, 1), 90)
+    [crashed] = wait_for(
+        "run monitoring to fail the crashed run", lambda: finished(instance, {"sigmasight/test": "crash"}, 1), 90
+    )
     assert crashed.dagster_run.status == S.FAILURE
     messages = " ".join(e.message for e in instance.all_logs(crashed.dagster_run.run_id))
     assert "maximum runtime" in messages, messages[-2000:]
@@ -143,7 +174,9 @@ def test_daemon_onboards_serializes_reruns_and_recovers_from_a_crash(stack):
     after = stored_rows(db, portfolio_id)
     assert {t: len(rows) for t, rows in after.items()} == {t: len(rows) for t, rows in before.items()}
     with db.engine.connect() as conn:
-        run_ids = set(conn.execute(text("SELECT DISTINCT run_id FROM portfolio_snapshots WHERE portfolio_id = :p"),
-                                   {"p": portfolio_id}).scalars())
+        run_ids = set(
+            conn.execute(
+                text("SELECT DISTINCT run_id FROM portfolio_snapshots WHERE portfolio_id = :p"), {"p": portfolio_id}
+            ).scalars()
+        )
     assert run_ids == {redone.dagster_run.run_id}
-

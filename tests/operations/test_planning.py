@@ -42,5 +42,8 @@ def test_contiguous_blocks_join_consecutive_sessions_across_weekends_and_holiday
 
 def test_contiguous_blocks_of_one_day_and_of_none():
     assert contiguous_blocks(["2025-09-03"]) == [("2025-09-03", "2025-09-03")]
-    assert contiguous_blocks(["2025-09-02", "2025-09-04"]) == [("2025-09-02", "2025-09-02"), ("2025-09-04", "2025-09-04")]
+    assert contiguous_blocks(["2025-09-02", "2025-09-04"]) == [
+        ("2025-09-02", "2025-09-02"),
+        ("2025-09-04", "2025-09-04"),
+    ]
     assert contiguous_blocks([]) == []

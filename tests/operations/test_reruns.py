@@ -52,7 +52,8 @@ def test_without_force_only_missing_portfolio_days_are_planned(bench):
     assert day.tags["dagster/asset_partition_range_end"] == "2025-03-07"
     # one run per block of missing days, for the portfolios lacking it; `done` lacks none
     assert [(*run_dates(r.tags), run_portfolios(r.tags)) for r in rest] == [
-        ("2025-03-05", "2025-03-05", [p, twin]), ("2025-03-07", "2025-03-07", [p, twin]),
+        ("2025-03-05", "2025-03-05", [p, twin]),
+        ("2025-03-07", "2025-03-07", [p, twin]),
     ]
     assert skipped_days(completed, START, END, ids) == 3 + 3 + 5
     forced = plan_runs(bench.instance, START, END, ids)
@@ -70,8 +71,9 @@ def test_cli_run_skips_completed_portfolio_days_unless_forced(bench, home):
     assert "skipped 5 portfolio-days already materialized" in cli("run", *window).stdout
     cli("run", *window, "--force")
     with bench.db.transaction() as session:
-        rows = session.execute(select(PortfolioSnapshot.date, PortfolioSnapshot.run_id)
-                               .where(PortfolioSnapshot.portfolio_id == pid)).all()
+        rows = session.execute(
+            select(PortfolioSnapshot.date, PortfolioSnapshot.run_id).where(PortfolioSnapshot.portfolio_id == pid)
+        ).all()
     assert len(rows) == 5 and {r.run_id for r in rows}.isdisjoint(first_run)  # replaced, never duplicated
 
 
@@ -88,8 +90,12 @@ def test_purge_removes_a_deleted_portfolio_and_its_results(bench, home):
     with bench.db.transaction() as session:
         assert session.get(Portfolio, pid) is None
         assert session.scalar(select(func.count()).select_from(Position).where(Position.portfolio_id == pid)) == 0
-        counts = {pid_: session.scalar(select(func.count()).select_from(PortfolioSnapshot)
-                                        .where(PortfolioSnapshot.portfolio_id == pid_)) for pid_ in (pid, keep)}
+        counts = {
+            pid_: session.scalar(
+                select(func.count()).select_from(PortfolioSnapshot).where(PortfolioSnapshot.portfolio_id == pid_)
+            )
+            for pid_ in (pid, keep)
+        }
     assert counts == {pid: 0, keep: 5}
     cli("portfolios", "purge", str(pid), "--yes", code=2)  # gone
 
@@ -102,8 +108,9 @@ def test_sector_exposure_joins_the_report_once_profiles_exist(bench):
         report = build_report(session, pid)
     assert "sector_exposure" not in report and "sector_exposure" not in report["snapshot"]  # issue 4's exact keys
 
-    result = dg.materialize(list(bench.defs.assets), selection=["company_profiles"], instance=bench.instance,
-                            resources=bench.defs.resources)
+    result = dg.materialize(
+        list(bench.defs.assets), selection=["company_profiles"], instance=bench.instance, resources=bench.defs.resources
+    )
     assert result.success
     with bench.db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(CompanyProfile)) >= 3  # AAPL, MSFT, XOM

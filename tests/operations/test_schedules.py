@@ -28,16 +28,20 @@ def tick(defs: dg.Definitions, name: str, year: int, month: int, day: int, hour:
     with dg.instance_for_test() as instance:
         context = dg.build_schedule_context(
             scheduled_execution_time=datetime(year, month, day, hour, minute, tzinfo=NY),
-            instance=instance, repository_def=defs.get_repository_def(),
+            instance=instance,
+            repository_def=defs.get_repository_def(),
         )
         return defs.get_repository_def().get_schedule_def(name).evaluate_tick(context)
 
 
-@pytest.mark.parametrize("day, holiday", [
-    ((2024, 7, 4), "July 4th"),
-    ((2025, 1, 9), "National Day of Mourning for Jimmy Carter"),
-    ((2026, 11, 26), "Thanksgiving"),
-])
+@pytest.mark.parametrize(
+    "day, holiday",
+    [
+        ((2024, 7, 4), "July 4th"),
+        ((2025, 1, 9), "National Day of Mourning for Jimmy Carter"),
+        ((2026, 11, 26), "Thanksgiving"),
+    ],
+)
 def test_holiday_tick_is_skipped_naming_the_holiday(defs, day, holiday):
     result = tick(defs, "daily_close_schedule", *day)
     assert result.run_requests == []
@@ -81,7 +85,10 @@ def test_definitions_load_with_every_schedule_and_sensor(defs):
     dg.Definitions.validate_loadable(defs)
     repository = defs.get_repository_def()
     assert {s.name for s in repository.sensor_defs} == {
-        "portfolio_onboarding_sensor", "portfolio_close_sensor", "portfolio_cleanup_sensor",
-        "run_summary_sensor", "run_failure_alert_sensor",
+        "portfolio_onboarding_sensor",
+        "portfolio_close_sensor",
+        "portfolio_cleanup_sensor",
+        "run_summary_sensor",
+        "run_failure_alert_sensor",
     }
     assert {s.name for s in repository.schedule_defs} == {"daily_close_schedule", "company_profiles_schedule"}

@@ -154,7 +154,8 @@ def test_catch_up_requests_only_the_missing_days_of_lagging_portfolios(bench):
         bench.record_run(batch, S.FAILURE)
     requested = runs(bench.sensor("portfolio_close_sensor"))
     assert [r for r in requested if r[0] == "2025-03-05"] == [
-        ("2025-03-05", "2025-03-05", [lagging]), ("2025-03-05", "2025-03-05", [twin]),
+        ("2025-03-05", "2025-03-05", [lagging]),
+        ("2025-03-05", "2025-03-05", [twin]),
     ]
     bench.record_run(batch, S.FAILURE)
     assert runs(bench.sensor("portfolio_close_sensor")) == [("2025-03-07", "2025-03-07", [lagging, twin])]
@@ -197,7 +198,9 @@ def test_onboarding_sensor_adds_the_partition_once_and_requests_only_that_portfo
     third = bench.sensor("portfolio_onboarding_sensor", second.cursor)
     [portfolio_run] = third.run_requests
     assert portfolio_run.job_name == PORTFOLIO_JOB
-    assert portfolio_run.tags.items() >= {**portfolio_range_tags("2025-03-04", latest, [new]), ONBOARDING_TAG: new}.items()
+    assert (
+        portfolio_run.tags.items() >= {**portfolio_range_tags("2025-03-04", latest, [new]), ONBOARDING_TAG: new}.items()
+    )
     assert third.dynamic_partitions_requests == []
 
     bench.record_run(portfolio_run.tags, S.SUCCESS)

@@ -11,8 +11,15 @@ from sigmasight_resources.db.session import ResultsDB
 from sigmasight_resources.settings import Settings
 
 START, END = date(2025, 9, 2), date(2025, 9, 5)  # the range the seeding materializes
-THIRTY = [{"symbol": f"Q{chr(65 + i // 26)}{chr(65 + i % 26)}", "quantity": 10 + i, "entry_price": 50.0 + i,
-           "entry_date": date(2025, 1, 2)} for i in range(30)]
+THIRTY = [
+    {
+        "symbol": f"Q{chr(65 + i // 26)}{chr(65 + i % 26)}",
+        "quantity": 10 + i,
+        "entry_price": 50.0 + i,
+        "entry_date": date(2025, 1, 2),
+    }
+    for i in range(30)
+]
 GOOD_CSV = b"symbol,quantity,entry_price,entry_date\nAAPL,10,180,2025-03-03\nMSFT,-5,400,2025-03-04\n"
 
 

@@ -4,7 +4,6 @@ A file may write `{today+N}` for a date N days after the validation day, so a da
 in the future stays in the future whenever the tests run.
 """
 
-
 import re
 from datetime import date, timedelta
 from pathlib import Path

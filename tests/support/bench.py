@@ -28,7 +28,9 @@ class Bench(Pipeline):
     def sensor(self, name: str, cursor: str | None = None):
         """One evaluation of a sensor, as the daemon would run it."""
         with dg.build_sensor_context(
-            instance=self.instance, cursor=cursor, resources=self.defs.resources,
+            instance=self.instance,
+            cursor=cursor,
+            resources=self.defs.resources,
             repository_def=self.defs.get_repository_def(),
         ) as context:
             return self.defs.get_repository_def().get_sensor_def(name).evaluate_tick(context)
@@ -45,10 +47,21 @@ class Bench(Pipeline):
         stamp = datetime.now(UTC)
         with self.db.transaction() as session:
             session.add_all(
-                DataQuality(date=date.fromisoformat(day), portfolio_id=int(portfolio), asset=name, flag="full_history",
-                            message="recorded by the test bench", positions_total=1, positions_analyzed=1,
-                            positions_skipped={}, data_days=1, run_id="bench", computed_at=stamp)
-                for day in days for name in PORTFOLIO_ASSETS
+                DataQuality(
+                    date=date.fromisoformat(day),
+                    portfolio_id=int(portfolio),
+                    asset=name,
+                    flag="full_history",
+                    message="recorded by the test bench",
+                    positions_total=1,
+                    positions_analyzed=1,
+                    positions_skipped={},
+                    data_days=1,
+                    run_id="bench",
+                    computed_at=stamp,
+                )
+                for day in days
+                for name in PORTFOLIO_ASSETS
             )
 
     def record_run(self, tags: dict[str, str], status: dg.DagsterRunStatus) -> dg.DagsterRun:

@@ -47,20 +47,37 @@ class Processes:
 
     def _spawn(self, name: str, *args: str) -> subprocess.Popen:
         log = (self.workdir / f"{name}.log").open("ab")
-        return subprocess.Popen(args, cwd=self.workdir, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        return subprocess.Popen(
+            args, cwd=self.workdir, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     def start_code_server(self) -> None:
         self.code_server = self._spawn(
-            "code_server", str(BIN / "dagster"), "api", "grpc", "-m", "sigmasight_assets.definitions", "-a", "defs",
-            "-h", "127.0.0.1", "-p", str(self.port), "--location-name", "sigmasight",
+            "code_server",
+            str(BIN / "dagster"),
+            "api",
+            "grpc",
+            "-m",
+            "sigmasight_assets.definitions",
+            "-a",
+            "defs",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "--location-name",
+            "sigmasight",
         )
         wait_for("the code server", self._code_server_up, 60, 0.5)
 
     def _code_server_up(self) -> bool:
         assert self.code_server.poll() is None, (self.workdir / "code_server.log").read_text()[-3000:]
-        probe = subprocess.run([str(BIN / "dagster"), "api", "grpc-health-check", "-p", str(self.port)],
-                               env=self.env, capture_output=True, timeout=30)
+        probe = subprocess.run(
+            [str(BIN / "dagster"), "api", "grpc-health-check", "-p", str(self.port)],
+            env=self.env,
+            capture_output=True,
+            timeout=30,
+        )
         return probe.returncode == 0
 
     def start_daemon(self) -> None:

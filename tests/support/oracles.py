@@ -4,7 +4,6 @@ These loop over dates on purpose (loops belong in test oracles) and use statsmod
 sklearn, numpy and pandas directly, sharing no code with the kernels.
 """
 
-
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
@@ -40,7 +39,9 @@ def ols_oracle(y: pd.Series, x: pd.Series, window: int, min_obs: int) -> pd.Data
     return out
 
 
-def ridge_oracle(y: pd.Series, x: pd.DataFrame, rows: list[int], window: int, min_obs: int, alpha: float) -> pd.DataFrame:
+def ridge_oracle(
+    y: pd.Series, x: pd.DataFrame, rows: list[int], window: int, min_obs: int, alpha: float
+) -> pd.DataFrame:
     """sklearn Ridge on StandardScaler-standardized regressors per window (at `rows`).
 
     Columns: one raw-unit coefficient per regressor, then r2 (Ridge.score) and n_obs.
