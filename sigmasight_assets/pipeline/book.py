@@ -64,16 +64,28 @@ class Book:
 
 
 def load_book(db: ResultsDatabase, portfolio_ids: list[int], end: date, rate: float) -> Book:
+    """The stored positions, marks and closes of the portfolios, valued from their first entry to `end`."""
     with db.transaction() as session:
         positions = queries.positions_frame(session, portfolio_ids)
         positions = positions[pd.to_datetime(positions["entry_date"]) <= pd.Timestamp(end)]
         marks = queries.manual_marks(session, positions["position_id"])
         unavailable = queries.unavailable_symbols(session)
-        inception = min(positions["entry_date"], default=end)
-    first = calendar.previous_sessions(inception, LOOKBACK)
-    closes = db.closes(positions["price_symbol"].dropna(), first, end)
+    inception = min(positions["entry_date"], default=end)
+    closes = db.closes(positions["price_symbol"].dropna(), calendar.previous_sessions(inception, LOOKBACK), end)
+    return assemble_book(positions, marks, closes, unavailable, rate)
+
+
+def assemble_book(
+    positions: pd.DataFrame, marks: pd.DataFrame, closes: pd.DataFrame, unavailable: dict[str, str], rate: float
+) -> Book:
+    """Value `positions` (rows as `queries.positions_frame` gives them) on `closes` from the first entry on.
+
+    `closes` starts LOOKBACK sessions before the first entry, so option vols exist from day one;
+    each portfolio's snapshots start at its own first entry.
+    """
+    inception = pd.Timestamp(min(positions["entry_date"], default=closes.index.max()))
     vols = realized_vol(simple_returns(closes), OPTION_VOL_WINDOW)
-    held = closes.index >= pd.Timestamp(inception)
+    held = closes.index >= inception
     valuation = value_positions(positions, closes[held], vols[held], marks, rate)
     positions = positions.set_index("position_id", drop=False)
     snapshots = portfolio_snapshots(valuation, positions["portfolio_id"])

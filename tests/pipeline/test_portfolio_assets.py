@@ -114,7 +114,7 @@ def test_portfolio_beta_is_the_weighted_sum_of_position_betas(book, scope):
     computed = position_betas(book, scope, betas)
     portfolio = computed.tables[PortfolioBeta].set_index(["date", "portfolio_id"])
     positions = computed.tables[PositionBeta].set_index(["date", "position_id"])
-    for (day, pid), row in positions.iterrows():
+    for (_, pid), row in positions.iterrows():
         expected = {"AAA": 1.2, "BBB": 0.8, "CCC": -0.5, "DDD": 2.0}.get(book.positions.at[pid, "symbol"])
         assert (np.isnan(row["market_beta"]) if expected is None else row["market_beta"] == pytest.approx(expected))
     for (day, p), row in portfolio.iterrows():
