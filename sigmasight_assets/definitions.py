@@ -1,6 +1,5 @@
 """The code location: every asset, check, job, schedule, sensor and resource, built from one settings object."""
 
-
 import os
 
 import dagster as dg

@@ -1,6 +1,5 @@
 """Rolling pairwise-complete correlations, their portfolio summaries and correlation clusters."""
 
-
 from dataclasses import dataclass
 
 import numpy as np
@@ -165,9 +164,11 @@ def correlation_clusters(matrix: np.ndarray, symbols: list[str] | pd.Index, thre
     distance = np.clip(1.0 - np.where(np.isfinite(sub), sub, 0.0), 0.0, 2.0)
     distance = (distance + distance.T) / 2.0
     np.fill_diagonal(distance, 0.0)
-    assignment = fcluster(linkage(squareform(distance, checks=False), method="average"), t=threshold, criterion="distance")
+    assignment = fcluster(
+        linkage(squareform(distance, checks=False), method="average"), t=threshold, criterion="distance"
+    )
     groups: dict[int, list[str]] = {}
-    for index, cluster in zip(keep, assignment):
+    for index, cluster in zip(keep, assignment, strict=True):
         groups.setdefault(int(cluster), []).append(labels[index])
     return sorted((sorted(members) for members in groups.values()), key=lambda members: (-len(members), members[0]))
 
@@ -229,12 +230,18 @@ def portfolio_correlation_rows(
         included = np.flatnonzero(~empty_rows[t])
         names = [symbols[i] for i in included]
         sub = masked[t][np.ix_(included, included)]
-        records.append({
-            "date": dates[t], "average": average[t], "weighted": weighted[t], "symbols": names,
-            "matrix": rounded_matrix(sub, digits),
-            "clusters": correlation_clusters(sub, names, threshold) if names else [],
-            "excluded_positions": int(excluded_positions[t]), "data_days": int(data_days[t]),
-        })
+        records.append(
+            {
+                "date": dates[t],
+                "average": average[t],
+                "weighted": weighted[t],
+                "symbols": names,
+                "matrix": rounded_matrix(sub, digits),
+                "clusters": correlation_clusters(sub, names, threshold) if names else [],
+                "excluded_positions": int(excluded_positions[t]),
+                "data_days": int(data_days[t]),
+            }
+        )
     columns = ["average", "weighted", "symbols", "matrix", "clusters", "excluded_positions", "data_days"]
     rows = pd.DataFrame(records, columns=["date", *columns]).set_index("date")
     return CorrelationRows(rows, excluded)

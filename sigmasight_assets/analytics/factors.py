@@ -1,6 +1,5 @@
 """The factor model's names: factor ETFs, the twelve factors and how each maps to ETFs."""
 
-
 MARKET = "SPY"
 """Market factor ETF (Market_Beta)."""
 

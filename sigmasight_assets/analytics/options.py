@@ -1,6 +1,5 @@
 """Black-Scholes prices and Greeks of European options (no dividends), broadcast over arrays."""
 
-
 from dataclasses import dataclass
 
 import numpy as np

@@ -6,7 +6,6 @@ products) with `trailing_sums`, so one call costs O(T x S) (OLS) or O(T x S x K^
 regressors are present (pairwise complete per symbol).
 """
 
-
 from dataclasses import dataclass
 
 import numpy as np

@@ -1,6 +1,5 @@
 """Daily return series: simple returns from closes, spread returns, the twelve factor returns."""
 
-
 import numpy as np
 import pandas as pd
 

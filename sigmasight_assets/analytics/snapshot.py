@@ -1,14 +1,20 @@
 """Portfolio snapshot arithmetic: NAV, exposures, P&L and return per portfolio and date."""
 
-
 import numpy as np
 import pandas as pd
 
 from sigmasight_assets.analytics.valuation import Valuation
 
 SNAPSHOT_COLUMNS = (
-    "nav", "long_exposure", "short_exposure", "gross_exposure", "net_exposure",
-    "daily_pnl", "daily_return", "cumulative_pnl", "positions_count",
+    "nav",
+    "long_exposure",
+    "short_exposure",
+    "gross_exposure",
+    "net_exposure",
+    "daily_pnl",
+    "daily_return",
+    "cumulative_pnl",
+    "positions_count",
 )
 
 
@@ -44,9 +50,15 @@ def portfolio_snapshots(valuation: Valuation, portfolio_of: pd.Series) -> pd.Dat
     daily_return = pnl / previous_nav.where(previous_nav > 0)
 
     parts = {
-        "nav": nav, "long_exposure": long, "short_exposure": short, "gross_exposure": long - short,
-        "net_exposure": long + short, "daily_pnl": pnl, "daily_return": daily_return,
-        "cumulative_pnl": cumulative, "positions_count": count,
+        "nav": nav,
+        "long_exposure": long,
+        "short_exposure": short,
+        "gross_exposure": long - short,
+        "net_exposure": long + short,
+        "daily_pnl": pnl,
+        "daily_return": daily_return,
+        "cumulative_pnl": cumulative,
+        "positions_count": count,
     }
     stacked = {name: frame.stack(future_stack=True) for name, frame in parts.items()}
     out = pd.DataFrame(stacked)

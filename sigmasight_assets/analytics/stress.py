@@ -1,6 +1,5 @@
 """Factor stress tests: the scenario library, factor-on-factor betas and scenario P&L."""
 
-
 import json
 import math
 from collections.abc import Mapping

@@ -1,6 +1,5 @@
 """Input checks shared by the kernels; each error names the offending argument."""
 
-
 import numbers
 
 import numpy as np

@@ -7,7 +7,6 @@ positions at their latest manual mark or else the entry price. A position is ope
 date through its exit date (valued at the exit price that day) or expiry.
 """
 
-
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,8 +18,17 @@ from sigmasight_resources.vocabulary import InvestmentClass, SkipReason
 
 OPTION_MULTIPLIER = 100.0
 POSITION_COLUMNS = (
-    "position_id", "investment_class", "quantity", "entry_price", "entry_date", "exit_price", "exit_date",
-    "price_symbol", "option_type", "strike", "expiry",
+    "position_id",
+    "investment_class",
+    "quantity",
+    "entry_price",
+    "entry_date",
+    "exit_price",
+    "exit_date",
+    "price_symbol",
+    "option_type",
+    "strike",
+    "expiry",
 )
 
 
@@ -96,8 +104,12 @@ def value_positions(
     if is_option.any():
         years = (expiry[is_option][None, :] - day).astype("timedelta64[D]").astype(float) / 365.0
         bs = black_scholes(
-            spot[:, is_option], positions["strike"].to_numpy(dtype=float)[is_option], years, rate,
-            vol[:, is_option], positions["option_type"].to_numpy()[is_option] == "C",
+            spot[:, is_option],
+            positions["strike"].to_numpy(dtype=float)[is_option],
+            years,
+            rate,
+            vol[:, is_option],
+            positions["option_type"].to_numpy()[is_option] == "C",
         )
         price[:, is_option] = bs.price
         for name in greeks:

@@ -1,14 +1,12 @@
 """Realized volatility, HAR-RV forecasts and historical VaR/ES over trailing windows."""
 
-
 import numpy as np
 import pandas as pd
 
+from sigmasight_resources.calendar import TRADING_DAYS_PER_YEAR  # volatilities are daily figures × √252
+
 from .validation import check_positive_int, check_window, columns_values, series_values
 from .windows import budget_slices, padded_windows, trailing_sums
-
-TRADING_DAYS = 252
-"""Annualization factor: volatilities are daily figures times sqrt(252)."""
 
 _SINGULAR = 1e-12
 """Determinant below which a unit-diagonal normal matrix is treated as singular."""
@@ -41,7 +39,7 @@ def realized_vol(
     columns_values(returns, "returns")
     min_obs = window if min_obs is None else min_obs
     check_window(window, min_obs)
-    return returns.astype(np.float64).rolling(window, min_periods=min_obs).std(ddof=1) * np.sqrt(TRADING_DAYS)
+    return returns.astype(np.float64).rolling(window, min_periods=min_obs).std(ddof=1) * np.sqrt(TRADING_DAYS_PER_YEAR)
 
 
 def har_forecast(
@@ -98,9 +96,14 @@ def har_forecast(
     names = ("har_1d", f"har_{horizon}d", "n_obs")
     results = (_annualized(daily_1), _annualized(daily_mean), n_obs)
     if isinstance(returns, pd.Series):
-        return pd.DataFrame({name: result[:, 0] for name, result in zip(names, results)}, index=returns.index)
+        return pd.DataFrame(
+            {name: result[:, 0] for name, result in zip(names, results, strict=True)}, index=returns.index
+        )
     return pd.concat(
-        {name: pd.DataFrame(result, index=returns.index, columns=returns.columns, copy=False) for name, result in zip(names, results)},
+        {
+            name: pd.DataFrame(result, index=returns.index, columns=returns.columns, copy=False)
+            for name, result in zip(names, results, strict=True)
+        },
         axis=1,
     )
 
@@ -215,7 +218,7 @@ def _solve_or_min_norm(matrices: np.ndarray, rhs: np.ndarray) -> np.ndarray:
 
 
 def _annualized(variance: np.ndarray) -> np.ndarray:
-    return np.sqrt(TRADING_DAYS * np.maximum(variance, 0.0))
+    return np.sqrt(TRADING_DAYS_PER_YEAR * np.maximum(variance, 0.0))
 
 
 def _sorted_quantile(ordered: np.ndarray, count: np.ndarray, level: float) -> np.ndarray:

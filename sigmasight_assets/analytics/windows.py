@@ -5,7 +5,6 @@ these helpers so that no kernel loops over dates. Working arrays are bounded by
 `WORKING_BYTES` by slicing symbols (or dates) into chunks.
 """
 
-
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -119,9 +118,12 @@ def pair_moments(values: np.ndarray, window: int) -> Iterator[tuple[slice, PairM
         present = np.isfinite(x).astype(np.float64)
         x = np.where(present > 0, x, 0.0)
         present_t = np.swapaxes(present, 1, 2)
-        yield block, PairMoments(
-            n=present @ present_t,
-            sum_i=x @ present_t,
-            sum_ii=(x * x) @ present_t,
-            sum_ij=x @ np.swapaxes(x, 1, 2),
+        yield (
+            block,
+            PairMoments(
+                n=present @ present_t,
+                sum_i=x @ present_t,
+                sum_ii=(x * x) @ present_t,
+                sum_ij=x @ np.swapaxes(x, 1, 2),
+            ),
         )

@@ -21,8 +21,14 @@ from sigmasight_assets.assets import (
 )
 from sigmasight_assets.pipeline.builder import build_portfolio_asset
 
-PORTFOLIO_ASSET_SPECS = (*valuation.ASSETS, betas.ASSET, factors.ASSET, volatility.ASSET, correlations.ASSET,
-                         stress.ASSET)
+PORTFOLIO_ASSET_SPECS = (
+    *valuation.ASSETS,
+    betas.ASSET,
+    factors.ASSET,
+    volatility.ASSET,
+    correlations.ASSET,
+    stress.ASSET,
+)
 DAY_ASSETS = (market.NAME, *symbols.NAMES)
 PORTFOLIO_ASSETS = tuple(spec.name for spec in PORTFOLIO_ASSET_SPECS)
 

@@ -24,30 +24,42 @@ def position_betas(book: Book, scope: RunScope, betas: SymbolBetas) -> Computed:
     rates = betas.frame("ir_beta").where(usable)
     weights = scope.window(book.weights())
     positions = position_rows(book, scope, {"market_beta": market, "ir_beta": rates, "n_obs": n_obs.fillna(0)})
-    portfolio = pd.concat([
-        by_portfolio(weighted_sum(weights, market, book.portfolio_of), "market_beta"),
-        by_portfolio(weighted_sum(weights, rates, book.portfolio_of), "ir_beta"),
-    ], axis=1)
+    portfolio = pd.concat(
+        [
+            by_portfolio(weighted_sum(weights, market, book.portfolio_of), "market_beta"),
+            by_portfolio(weighted_sum(weights, rates, book.portfolio_of), "ir_beta"),
+        ],
+        axis=1,
+    )
     portfolio = portfolio.reindex(scope.window(book.snapshots).index).reset_index()
     low, high = BETA_BOUNDS
     beyond = (positions["market_beta"] < low) | (positions["market_beta"] > high)
     return Computed(
-        {PositionBeta: positions, PortfolioBeta: portfolio}, regression_quality(book, scope, n_obs),
+        {PositionBeta: positions, PortfolioBeta: portfolio},
+        regression_quality(book, scope, n_obs),
         facts={"outside": set(positions.loc[beyond, "symbol"]), "covered": positions["position_id"].nunique()},
     )
 
 
 def conclude_position_betas(computed: list[Computed], db: ResultsDatabase, scope: RunScope) -> Conclusion:
     outside = sorted(set().union(*(c.facts["outside"] for c in computed)))
-    return {"positions_covered": sum(c.facts["covered"] for c in computed)}, [dg.AssetCheckResult(
-        check_name=BETA_BOUNDS_CHECK, passed=not outside, severity=dg.AssetCheckSeverity.WARN,
-        metadata={"outside_bounds": dg.MetadataValue.json(outside[:50])},
-    )]
+    return {"positions_covered": sum(c.facts["covered"] for c in computed)}, [
+        dg.AssetCheckResult(
+            check_name=BETA_BOUNDS_CHECK,
+            passed=not outside,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={"outside_bounds": dg.MetadataValue.json(outside[:50])},
+        )
+    ]
 
 
 ASSET = PortfolioAsset(
-    name="position_betas", group=GROUP, deps=("position_values", "symbol_factor_exposures"),
-    tables=(PositionBeta, PortfolioBeta), compute=position_betas, load=load_symbol_betas,
+    name="position_betas",
+    group=GROUP,
+    deps=("position_values", "symbol_factor_exposures"),
+    tables=(PositionBeta, PortfolioBeta),
+    compute=position_betas,
+    load=load_symbol_betas,
     conclude=conclude_position_betas,
     checks=(Check(BETA_BOUNDS_CHECK, f"Position market betas lie within {BETA_BOUNDS} (warn)."),),
 )

@@ -22,7 +22,14 @@ from sigmasight_resources.db.results import PortfolioCorrelation
 from sigmasight_resources.vocabulary import SkipReason
 
 COLUMNS = [
-    "date", "portfolio_id", "average", "weighted", "symbols", "matrix", "clusters", "excluded_positions",
+    "date",
+    "portfolio_id",
+    "average",
+    "weighted",
+    "symbols",
+    "matrix",
+    "clusters",
+    "excluded_positions",
     "factor_matrix",
 ]
 
@@ -53,8 +60,13 @@ def correlations(book: Book, scope: RunScope, factor_corr: RollingCorrelation) -
         by_symbol = weights[held.index].T.groupby(per_symbol).sum().T.reindex(columns=symbols)
         open_counts = open_mask[held.index].T.groupby(per_symbol).sum().T.reindex(columns=symbols, fill_value=0)
         result = portfolio_correlation_rows(
-            corr.matrices[at], corr.n_obs.to_numpy()[at], symbols, open_counts.to_numpy(),
-            by_symbol.fillna(0.0).to_numpy(), open_mask.index, CLUSTER_THRESHOLD,
+            corr.matrices[at],
+            corr.n_obs.to_numpy()[at],
+            symbols,
+            open_counts.to_numpy(),
+            by_symbol.fillna(0.0).to_numpy(),
+            open_mask.index,
+            CLUSTER_THRESHOLD,
         )
         short_history = pd.DataFrame(result.excluded, index=open_mask.index, columns=symbols)
         for position_id, symbol in held["price_symbol"].items():
@@ -63,7 +75,9 @@ def correlations(book: Book, scope: RunScope, factor_corr: RollingCorrelation) -
         rows = result.rows.reset_index().assign(portfolio_id=portfolio)
         rows["factor_matrix"] = [
             {"symbols": list(FACTOR_ETFS), "matrix": rounded_matrix(factor_corr.matrices[factor_at[day]])}
-            if day in factor_at else {} for day in rows["date"]
+            if day in factor_at
+            else {}
+            for day in rows["date"]
         ]
         data_days.append(rows.set_index(["date", "portfolio_id"])["data_days"])
         tables.append(rows[COLUMNS])
@@ -79,10 +93,15 @@ def with_placeholders(table: pd.DataFrame, required: pd.MultiIndex) -> pd.DataFr
     missing = required.difference(pd.MultiIndex.from_frame(table[["date", "portfolio_id"]]))
     if not len(missing):
         return table
-    placeholders = pd.DataFrame({
-        "date": missing.get_level_values(0), "portfolio_id": missing.get_level_values(1),
-        "average": np.nan, "weighted": np.nan, "excluded_positions": 0,
-    })
+    placeholders = pd.DataFrame(
+        {
+            "date": missing.get_level_values(0),
+            "portfolio_id": missing.get_level_values(1),
+            "average": np.nan,
+            "weighted": np.nan,
+            "excluded_positions": 0,
+        }
+    )
     for column in ("symbols", "matrix", "clusters"):
         placeholders[column] = [[] for _ in range(len(placeholders))]
     placeholders["factor_matrix"] = [{} for _ in range(len(placeholders))]
@@ -90,6 +109,10 @@ def with_placeholders(table: pd.DataFrame, required: pd.MultiIndex) -> pd.DataFr
 
 
 ASSET = PortfolioAsset(
-    name="correlations", group="portfolio_risk", deps=("position_values", "market_prices"),
-    tables=(PortfolioCorrelation,), compute=correlations, load=load_factor_correlation,
+    name="correlations",
+    group="portfolio_risk",
+    deps=("position_values", "market_prices"),
+    tables=(PortfolioCorrelation,),
+    compute=correlations,
+    load=load_factor_correlation,
 )

@@ -30,10 +30,14 @@ def factor_exposures(book: Book, scope: RunScope, betas: SymbolBetas) -> Compute
         factor_betas = betas.frame(column).where(usable)
         per_position[column] = factor_betas
         beta = by_portfolio(weighted_sum(weights, factor_betas, book.portfolio_of), "beta").reindex(snapshots.index)
-        portfolio_rows.append(pd.DataFrame({"beta": beta, "dollar_exposure": beta * snapshots["nav"], "factor": factor}))
+        portfolio_rows.append(
+            pd.DataFrame({"beta": beta, "dollar_exposure": beta * snapshots["nav"], "factor": factor})
+        )
     return Computed(
-        {FactorExposure: pd.concat(portfolio_rows).reset_index(),
-         PositionFactorExposure: position_rows(book, scope, per_position)},
+        {
+            FactorExposure: pd.concat(portfolio_rows).reset_index(),
+            PositionFactorExposure: position_rows(book, scope, per_position),
+        },
         regression_quality(book, scope, n_obs),
     )
 
@@ -44,16 +48,29 @@ def conclude_factor_exposures(computed: list[Computed], db: ResultsDatabase, sco
         incomplete = portfolio_reads.incomplete_factor_sets(
             session, NAME, FACTORS, scope.portfolios, scope.start, scope.end
         )
-    return {}, [dg.AssetCheckResult(
-        check_name=FACTORS_CHECK, passed=not incomplete,
-        metadata={"incomplete": dg.MetadataValue.json(incomplete[:50]), "count": len(incomplete)},
-    )]
+    return {}, [
+        dg.AssetCheckResult(
+            check_name=FACTORS_CHECK,
+            passed=not incomplete,
+            metadata={"incomplete": dg.MetadataValue.json(incomplete[:50]), "count": len(incomplete)},
+        )
+    ]
 
 
 ASSET = PortfolioAsset(
-    name=NAME, group=GROUP, deps=("position_values", "symbol_factor_exposures"),
-    tables=(FactorExposure, PositionFactorExposure), compute=factor_exposures, load=load_symbol_betas,
+    name=NAME,
+    group=GROUP,
+    deps=("position_values", "symbol_factor_exposures"),
+    tables=(FactorExposure, PositionFactorExposure),
+    compute=factor_exposures,
+    load=load_symbol_betas,
     conclude=conclude_factor_exposures,
-    checks=(Check(FACTORS_CHECK, "Every portfolio-day with public positions has all twelve factor rows; "
-                  "stress_tests does not run on a partial result.", blocking=True),),
+    checks=(
+        Check(
+            FACTORS_CHECK,
+            "Every portfolio-day with public positions has all twelve factor rows; "
+            "stress_tests does not run on a partial result.",
+            blocking=True,
+        ),
+    ),
 )

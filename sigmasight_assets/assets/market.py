@@ -1,6 +1,5 @@
 """Market prices: make sure closes for the universe are stored, fetching only what is missing."""
 
-
 from collections import defaultdict
 from datetime import UTC, date, datetime
 
@@ -59,10 +58,13 @@ def build_market_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.Asse
         group_name="market",
         backfill_policy=dg.BackfillPolicy.single_run(),
         retry_policy=VENDOR_RETRY,
-        check_specs=[dg.AssetCheckSpec(
-            COVERAGE_CHECK, asset=NAME,
-            description="Every symbol of the universe not recorded unavailable has a close on every requested day.",
-        )],
+        check_specs=[
+            dg.AssetCheckSpec(
+                COVERAGE_CHECK,
+                asset=NAME,
+                description="Every symbol of the universe not recorded unavailable has a close on every requested day.",
+            )
+        ],
         op_tags={PORTFOLIO_TAG: MARKET_SCOPE},
         tags={LEVEL_TAG: DAY_LEVEL},
         kinds={"api", "sql"},
@@ -77,9 +79,7 @@ def build_market_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.Asse
         with db.transaction() as session:
             positions = queries.positions_frame(session)
             known_unavailable = queries.unavailable_symbols(session)
-            windows = {
-                s: d for s, d in price_windows(positions, start, end).items() if s not in known_unavailable
-            }
+            windows = {s: d for s, d in price_windows(positions, start, end).items() if s not in known_unavailable}
             first = min(windows.values())
             stored = queries.stored_price_dates(session, windows, first, end)
         spans = missing_spans(stored, windows, end)

@@ -1,6 +1,5 @@
 """Company profiles of the universe: reference data on its own schedule, upstream of no analytics asset."""
 
-
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -33,9 +32,11 @@ def company_profiles(
     with db.transaction() as session:
         written = replace_profiles(session, profiles, market_data.source, context.run_id, datetime.now(UTC))
     unknown = sorted(set(symbols) - set(profiles["symbol"]))
-    return dg.MaterializeResult(metadata={
-        "rows_written": written,
-        "symbols_requested": len(symbols),
-        "symbols_without_profile": dg.MetadataValue.json(unknown[:100]),
-        "sectors": dg.MetadataValue.json(profiles["sector"].fillna("none").value_counts().to_dict()),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "rows_written": written,
+            "symbols_requested": len(symbols),
+            "symbols_without_profile": dg.MetadataValue.json(unknown[:100]),
+            "sectors": dg.MetadataValue.json(profiles["sector"].fillna("none").value_counts().to_dict()),
+        }
+    )

@@ -29,7 +29,11 @@ def load_stress_inputs(db: ResultsDatabase, book: Book, scope: RunScope) -> dict
 
 
 def stress_tests(
-    book: Book, scope: RunScope, exposures: pd.DataFrame, upstream_quality: pd.DataFrame, betas: np.ndarray,
+    book: Book,
+    scope: RunScope,
+    exposures: pd.DataFrame,
+    upstream_quality: pd.DataFrame,
+    betas: np.ndarray,
     scenarios: list[Scenario],
 ) -> Computed:
     """Direct and correlated P&L of every library scenario from stored factor dollar exposures.
@@ -40,21 +44,32 @@ def stress_tests(
     nav = book.snapshots["nav"]
     rows = []
     for portfolio, group in exposures.groupby("portfolio_id"):
-        wide = group.pivot(index="date", columns="factor", values="dollar_exposure").reindex(
-            columns=list(FACTORS)).astype(float)
+        wide = (
+            group.pivot(index="date", columns="factor", values="dollar_exposure")
+            .reindex(columns=list(FACTORS))
+            .astype(float)
+        )
         known = wide.fillna(0.0).where(wide.notna().any(axis=1), np.nan, axis=0)
         picks = np.searchsorted(days, wide.index)
         portfolio_nav = nav.xs(portfolio, level="portfolio_id").reindex(wide.index)
         positive_nav = portfolio_nav.where(portfolio_nav > 0)
         for scenario in scenarios:
             pnl = stress_pnl(known, scenario.shocks, betas[picks])
-            rows.append(pd.DataFrame({
-                "date": wide.index, "portfolio_id": portfolio, "scenario_id": scenario.id,
-                "name": scenario.name, "category": scenario.category,
-                "direct_pnl": pnl["direct_pnl"].to_numpy(), "correlated_pnl": pnl["correlated_pnl"].to_numpy(),
-                "direct_pct": (pnl["direct_pnl"] / positive_nav).to_numpy(),
-                "correlated_pct": (pnl["correlated_pnl"] / positive_nav).to_numpy(),
-            }))
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "date": wide.index,
+                        "portfolio_id": portfolio,
+                        "scenario_id": scenario.id,
+                        "name": scenario.name,
+                        "category": scenario.category,
+                        "direct_pnl": pnl["direct_pnl"].to_numpy(),
+                        "correlated_pnl": pnl["correlated_pnl"].to_numpy(),
+                        "direct_pct": (pnl["direct_pnl"] / positive_nav).to_numpy(),
+                        "correlated_pct": (pnl["correlated_pnl"] / positive_nav).to_numpy(),
+                    }
+                )
+            )
     table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["date", "portfolio_id"])
     return Computed({StressResult: table}, upstream_quality)
 
@@ -64,6 +79,11 @@ def conclude_stress_tests(computed: list[Computed], db: ResultsDatabase, scope: 
 
 
 ASSET = PortfolioAsset(
-    name="stress_tests", group="portfolio_risk", deps=(FACTOR_EXPOSURES, "market_prices"),
-    tables=(StressResult,), compute=stress_tests, load=load_stress_inputs, conclude=conclude_stress_tests,
+    name="stress_tests",
+    group="portfolio_risk",
+    deps=(FACTOR_EXPOSURES, "market_prices"),
+    tables=(StressResult,),
+    compute=stress_tests,
+    load=load_stress_inputs,
+    conclude=conclude_stress_tests,
 )

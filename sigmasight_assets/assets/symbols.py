@@ -1,6 +1,5 @@
 """Symbol-level analytics per trading day: factor exposures and return/volatility metrics."""
 
-
 from datetime import date
 
 import dagster as dg
@@ -51,9 +50,14 @@ def factor_exposure_frame(closes: pd.DataFrame) -> pd.DataFrame:
     style = rolling_ridge(returns, etf[list(STYLE_LEGS.values())], STYLE_WINDOW, STYLE_MIN_OBS)
     spreads = spread_returns(etf)
     columns = {
-        "market_beta": market.beta, "market_r2": market.r2, "market_n_obs": market.n_obs,
-        "ir_beta": rates.beta, "ir_r2": rates.r2, "ir_n_obs": rates.n_obs,
-        "style_r2": style.r2, "style_n_obs": style.n_obs,
+        "market_beta": market.beta,
+        "market_r2": market.r2,
+        "market_n_obs": market.n_obs,
+        "ir_beta": rates.beta,
+        "ir_r2": rates.r2,
+        "ir_n_obs": rates.n_obs,
+        "style_r2": style.r2,
+        "style_n_obs": style.n_obs,
     }
     for factor, etf_symbol in STYLE_LEGS.items():
         columns[factor.lower()] = style.betas[etf_symbol]

@@ -24,7 +24,11 @@ def snapshot_quality(book: Book) -> pd.DataFrame:
     """Coverage of the valuation; data_days counts the portfolio's days since its first entry."""
     history = book.snapshots.groupby(level="portfolio_id").cumcount() + 1
     return quality_table(
-        book.valuation.open, book.valuation_reasons(), book.public, book.portfolio_of, history,
+        book.valuation.open,
+        book.valuation_reasons(),
+        book.public,
+        book.portfolio_of,
+        history,
         required=book.snapshots.index,
     )
 
@@ -33,9 +37,17 @@ def position_values(book: Book, scope: RunScope) -> Computed:
     """Per open position and day: price, signed market value, delta-adjusted exposure, weight, Greeks."""
     v = book.valuation
     columns = {
-        "price": v.price, "market_value": v.market_value, "exposure": v.exposure, "weight": book.weights(),
-        "daily_pnl": v.pnl, "underlying_price": v.underlying_price, "delta": v.delta, "gamma": v.gamma,
-        "vega": v.vega, "theta": v.theta, "flag": book.valuation_reasons(),
+        "price": v.price,
+        "market_value": v.market_value,
+        "exposure": v.exposure,
+        "weight": book.weights(),
+        "daily_pnl": v.pnl,
+        "underlying_price": v.underlying_price,
+        "delta": v.delta,
+        "gamma": v.gamma,
+        "vega": v.vega,
+        "theta": v.theta,
+        "flag": book.valuation_reasons(),
     }
     rows = position_rows(book, scope, {name: scope.window(frame) for name, frame in columns.items()})
     for name in POSITION_COLUMNS[2:]:
@@ -43,7 +55,8 @@ def position_values(book: Book, scope: RunScope) -> Computed:
     rows = scope.keep(rows)
     unpriced = rows["investment_class"].ne(InvestmentClass.PRIVATE) & rows["market_value"].isna()
     return Computed(
-        {PositionValue: rows}, snapshot_quality(book),
+        {PositionValue: rows},
+        snapshot_quality(book),
         facts={"unpriced": Counter(rows.loc[unpriced, "flag"]), "covered": rows["position_id"].nunique()},
     )
 
@@ -51,10 +64,17 @@ def position_values(book: Book, scope: RunScope) -> Computed:
 def conclude_position_values(computed: list[Computed], db: ResultsDatabase, scope: RunScope) -> Conclusion:
     unpriced = sum((c.facts["unpriced"] for c in computed), Counter())
     covered = sum(c.facts["covered"] for c in computed)
-    return {"positions_covered": covered}, [dg.AssetCheckResult(
-        check_name=PRICED_CHECK, passed=not unpriced, severity=dg.AssetCheckSeverity.WARN,
-        metadata={"unpriced_position_days": sum(unpriced.values()), "reasons": dg.MetadataValue.json(dict(unpriced))},
-    )]
+    return {"positions_covered": covered}, [
+        dg.AssetCheckResult(
+            check_name=PRICED_CHECK,
+            passed=not unpriced,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={
+                "unpriced_position_days": sum(unpriced.values()),
+                "reasons": dg.MetadataValue.json(dict(unpriced)),
+            },
+        )
+    ]
 
 
 def missing_snapshots(book: Book, scope: RunScope, snapshots: pd.DataFrame) -> list[tuple]:
@@ -71,28 +91,40 @@ def portfolio_snapshots(book: Book, scope: RunScope) -> Computed:
     """Per portfolio and day: NAV, long/short/gross/net exposure, daily and cumulative P&L, return."""
     snapshots = scope.keep(book.snapshots.reset_index())
     return Computed(
-        {PortfolioSnapshot: snapshots}, snapshot_quality(book),
+        {PortfolioSnapshot: snapshots},
+        snapshot_quality(book),
         facts={"missing": missing_snapshots(book, scope, snapshots)},
     )
 
 
 def conclude_portfolio_snapshots(computed: list[Computed], db: ResultsDatabase, scope: RunScope) -> Conclusion:
     missing = sorted(pair for c in computed for pair in c.facts["missing"])
-    return {}, [dg.AssetCheckResult(
-        check_name=SNAPSHOT_CHECK, passed=not missing,
-        metadata={"missing": dg.MetadataValue.json([f"{d.date()}|{p}" for d, p in missing[:50]])},
-    )]
+    return {}, [
+        dg.AssetCheckResult(
+            check_name=SNAPSHOT_CHECK,
+            passed=not missing,
+            metadata={"missing": dg.MetadataValue.json([f"{d.date()}|{p}" for d, p in missing[:50]])},
+        )
+    ]
 
 
 ASSETS = (
     PortfolioAsset(
-        name="position_values", group=GROUP, deps=("market_prices", "symbol_metrics"), tables=(PositionValue,),
-        compute=position_values, conclude=conclude_position_values,
+        name="position_values",
+        group=GROUP,
+        deps=("market_prices", "symbol_metrics"),
+        tables=(PositionValue,),
+        compute=position_values,
+        conclude=conclude_position_values,
         checks=(Check(PRICED_CHECK, "Every open public or option position has a value on every day (warn)."),),
     ),
     PortfolioAsset(
-        name="portfolio_snapshots", group=GROUP, deps=("position_values",), tables=(PortfolioSnapshot,),
-        compute=portfolio_snapshots, conclude=conclude_portfolio_snapshots,
+        name="portfolio_snapshots",
+        group=GROUP,
+        deps=("position_values",),
+        tables=(PortfolioSnapshot,),
+        compute=portfolio_snapshots,
+        conclude=conclude_portfolio_snapshots,
         checks=(Check(SNAPSHOT_CHECK, "Every active portfolio has a snapshot on every day since its first entry."),),
     ),
 )

@@ -29,15 +29,24 @@ def portfolio_volatility(book: Book, scope: RunScope) -> Computed:
     columns |= {"har_forecast_1d": har["har_1d"], "har_forecast_21d": har["har_21d"]}
     columns["data_days"] = returns.rolling(VAR_WINDOW, min_periods=1).count()
     table = pd.DataFrame({name: by_portfolio(frame, name) for name, frame in columns.items()})
-    tails = pd.concat(
-        {p: historical_var_es(returns[p], VAR_WINDOW, VAR_MIN_OBS) for p in returns.columns}, names=["portfolio_id"]
-    ).swaplevel().rename_axis(["date", "portfolio_id"])
+    tails = (
+        pd.concat(
+            {p: historical_var_es(returns[p], VAR_WINDOW, VAR_MIN_OBS) for p in returns.columns}, names=["portfolio_id"]
+        )
+        .swaplevel()
+        .rename_axis(["date", "portfolio_id"])
+    )
     table = table.join(tails)
     data_days = table["data_days"]
     open_mask = scope.window(book.valuation.open)
     quality = quality_table(
-        open_mask, private_reasons(book, scope), book.public, book.portfolio_of, data_days,
-        limited=data_days < VAR_WINDOW, required=scope.window(book.snapshots).index,
+        open_mask,
+        private_reasons(book, scope),
+        book.public,
+        book.portfolio_of,
+        data_days,
+        limited=data_days < VAR_WINDOW,
+        required=scope.window(book.snapshots).index,
     )
     short = data_days < VOL_WINDOWS[0]
     insufficient = quality.set_index(["date", "portfolio_id"]).index.isin(short[short].index)
@@ -48,6 +57,9 @@ def portfolio_volatility(book: Book, scope: RunScope) -> Computed:
 
 
 ASSET = PortfolioAsset(
-    name="portfolio_volatility", group="portfolio_risk", deps=("portfolio_snapshots", "symbol_metrics"),
-    tables=(PortfolioVolatility,), compute=portfolio_volatility,
+    name="portfolio_volatility",
+    group="portfolio_risk",
+    deps=("portfolio_snapshots", "symbol_metrics"),
+    tables=(PortfolioVolatility,),
+    compute=portfolio_volatility,
 )

@@ -5,7 +5,6 @@ P&L and return history independent of which days were materialized before, so da
 D inside a longer range give identical rows.
 """
 
-
 from dataclasses import dataclass
 from datetime import date
 

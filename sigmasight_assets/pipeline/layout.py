@@ -15,11 +15,14 @@ def position_rows(book: Book, scope: RunScope, columns: dict[str, pd.DataFrame])
     open_mask = scope.window(book.valuation.open)
     rows, cols = np.nonzero(open_mask.to_numpy())
     ids = open_mask.columns[cols]
-    out = pd.DataFrame({
-        "date": open_mask.index[rows], "position_id": ids,
-        "portfolio_id": book.portfolio_of.reindex(ids).to_numpy(),
-        "symbol": book.positions["symbol"].reindex(ids).to_numpy(),
-    })
+    out = pd.DataFrame(
+        {
+            "date": open_mask.index[rows],
+            "position_id": ids,
+            "portfolio_id": book.portfolio_of.reindex(ids).to_numpy(),
+            "symbol": book.positions["symbol"].reindex(ids).to_numpy(),
+        }
+    )
     for name, frame in columns.items():
         out[name] = frame.to_numpy()[rows, cols]
     return out

@@ -1,6 +1,5 @@
 """The data_quality row of every (date, portfolio) of a range, built at once (docs/ANALYTICS.md, "Data quality")."""
 
-
 import numpy as np
 import pandas as pd
 
@@ -30,12 +29,14 @@ def quality_table(
     """
     rows, cols = np.nonzero(open_mask.to_numpy())
     positions = open_mask.columns[cols]
-    long = pd.DataFrame({
-        "date": open_mask.index[rows],
-        "portfolio_id": portfolio_of.reindex(positions).to_numpy().astype(int),
-        "public": public.reindex(positions).to_numpy(dtype=bool),
-        "reason": reasons.to_numpy()[rows, cols],
-    })
+    long = pd.DataFrame(
+        {
+            "date": open_mask.index[rows],
+            "portfolio_id": portfolio_of.reindex(positions).to_numpy().astype(int),
+            "public": public.reindex(positions).to_numpy(dtype=bool),
+            "reason": reasons.to_numpy()[rows, cols],
+        }
+    )
     keys = ["date", "portfolio_id"]
     grouped = long.groupby(keys)
     out = pd.DataFrame({"positions_total": grouped.size(), "has_public": grouped["public"].any()})
@@ -56,23 +57,34 @@ def quality_table(
     out["data_days"] = data_days.reindex(out.index).fillna(0).astype(int).to_numpy() if len(data_days) else 0
     is_limited = (
         limited.reindex(out.index).astype("boolean").fillna(False).to_numpy(dtype=bool)
-        if limited is not None and len(limited) else np.zeros(len(out), dtype=bool)
+        if limited is not None and len(limited)
+        else np.zeros(len(out), dtype=bool)
     )
     out["flag"] = [
         _flag(bool(p), int(a), d, bool(lim)) if t else QualityFlag.NO_PUBLIC.value
-        for p, a, d, lim, t in zip(out["has_public"], out["positions_analyzed"], skipped_dicts, is_limited,
-                                   out["positions_total"], strict=True)
+        for p, a, d, lim, t in zip(
+            out["has_public"], out["positions_analyzed"], skipped_dicts, is_limited, out["positions_total"], strict=True
+        )
     ]
     out["message"] = [
         _message(f, int(t), int(a), d, int(days)) if t else "no open positions"
-        for f, t, a, d, days in zip(out["flag"], out["positions_total"], out["positions_analyzed"], skipped_dicts,
-                                    out["data_days"], strict=True)
+        for f, t, a, d, days in zip(
+            out["flag"], out["positions_total"], out["positions_analyzed"], skipped_dicts, out["data_days"], strict=True
+        )
     ]
     out["positions_skipped"] = skipped_dicts
-    return out.reset_index()[[
-        "date", "portfolio_id", "flag", "message", "positions_total", "positions_analyzed",
-        "positions_skipped", "data_days",
-    ]]
+    return out.reset_index()[
+        [
+            "date",
+            "portfolio_id",
+            "flag",
+            "message",
+            "positions_total",
+            "positions_analyzed",
+            "positions_skipped",
+            "data_days",
+        ]
+    ]
 
 
 def _flag(has_public: bool, analyzed: int, skipped: dict, limited: bool) -> str:

@@ -1,6 +1,5 @@
 """Turning result frames into rows for the database: NULL for not-computed, provenance on every row."""
 
-
 from collections.abc import Iterator
 from datetime import UTC, datetime
 

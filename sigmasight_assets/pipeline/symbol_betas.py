@@ -62,6 +62,11 @@ def regression_quality(book: Book, scope: RunScope, n_obs: pd.DataFrame) -> pd.D
     per_portfolio = analyzed.T.groupby(book.portfolio_of.to_numpy()).min().T.stack()
     per_portfolio.index = per_portfolio.index.set_names(["date", "portfolio_id"])
     return quality_table(
-        open_mask, reasons, book.public, book.portfolio_of, per_portfolio.fillna(0),
-        limited=per_portfolio < FULL_REGRESSION_DAYS, required=scope.window(book.snapshots).index,
+        open_mask,
+        reasons,
+        book.public,
+        book.portfolio_of,
+        per_portfolio.fillna(0),
+        limited=per_portfolio < FULL_REGRESSION_DAYS,
+        required=scope.window(book.snapshots).index,
     )

@@ -8,7 +8,6 @@ limits concurrency on these tags, and the sensors read them back from the instan
 work in flight.
 """
 
-
 from collections.abc import Mapping, Sequence
 from datetime import date
 

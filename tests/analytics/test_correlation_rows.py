@@ -30,15 +30,18 @@ def per_day_rows(matrices, n_obs, symbols, open_counts, weights, dates, threshol
             excluded[t, i] = i not in included
         sub = matrix[np.ix_(included, included)]
         names = [symbols[i] for i in included]
-        rows.append({
-            "date": day,
-            "average": average_correlation(matrix[None])[0],
-            "weighted": weighted_correlation(matrix[None], weights[t][None])[0],
-            "symbols": names, "matrix": rounded_matrix(sub),
-            "clusters": correlation_clusters(sub, names, threshold) if names else [],
-            "excluded_positions": int(sum(open_counts[t, i] for i in held if i not in included)),
-            "data_days": int(max(n_obs[t])),
-        })
+        rows.append(
+            {
+                "date": day,
+                "average": average_correlation(matrix[None])[0],
+                "weighted": weighted_correlation(matrix[None], weights[t][None])[0],
+                "symbols": names,
+                "matrix": rounded_matrix(sub),
+                "clusters": correlation_clusters(sub, names, threshold) if names else [],
+                "excluded_positions": int(sum(open_counts[t, i] for i in held if i not in included)),
+                "data_days": int(max(n_obs[t])),
+            }
+        )
     return rows, excluded
 
 
@@ -67,6 +70,12 @@ def test_rows_match_a_per_day_loop():
 
 def test_no_row_when_nothing_is_held():
     dates = pd.bdate_range("2024-01-01", periods=3)
-    result = portfolio_correlation_rows(np.full((3, 1, 1), np.nan), np.zeros((3, 1), dtype=int), ["A"],
-                                        np.zeros((3, 1), dtype=int), np.zeros((3, 1)), dates)
+    result = portfolio_correlation_rows(
+        np.full((3, 1, 1), np.nan),
+        np.zeros((3, 1), dtype=int),
+        ["A"],
+        np.zeros((3, 1), dtype=int),
+        np.zeros((3, 1)),
+        dates,
+    )
     assert result.rows.empty and not result.excluded.any()

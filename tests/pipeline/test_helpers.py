@@ -33,15 +33,25 @@ def test_by_portfolio_stacks_dates_and_portfolios_keeping_nan():
 
 def test_quality_table_flags_and_counts_per_portfolio_day():
     open_mask = pd.DataFrame({1: [True, True], 2: [True, True], 3: [True, False], 4: [True, True]}, index=DAYS)
-    reasons = pd.DataFrame({1: [None, None], 2: [None, SkipReason.NO_PRICE.value], 3: [SkipReason.PRIVATE.value, None],
-                            4: [SkipReason.PRIVATE.value, SkipReason.PRIVATE.value]}, index=DAYS, dtype=object)
+    reasons = pd.DataFrame(
+        {
+            1: [None, None],
+            2: [None, SkipReason.NO_PRICE.value],
+            3: [SkipReason.PRIVATE.value, None],
+            4: [SkipReason.PRIVATE.value, SkipReason.PRIVATE.value],
+        },
+        index=DAYS,
+        dtype=object,
+    )
     public = pd.Series({1: True, 2: True, 3: False, 4: False})
     portfolio_of = pd.Series({1: 10, 2: 10, 3: 10, 4: 20})
-    data_days = pd.Series([40, 41, 5, 6], index=pd.MultiIndex.from_product([DAYS, [10, 20]],
-                                                                            names=["date", "portfolio_id"]))
+    data_days = pd.Series(
+        [40, 41, 5, 6], index=pd.MultiIndex.from_product([DAYS, [10, 20]], names=["date", "portfolio_id"])
+    )
     limited = data_days < 41
     table = quality_table(open_mask, reasons, public, portfolio_of, data_days, limited=limited).set_index(
-        ["date", "portfolio_id"])
+        ["date", "portfolio_id"]
+    )
     first, second = table.loc[(DAYS[0], 10)], table.loc[(DAYS[1], 10)]
     assert first["flag"] == QualityFlag.LIMITED and first["positions_total"] == 3
     assert first["positions_analyzed"] == 2 and first["positions_skipped"] == {"private": 1}
@@ -54,8 +64,9 @@ def test_quality_table_adds_required_pairs_without_open_positions():
     open_mask = pd.DataFrame({1: [True, False]}, index=DAYS)
     reasons = pd.DataFrame({1: [None, None]}, index=DAYS, dtype=object)
     required = pd.MultiIndex.from_tuples([(DAYS[1], 10)], names=["date", "portfolio_id"])
-    table = quality_table(open_mask, reasons, pd.Series({1: True}), pd.Series({1: 10}), pd.Series(dtype=float),
-                          required=required).set_index(["date", "portfolio_id"])
+    table = quality_table(
+        open_mask, reasons, pd.Series({1: True}), pd.Series({1: 10}), pd.Series(dtype=float), required=required
+    ).set_index(["date", "portfolio_id"])
     assert table.loc[(DAYS[1], 10), "positions_total"] == 0
     assert table.loc[(DAYS[1], 10), "message"] == "no open positions"
 
@@ -65,8 +76,14 @@ def book():
     specs = [
         {"portfolio_id": 1, "symbol": "AAA", "quantity": 10, "entry_price": 100.0, "entry_date": date(2024, 6, 3)},
         {"portfolio_id": 1, "symbol": "BBB", "quantity": 10, "entry_price": 100.0, "entry_date": date(2024, 6, 3)},
-        {"portfolio_id": 1, "symbol": "Fund", "investment_class": InvestmentClass.PRIVATE.value, "quantity": 1,
-         "entry_price": 1000.0, "entry_date": date(2024, 6, 3)},
+        {
+            "portfolio_id": 1,
+            "symbol": "Fund",
+            "investment_class": InvestmentClass.PRIVATE.value,
+            "quantity": 1,
+            "entry_price": 1000.0,
+            "entry_date": date(2024, 6, 3),
+        },
     ]
     closes = random_closes(["AAA", "BBB"])
     closes.loc["2025-03-04", "BBB"] = np.nan  # one missing close
@@ -88,7 +105,8 @@ def test_beta_reasons_name_private_missing_price_and_short_history(book):
 def test_unavailable_symbol_is_named_so_in_the_valuation_reasons(book):
     marked = synthetic_book(
         [{"portfolio_id": 1, "symbol": "BBB", "quantity": 1, "entry_price": 1.0, "entry_date": date(2024, 6, 3)}],
-        book.closes[["BBB"]], unavailable={"BBB": "delisted"},
+        book.closes[["BBB"]],
+        unavailable={"BBB": "delisted"},
     )
     assert marked.valuation_reasons().at[pd.Timestamp("2025-03-04"), 1] == SkipReason.UNAVAILABLE
 
@@ -101,11 +119,16 @@ def test_weights_are_exposure_over_the_portfolio_nav(book):
 
 def test_scope_window_and_keep_select_the_days_and_portfolios():
     scope = RunScope([date(2025, 3, 3), date(2025, 3, 5)], [10])
-    frame = pd.DataFrame({"date": pd.to_datetime(["2025-03-03", "2025-03-04", "2025-03-05", "2025-03-05"]),
-                          "portfolio_id": [10, 10, 10, 20]})
+    frame = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2025-03-03", "2025-03-04", "2025-03-05", "2025-03-05"]),
+            "portfolio_id": [10, 10, 10, 20],
+        }
+    )
     assert scope.keep(frame).index.tolist() == [0, 2]
-    indexed = pd.DataFrame({"x": range(4)}, index=pd.to_datetime(["2025-03-02", "2025-03-03", "2025-03-04",
-                                                                  "2025-03-06"]))
+    indexed = pd.DataFrame(
+        {"x": range(4)}, index=pd.to_datetime(["2025-03-02", "2025-03-03", "2025-03-04", "2025-03-06"])
+    )
     assert scope.window(indexed)["x"].tolist() == [1, 2]  # [start, end] inclusive, whatever the days in between
     assert (scope.start, scope.end) == (date(2025, 3, 3), date(2025, 3, 5))
 

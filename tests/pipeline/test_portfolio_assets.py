@@ -41,10 +41,23 @@ SPECS = [
     {"portfolio_id": 1, "symbol": "AAA", "quantity": 100, "entry_price": 95.0, "entry_date": date(2024, 6, 3)},
     {"portfolio_id": 1, "symbol": "BBB", "quantity": -40, "entry_price": 105.0, "entry_date": date(2024, 6, 3)},
     {"portfolio_id": 1, "symbol": "CCC", "quantity": 30, "entry_price": 99.0, "entry_date": date(2025, 3, 6)},
-    {"portfolio_id": 1, "symbol": "Fund A", "investment_class": InvestmentClass.PRIVATE.value, "quantity": 10,
-     "entry_price": 500.0, "entry_date": date(2024, 6, 3)},
-    {"portfolio_id": 2, "symbol": "DDD", "quantity": 50, "entry_price": 101.0, "entry_date": date(2024, 9, 3),
-     "exit_date": date(2025, 3, 10), "exit_price": 110.0},
+    {
+        "portfolio_id": 1,
+        "symbol": "Fund A",
+        "investment_class": InvestmentClass.PRIVATE.value,
+        "quantity": 10,
+        "entry_price": 500.0,
+        "entry_date": date(2024, 6, 3),
+    },
+    {
+        "portfolio_id": 2,
+        "symbol": "DDD",
+        "quantity": 50,
+        "entry_price": 101.0,
+        "entry_date": date(2024, 9, 3),
+        "exit_date": date(2025, 3, 10),
+        "exit_price": 110.0,
+    },
     {"portfolio_id": 2, "symbol": "AAA", "quantity": 20, "entry_price": 98.0, "entry_date": date(2024, 9, 3)},
 ]
 
@@ -61,8 +74,12 @@ def scope(book):
 
 def open_rows(book, scope):
     """(day, position_id) of every position open on a scope day, from the book by a loop."""
-    return [(day, pid) for day in scope.window(book.valuation.open).index
-            for pid in book.positions.index if book.valuation.open.at[day, pid]]
+    return [
+        (day, pid)
+        for day in scope.window(book.valuation.open).index
+        for pid in book.positions.index
+        if book.valuation.open.at[day, pid]
+    ]
 
 
 def nav_of(book, day, portfolio):
@@ -100,8 +117,11 @@ def test_portfolio_snapshots_nav_is_the_sum_of_market_values(book, scope):
     table = computed.tables[PortfolioSnapshot].set_index(["date", "portfolio_id"])
     assert len(table) == len(scope.days) * 2 and computed.facts["missing"] == []
     for (day, portfolio), row in table.iterrows():
-        held = [pid for pid in book.positions.index
-                if book.positions.at[pid, "portfolio_id"] == portfolio and book.valuation.open.at[day, pid]]
+        held = [
+            pid
+            for pid in book.positions.index
+            if book.positions.at[pid, "portfolio_id"] == portfolio and book.valuation.open.at[day, pid]
+        ]
         assert row["nav"] == pytest.approx(sum(book.valuation.market_value.at[day, pid] for pid in held))
         assert row["positions_count"] == len(held)
     quality = computed.quality.set_index(["date", "portfolio_id"])
@@ -116,7 +136,7 @@ def test_portfolio_beta_is_the_weighted_sum_of_position_betas(book, scope):
     positions = computed.tables[PositionBeta].set_index(["date", "position_id"])
     for (_, pid), row in positions.iterrows():
         expected = {"AAA": 1.2, "BBB": 0.8, "CCC": -0.5, "DDD": 2.0}.get(book.positions.at[pid, "symbol"])
-        assert (np.isnan(row["market_beta"]) if expected is None else row["market_beta"] == pytest.approx(expected))
+        assert np.isnan(row["market_beta"]) if expected is None else row["market_beta"] == pytest.approx(expected)
     for (day, p), row in portfolio.iterrows():
         total = 0.0
         for pid in book.positions.index:
@@ -145,9 +165,9 @@ def test_factor_exposures_are_twelve_betas_and_dollar_exposures_per_portfolio_da
     table = computed.tables[FactorExposure]
     assert len(table) == len(scope.days) * 2 * len(FACTORS)
     assert set(table["factor"]) == set(FACTORS)
-    assert np.allclose(table["dollar_exposure"], [
-        row.beta * nav_of(book, row.date, row.portfolio_id) for row in table.itertuples()
-    ])
+    assert np.allclose(
+        table["dollar_exposure"], [row.beta * nav_of(book, row.date, row.portfolio_id) for row in table.itertuples()]
+    )
     market = table[table["factor"] == "Market_Beta"].set_index(["date", "portfolio_id"])["beta"]
     assert np.allclose(table[table["factor"] == "IR_Beta"].set_index(["date", "portfolio_id"])["beta"], market * 1.1)
     assert set(computed.tables[PositionFactorExposure].columns) >= {"exposure", *FACTOR_COLUMNS.values()}
@@ -185,10 +205,14 @@ def test_correlations_average_matches_pandas_on_each_day(book, scope):
 
 def test_stress_pnl_without_cross_betas_is_the_direct_pnl(book, scope):
     days = pd.DatetimeIndex([pd.Timestamp(d) for d in scope.days])
-    exposures = pd.DataFrame([
-        {"date": day, "portfolio_id": p, "factor": f, "dollar_exposure": 1000.0 * (k + 1) * p}
-        for day in days for p in (1, 2) for k, f in enumerate(FACTORS)
-    ])
+    exposures = pd.DataFrame(
+        [
+            {"date": day, "portfolio_id": p, "factor": f, "dollar_exposure": 1000.0 * (k + 1) * p}
+            for day in days
+            for p in (1, 2)
+            for k, f in enumerate(FACTORS)
+        ]
+    )
     quality = pd.DataFrame({"date": days, "portfolio_id": 1, "flag": QualityFlag.FULL.value})
     scenario = Scenario("mkt_down", "Market down", "market", {"Market_Beta": -0.1, "Value": 0.02})
     betas = np.zeros((len(days), len(FACTORS), len(FACTORS)))
@@ -204,6 +228,12 @@ def test_stress_pnl_without_cross_betas_is_the_direct_pnl(book, scope):
 
 def test_stress_tests_of_an_empty_scope_write_nothing(book, scope):
     empty = scope.__class__(scope.days, [])
-    computed = stress_tests(book, empty, pd.DataFrame(columns=["date", "portfolio_id", "factor", "dollar_exposure"]),
-                            pd.DataFrame(columns=["date", "portfolio_id", "flag"]), np.zeros((0, 12, 12)), [])
+    computed = stress_tests(
+        book,
+        empty,
+        pd.DataFrame(columns=["date", "portfolio_id", "factor", "dollar_exposure"]),
+        pd.DataFrame(columns=["date", "portfolio_id", "flag"]),
+        np.zeros((0, 12, 12)),
+        [],
+    )
     assert computed.tables[StressResult].empty

@@ -11,8 +11,19 @@ from sigmasight_resources import calendar
 from sigmasight_resources.vocabulary import InvestmentClass
 
 POSITION_FIELDS = (
-    "position_id", "portfolio_id", "symbol", "investment_class", "quantity", "entry_price", "entry_date",
-    "exit_price", "exit_date", "underlying", "option_type", "strike", "expiry",
+    "position_id",
+    "portfolio_id",
+    "symbol",
+    "investment_class",
+    "quantity",
+    "entry_price",
+    "entry_date",
+    "exit_price",
+    "exit_date",
+    "underlying",
+    "option_type",
+    "strike",
+    "expiry",
 )
 FIRST_CLOSE = date(2024, 1, 2)
 LAST_CLOSE = date(2025, 3, 31)
@@ -38,14 +49,21 @@ def positions_frame(specs: list[dict]) -> pd.DataFrame:
         rows.append(row)
     frame = pd.DataFrame(rows, columns=list(POSITION_FIELDS))
     options = frame["investment_class"] == InvestmentClass.OPTIONS.value
-    frame["price_symbol"] = frame["underlying"].where(options, frame["symbol"]).where(
-        frame["investment_class"] != InvestmentClass.PRIVATE.value
+    frame["price_symbol"] = (
+        frame["underlying"]
+        .where(options, frame["symbol"])
+        .where(frame["investment_class"] != InvestmentClass.PRIVATE.value)
     )
     return frame
 
 
-def synthetic_book(specs: list[dict], closes: pd.DataFrame, marks: pd.DataFrame | None = None,
-                   unavailable: dict[str, str] | None = None, rate: float = 0.04) -> Book:
+def synthetic_book(
+    specs: list[dict],
+    closes: pd.DataFrame,
+    marks: pd.DataFrame | None = None,
+    unavailable: dict[str, str] | None = None,
+    rate: float = 0.04,
+) -> Book:
     """A Book of `specs` priced on `closes` (every symbol a position prices must be a column)."""
     no_marks = pd.DataFrame(columns=["position_id", "mark_date", "price"])
     return assemble_book(positions_frame(specs), no_marks if marks is None else marks, closes, unavailable or {}, rate)
