@@ -1,4 +1,5 @@
 # The two set-up commands: `make demo` and `make test`. Both create .venv and install the project.
+# `make lint` runs ruff (lint rules and the formatter's check) as configured in pyproject.toml.
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
@@ -8,7 +9,7 @@ export SIGMASIGHT_HOME ?= $(CURDIR)/.sigmasight
 export DAGSTER_EVENT_BATCH_SIZE ?= 1000
 export DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS ?= true
 
-.PHONY: demo test ui api daemon install clean
+.PHONY: demo test lint ui api daemon install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +26,10 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # `sigmasight init` migrates the results DB and installs dagster.yaml into DAGSTER_HOME first.
 ui: install
