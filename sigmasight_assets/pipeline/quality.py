@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 
+from sigmasight_resources.db.portfolio_reads import QUALITY_COLUMNS
 from sigmasight_resources.vocabulary import EXPECTED_SKIPS, QualityFlag
 
 
@@ -73,18 +74,7 @@ def quality_table(
         )
     ]
     out["positions_skipped"] = skipped_dicts
-    return out.reset_index()[
-        [
-            "date",
-            "portfolio_id",
-            "flag",
-            "message",
-            "positions_total",
-            "positions_analyzed",
-            "positions_skipped",
-            "data_days",
-        ]
-    ]
+    return out.reset_index()[QUALITY_COLUMNS]
 
 
 def _flag(has_public: bool, analyzed: int, skipped: dict, limited: bool) -> str:

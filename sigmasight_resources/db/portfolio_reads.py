@@ -12,6 +12,7 @@ from sigmasight_resources.db.models import Position
 from sigmasight_resources.db.results import DataQuality, FactorExposure, SymbolFactorExposure
 from sigmasight_resources.vocabulary import QualityFlag
 
+# The columns of a data_quality row besides its asset and provenance, as the portfolio assets build them.
 QUALITY_COLUMNS = [
     "date",
     "portfolio_id",
