@@ -564,8 +564,17 @@ def validate_import(data: bytes, name: str, *, today: date) -> tuple[str, list[P
 # ---------------------------------------------------------------------------------- writing
 
 
-def create_portfolio(session: Session, owner: User, name: str, positions: Sequence[PositionSpec]) -> Portfolio:
+def create_portfolio(
+    session: Session,
+    owner: User,
+    name: str,
+    positions: Sequence[PositionSpec],
+    inception_equity: float | None = None,
+) -> Portfolio:
     """Add a portfolio with its positions (and manual marks) in the caller's transaction.
+
+    `inception_equity` (already validated: finite, > 0) starts the cash account; None funds every
+    entry by a contribution of its cost.
 
     Raises `PortfolioNameTakenError` when `owner` already has an active portfolio named `name`
     (a soft-deleted one frees its name) and `PortfolioImportError` for an empty position list.
@@ -578,7 +587,7 @@ def create_portfolio(session: Session, owner: User, name: str, positions: Sequen
         raise PortfolioNameTakenError(
             [ImportProblem(0, NAME, f"{owner.email} already has a portfolio named {clean!r} (id {existing.id})")]
         )
-    portfolio = Portfolio(owner=owner, name=clean, created_at=datetime.now(UTC))
+    portfolio = Portfolio(owner=owner, name=clean, created_at=datetime.now(UTC), inception_equity=inception_equity)
     for spec in positions:
         position = Position(
             symbol=spec.symbol,

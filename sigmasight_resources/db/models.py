@@ -54,10 +54,16 @@ class Portfolio(Base):
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Capital at inception: the cash account starts here. None: every entry is funded by a
+    # contribution of its cost (docs/ANALYTICS.md, "Capital").
+    inception_equity: Mapped[float | None] = mapped_column(Double)
 
     owner: Mapped[User] = relationship(back_populates="portfolios")
     positions: Mapped[list["Position"]] = relationship(
         back_populates="portfolio", cascade="all, delete-orphan", order_by="Position.id"
+    )
+    cash_flows: Mapped[list["CashFlow"]] = relationship(
+        back_populates="portfolio", cascade="all, delete-orphan", order_by="CashFlow.id"
     )
 
 
@@ -83,6 +89,21 @@ class Position(Base):
 
     portfolio: Mapped[Portfolio] = relationship(back_populates="positions")
     marks: Mapped[list["ManualMark"]] = relationship(cascade="all, delete-orphan")
+
+
+class CashFlow(Base):
+    """An external flow into (deposit, > 0) or out of (withdrawal, < 0) a portfolio's cash on a date."""
+
+    __tablename__ = "cash_flows"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    portfolio_id: Mapped[int] = mapped_column(ForeignKey("portfolios.id", ondelete="CASCADE"), index=True)
+    flow_date: Mapped[date] = mapped_column(Date)
+    amount: Mapped[float] = mapped_column(Double)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    portfolio: Mapped[Portfolio] = relationship(back_populates="cash_flows")
 
 
 class ManualMark(Base):

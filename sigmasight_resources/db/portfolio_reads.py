@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sigmasight_resources.db import queries
-from sigmasight_resources.db.models import Position
+from sigmasight_resources.db.models import CashFlow, Portfolio, Position
 from sigmasight_resources.db.results import DataQuality, FactorExposure, SymbolFactorExposure
 from sigmasight_resources.vocabulary import QualityFlag
 
@@ -33,6 +33,26 @@ def position_counts(session: Session, portfolio_ids: Sequence[int], end: date) -
         .group_by(Position.portfolio_id)
     )
     return dict(session.execute(query).all())
+
+
+def capital(session: Session, portfolio_ids: Sequence[int]) -> tuple[dict[int, float], pd.DataFrame]:
+    """Inception equity of the portfolios that have one, and their cash flows (portfolio_id, date, amount)."""
+    ids = list(portfolio_ids)
+    equity = dict(
+        session.execute(
+            select(Portfolio.id, Portfolio.inception_equity).where(
+                Portfolio.id.in_(ids), Portfolio.inception_equity.is_not(None)
+            )
+        ).all()
+    )
+    rows = session.execute(
+        select(CashFlow.portfolio_id, CashFlow.flow_date, CashFlow.amount)
+        .where(CashFlow.portfolio_id.in_(ids))
+        .order_by(CashFlow.portfolio_id, CashFlow.flow_date, CashFlow.id)
+    ).all()
+    flows = pd.DataFrame(rows, columns=["portfolio_id", "date", "amount"])
+    flows["date"] = pd.to_datetime(flows["date"])
+    return equity, flows
 
 
 def symbol_factor_exposures(

@@ -5,7 +5,7 @@ Natural keys are primary keys, so a partition's rows are replaced, never duplica
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, Double, Index, Integer, String
+from sqlalchemy import JSON, Date, DateTime, Double, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sigmasight_resources.db.models import Base
@@ -82,6 +82,7 @@ class PortfolioSnapshot(Provenance, Base):
     date: Mapped[date] = mapped_column(Date, primary_key=True)
     portfolio_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     nav: Mapped[float] = mapped_column(Double)
+    cash: Mapped[float | None] = mapped_column(Double)
     long_exposure: Mapped[float] = mapped_column(Double)
     short_exposure: Mapped[float] = mapped_column(Double)
     gross_exposure: Mapped[float] = mapped_column(Double)
@@ -90,6 +91,9 @@ class PortfolioSnapshot(Provenance, Base):
     daily_return: Mapped[float | None] = mapped_column(Double)
     cumulative_pnl: Mapped[float] = mapped_column(Double)
     positions_count: Mapped[int] = mapped_column(Integer)
+    external_flow: Mapped[float | None] = mapped_column(Double)
+    gross_leverage: Mapped[float | None] = mapped_column(Double)
+    net_leverage: Mapped[float | None] = mapped_column(Double)
 
 
 class PositionBeta(Provenance, Base):
@@ -209,3 +213,5 @@ class DataQuality(Provenance, Base):
     positions_analyzed: Mapped[int] = mapped_column(Integer)
     positions_skipped: Mapped[dict] = mapped_column(JSON)
     data_days: Mapped[int] = mapped_column(Integer)
+    # Positions valued on a carried (stale) close that day: analyzed, but not on that day's price.
+    positions_stale: Mapped[int] = mapped_column(Integer, server_default=text("0"))
