@@ -9,8 +9,8 @@ nothing about any of them. Flow:
    the file or request as a whole).
 2. `create_portfolio(session, owner, name, specs)` writes the portfolio and its positions (and
    their manual marks) in the caller's transaction.
-3. `import_portfolio(db, data, name, owner_email, today)` does both: it validates the file and
-   the name before opening the write transaction, then looks the owner up and writes inside
+3. `import_portfolio(db, data, name, owner_email, today, equity)` does both: it validates the
+   file, the name and the inception equity before opening the write transaction, then looks the owner up and writes inside
    one transaction, so an import either stores everything or nothing.
 
 The owner must already exist (`UserNotFoundError`, a `LookupError`, otherwise): importing never
@@ -60,6 +60,7 @@ MAX_SYMBOL_LENGTH = 32  # positions.symbol
 MAX_NAME_LENGTH = 200  # portfolios.name
 MAX_ABS_QUANTITY = 1e12
 MAX_PRICE = 1e9
+MAX_AMOUNT = 1e15  # money: inception equity, a cash flow
 MIN_DATE = date(1900, 1, 1)
 
 REQUIRED_COLUMNS = ("symbol", "quantity", "entry_price", "entry_date")
@@ -69,6 +70,7 @@ COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 FILE = "file"  # the field of problems about the whole file (line 0)
 ROW = "row"  # the field of problems about a whole row
 NAME = "name"  # the field of problems about the portfolio name (line 0)
+EQUITY = "equity"  # the field of problems about the inception equity (line 0)
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 _NON_FINITE = {"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
@@ -154,9 +156,23 @@ class PortfolioSummary:
     positions: int
     created_at: datetime
     deleted_at: datetime | None
+    inception_equity: float | None
 
 
 # ---------------------------------------------------------------------------------- parsing
+
+
+@dataclass(frozen=True)
+class CsvLayout:
+    """What one kind of CSV holds: its columns, the required ones, and what its rows are called."""
+
+    columns: tuple[str, ...]
+    required: tuple[str, ...]
+    rows: str  # "positions": used in the messages about the file
+    split_hint: str  # what to do about a file over MAX_IMPORT_ROWS rows
+
+
+POSITIONS = CsvLayout(COLUMNS, REQUIRED_COLUMNS, "positions", "split it into several portfolios")
 
 
 @dataclass
@@ -250,7 +266,7 @@ def _undecodable_message(value: str) -> str:
     return f"is not UTF-8 text (byte 0x{byte:02X}); save the file as UTF-8"
 
 
-def _read_header(line: int, header: list[str], problems: list[ImportProblem]) -> list[str | None]:
+def _read_header(line: int, header: list[str], layout: CsvLayout, problems: list[ImportProblem]) -> list[str | None]:
     """Column names by position: None for a reported column to ignore, "" for an unnamed one."""
     names: list[str | None] = []
     seen: set[str] = set()
@@ -262,14 +278,13 @@ def _read_header(line: int, header: list[str], problems: list[ImportProblem]) ->
             names.append(None)
         elif not name:
             names.append("")  # tolerated (spreadsheets add them) while its values are empty
-        elif name not in COLUMNS:
+        elif name not in layout.columns:
             hint = ""
             if len(header) == 1 and (";" in name or "\t" in name):
                 hint = "; the file seems to use ';' or tabs between values: use commas"
+            expected = ", ".join(layout.columns)
             problems.append(
-                ImportProblem(
-                    line, label[:60], f"unknown column {_show(cell.strip())}; expected {', '.join(COLUMNS)}{hint}"
-                )
+                ImportProblem(line, label[:60], f"unknown column {_show(cell.strip())}; expected {expected}{hint}")
             )
             names.append(None)
         elif name in seen:
@@ -278,7 +293,7 @@ def _read_header(line: int, header: list[str], problems: list[ImportProblem]) ->
         else:
             seen.add(name)
             names.append(name)
-    for column in REQUIRED_COLUMNS:
+    for column in layout.required:
         if column not in seen:
             problems.append(ImportProblem(line, column, "required column is missing"))
     return names
@@ -300,24 +315,27 @@ def _records(text: str) -> Iterable[tuple[int, list[str] | None, str | None]]:
         previous = reader.line_num
 
 
-def parse_positions(data: bytes, *, today: date) -> list[PositionSpec]:
-    """Validate a positions CSV (see the module docstring); all problems raised at once."""
+def read_rows(data: bytes, layout: CsvLayout) -> tuple[list[_Row], list[ImportProblem]]:
+    """The data rows of a CSV of `layout`, each cell stripped, and every problem of the file's shape.
+
+    Shared by every CSV import so their size limits, header and row rules and messages agree;
+    a row whose shape is wrong is reported here and not returned.
+    """
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError("data must be bytes")
     if len(data) > MAX_IMPORT_BYTES:
         raise PortfolioImportError(
             [ImportProblem(0, FILE, f"is {len(data):,} bytes; the limit is {MAX_IMPORT_BYTES:,} bytes (1 MiB)")]
         )
+    empty = f"is empty; expected a header row ({','.join(layout.required)}) and {layout.rows}"
     text = _decode(data)
     if not text.strip():
-        raise PortfolioImportError(
-            [ImportProblem(0, FILE, f"is empty; expected a header row ({','.join(REQUIRED_COLUMNS)}) and positions")]
-        )
+        raise PortfolioImportError([ImportProblem(0, FILE, empty)])
 
     problems: list[ImportProblem] = []
-    specs: list[PositionSpec] = []
+    rows: list[_Row] = []
     names: list[str | None] | None = None
-    rows = 0
+    count = 0
     for line, cells, error in _records(text):
         if error is not None:
             problems.append(ImportProblem(line, ROW, error))
@@ -325,33 +343,29 @@ def parse_positions(data: bytes, *, today: date) -> list[PositionSpec]:
         if not any(cell.strip() for cell in cells):
             continue  # blank line
         if names is None:
-            names = _read_header(line, cells, problems)
+            names = _read_header(line, cells, layout, problems)
             continue
-        rows += 1
-        if rows > MAX_IMPORT_ROWS:
+        count += 1
+        if count > MAX_IMPORT_ROWS:
             problems.append(
-                ImportProblem(0, FILE, f"has more than {MAX_IMPORT_ROWS:,} positions; split it into several portfolios")
+                ImportProblem(0, FILE, f"has more than {MAX_IMPORT_ROWS:,} {layout.rows}; {layout.split_hint}")
             )
             break
-        spec = _parse_row(line, cells, names, today, problems)
-        if spec is not None:
-            specs.append(spec)
+        row = _row(line, cells, names, layout, problems)
+        if row is not None:
+            rows.append(row)
 
     if names is None and not problems:
-        problems.append(
-            ImportProblem(0, FILE, f"is empty; expected a header row ({','.join(REQUIRED_COLUMNS)}) and positions")
-        )
-    elif names is not None and rows == 0:
-        problems.append(ImportProblem(0, FILE, "has a header but no positions"))
-    problems.extend(_duplicates(specs))
-    if problems:
-        raise PortfolioImportError(problems)
-    return specs
+        problems.append(ImportProblem(0, FILE, empty))
+    elif names is not None and count == 0:
+        problems.append(ImportProblem(0, FILE, f"has a header but no {layout.rows}"))
+    return rows, problems
 
 
-def _parse_row(
-    line: int, cells: list[str], names: list[str | None], today: date, problems: list[ImportProblem]
-) -> PositionSpec | None:
+def _row(
+    line: int, cells: list[str], names: list[str | None], layout: CsvLayout, problems: list[ImportProblem]
+) -> _Row | None:
+    """The record as a `_Row`, or None when its shape is wrong (reported in `problems`)."""
     if any("\n" in cell or "\r" in cell for cell in cells):
         problems.append(ImportProblem(line, ROW, "a quoted value spans several lines (an unbalanced quote?)"))
         return None
@@ -360,7 +374,7 @@ def _parse_row(
         return None
     if len(cells) < len(names):
         lacking = [name for name in names[len(cells) :] if name is not None]
-        if any(name in REQUIRED_COLUMNS for name in lacking):  # trailing optional ones count as empty
+        if any(name in layout.required for name in lacking):  # trailing optional ones count as empty
             problems.append(
                 ImportProblem(line, ROW, f"has {len(cells)} values but the header has {len(names)} columns")
             )
@@ -374,7 +388,26 @@ def _parse_row(
     for name, value in row.cells.items():
         if _UNDECODABLE.search(value):
             row.problem(name, _undecodable_message(value))
+    return row
 
+
+def parse_positions(data: bytes, *, today: date) -> list[PositionSpec]:
+    """Validate a positions CSV (see the module docstring); all problems raised at once."""
+    rows, problems = read_rows(data, POSITIONS)
+    specs = []
+    for row in rows:
+        spec = _position(row, today)
+        problems.extend(row.problems)
+        if spec is not None:
+            specs.append(spec)
+    problems.extend(_duplicates(specs))
+    if problems:
+        raise PortfolioImportError(problems)
+    return specs
+
+
+def _position(row: _Row, today: date) -> PositionSpec | None:
+    """The row as a position, or None; its problems are left on the row."""
     klass = _investment_class(row)
     symbol, option = _symbol(row, klass)
     if option is not None:
@@ -419,11 +452,10 @@ def _parse_row(
             elif mark_date is not None and exit_date is not None and mark_date > exit_date:
                 row.problem("mark_date", f"{mark_date} is after exit_date {exit_date}")
 
-    problems.extend(row.problems)
     if row.problems or None in (symbol, klass, quantity, entry_price, entry_date):
         return None
     return PositionSpec(
-        line=line,
+        line=row.line,
         symbol=symbol,
         investment_class=klass,
         quantity=quantity,
@@ -546,12 +578,24 @@ def _name_problem(name: str) -> ImportProblem | None:
     return None
 
 
-def validate_import(data: bytes, name: str, *, today: date) -> tuple[str, list[PositionSpec]]:
-    """Validate the name and the file together, reporting every problem of both at once."""
-    problems = []
-    name_problem = _name_problem(name)
-    if name_problem:
-        problems.append(name_problem)
+def _equity_problem(equity: float | None) -> ImportProblem | None:
+    """The inception equity must be a finite amount > 0 (None: the portfolio has none)."""
+    if equity is None:
+        return None
+    if not math.isfinite(equity):
+        return ImportProblem(0, EQUITY, f"must be a finite amount, got {equity}")
+    if equity <= 0:
+        return ImportProblem(0, EQUITY, f"must be positive, got {equity:g}")
+    if equity > MAX_AMOUNT:
+        return ImportProblem(0, EQUITY, f"{equity:g} is implausibly large (limit {MAX_AMOUNT:g})")
+    return None
+
+
+def validate_import(
+    data: bytes, name: str, *, today: date, equity: float | None = None
+) -> tuple[str, list[PositionSpec]]:
+    """Validate the name, the inception equity and the file together, reporting every problem at once."""
+    problems = [p for p in (_name_problem(name), _equity_problem(equity)) if p is not None]
     try:
         specs = parse_positions(data, today=today)
     except PortfolioImportError as exc:
@@ -573,15 +617,19 @@ def create_portfolio(
 ) -> Portfolio:
     """Add a portfolio with its positions (and manual marks) in the caller's transaction.
 
-    `inception_equity` (already validated: finite, > 0) starts the cash account; None funds every
-    entry by a contribution of its cost.
+    `inception_equity` (finite, > 0) starts the cash account; None funds every entry by a
+    contribution of its cost.
 
     Raises `PortfolioNameTakenError` when `owner` already has an active portfolio named `name`
-    (a soft-deleted one frees its name) and `PortfolioImportError` for an empty position list.
+    (a soft-deleted one frees its name) and `PortfolioImportError` for an empty position list or
+    an unusable equity.
     """
     clean = validate_portfolio_name(name)
     if not positions:
         raise PortfolioImportError([ImportProblem(0, FILE, "no positions to import")])
+    equity_problem = _equity_problem(inception_equity)
+    if equity_problem is not None:
+        raise PortfolioImportError([equity_problem])
     existing = find_active_portfolio(session, owner, clean)
     if existing is not None:
         raise PortfolioNameTakenError(
@@ -610,17 +658,19 @@ def create_portfolio(
     return portfolio
 
 
-def import_portfolio(db: ResultsDB, data: bytes, name: str, owner_email: str, today: date) -> int:
-    """Validate `data` and `name` fully, then write everything in one transaction; the new id.
+def import_portfolio(
+    db: ResultsDB, data: bytes, name: str, owner_email: str, today: date, equity: float | None = None
+) -> int:
+    """Validate `data`, `name` and `equity` fully, then write everything in one transaction; the new id.
 
     Raises `PortfolioImportError` (every problem) before touching the database,
     `UserNotFoundError` (a `LookupError`) when no user has `owner_email`, `UserError` for a
     malformed email and `PortfolioNameTakenError` for a name the owner already uses.
     """
-    clean, specs = validate_import(data, name, today=today)
+    clean, specs = validate_import(data, name, today=today, equity=equity)
     with db.transaction() as session:
         owner = get_user_by_email(session, owner_email)
-        return create_portfolio(session, owner, clean, specs).id
+        return create_portfolio(session, owner, clean, specs, inception_equity=equity).id
 
 
 # ------------------------------------------------------------------------ portfolio lifecycle
@@ -648,7 +698,7 @@ def list_portfolios(session: Session, include_deleted: bool = False) -> list[Por
     if not include_deleted:
         query = query.where(Portfolio.deleted_at.is_(None))
     return [
-        PortfolioSummary(p.id, p.name, email, int(n), _utc(p.created_at), _utc(p.deleted_at))
+        PortfolioSummary(p.id, p.name, email, int(n), _utc(p.created_at), _utc(p.deleted_at), p.inception_equity)
         for p, email, n in session.execute(query)
     ]
 
