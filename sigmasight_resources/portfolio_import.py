@@ -10,8 +10,8 @@ nothing about any of them. Flow:
 2. `create_portfolio(session, owner, name, specs)` writes the portfolio and its positions (and
    their manual marks) in the caller's transaction.
 3. `import_portfolio(db, data, name, owner_email, today, equity)` does both: it validates the
-   file, the name and the inception equity before opening the write transaction, then looks the owner up and writes inside
-   one transaction, so an import either stores everything or nothing.
+   file, the name and the inception equity before opening the write transaction, then looks the
+   owner up and writes inside one transaction, so an import either stores everything or nothing.
 
 The owner must already exist (`UserNotFoundError`, a `LookupError`, otherwise): importing never
 creates users. The one exception is the demo owner, created by `sigmasight_resources.demo.load_demo`.
