@@ -1,4 +1,4 @@
-"""`sigmasight portfolios …`: import a positions CSV, list, soft-delete, purge."""
+"""`sigmasight portfolios …`: import a positions CSV, record cash flows, list, soft-delete, purge."""
 
 import json
 from datetime import date, datetime
@@ -9,7 +9,9 @@ import typer
 from rich.table import Table
 
 from sigmasight_assets.cli.common import EXIT_INVALID, cli_errors, echo, fail, open_db, register_error, stdout
+from sigmasight_resources.cash_flows import record_cash_flows
 from sigmasight_resources.db.purge import PortfolioStillActiveError, purge_portfolio
+from sigmasight_resources.db.report import latest_result_date
 from sigmasight_resources.portfolio_import import (
     MAX_IMPORT_BYTES,
     delete_portfolio,
@@ -17,7 +19,9 @@ from sigmasight_resources.portfolio_import import (
     list_portfolios,
 )
 
-app = typer.Typer(help="Portfolios: import, list, delete, purge.", no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Portfolios: import, cash flows, list, delete, purge.", no_args_is_help=True, pretty_exceptions_enable=False
+)
 register_error(PortfolioStillActiveError)
 
 
@@ -37,17 +41,46 @@ def import_(
     file: Annotated[Path, typer.Argument(help="Positions CSV (symbol,quantity,entry_price,entry_date,…).")],
     name: Annotated[str, typer.Option("--name", help="Portfolio name (unique among the owner's portfolios).")],
     owner: Annotated[str, typer.Option("--owner", help="Email of an existing user who will own it.")],
+    equity: Annotated[
+        float | None, typer.Option("--equity", help="Inception equity: the cash the portfolio starts with (> 0).")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the new portfolio id.")] = False,
 ) -> None:
     """Validate a positions CSV and import it as a new portfolio (all or nothing); print its id."""
     with cli_errors():
         data = read_upload(file)
         with open_db() as db:
-            portfolio_id = import_portfolio(db, data, name, owner, today=date.today())
+            portfolio_id = import_portfolio(db, data, name, owner, today=date.today(), equity=equity)
         if quiet:
             echo(str(portfolio_id))
         else:
             echo(f"imported portfolio {portfolio_id}: {' '.join(name.split())!r} for {owner.strip().lower()}")
+
+
+@app.command("flows")
+def flows(
+    portfolio_id: Annotated[int, typer.Argument(help="Id of an active portfolio.")],
+    file: Annotated[Path, typer.Argument(help="Cash-flow CSV: date,amount (deposits > 0, withdrawals < 0).")],
+) -> None:
+    """Validate a cash-flow CSV and record every flow (all or nothing); print how many."""
+    with cli_errors():
+        data = read_upload(file)
+        with open_db() as db:
+            recorded = record_cash_flows(db, portfolio_id, data, today=date.today())
+            with db.transaction() as session:
+                latest = latest_result_date(session, portfolio_id)
+        deposits = sum(f.amount for f in recorded if f.amount > 0)
+        withdrawals = sum(f.amount for f in recorded if f.amount < 0)
+        echo(
+            f"recorded {len(recorded)} cash flow{'s' if len(recorded) != 1 else ''} for portfolio {portfolio_id} "
+            f"(deposits {deposits:,.2f}, withdrawals {withdrawals:,.2f})"
+        )
+        first = min(f.flow_date for f in recorded)
+        if latest is not None and first <= latest:
+            echo(
+                f"stored results from {first} on predate them; recompute with: sigmasight run --start {first} "
+                f"--end {latest} --portfolio {portfolio_id} --force"
+            )
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -59,7 +92,7 @@ def list_(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array instead of a table.")] = False,
     include_deleted: Annotated[bool, typer.Option("--all", help="Include deleted portfolios.")] = False,
 ) -> None:
-    """List active portfolios (id, name, owner, positions, created)."""
+    """List active portfolios (id, name, owner, positions, inception equity, created)."""
     with cli_errors(), open_db() as db, db.transaction() as session:
         rows = list_portfolios(session, include_deleted=include_deleted)
     if as_json:
@@ -71,6 +104,7 @@ def list_(
                         "name": r.name,
                         "owner": r.owner_email,
                         "positions": r.positions,
+                        "inception_equity": r.inception_equity,
                         "created_at": _iso(r.created_at),
                         "deleted_at": _iso(r.deleted_at),
                     }
@@ -88,11 +122,13 @@ def list_(
     table.add_column("name")
     table.add_column("owner")
     table.add_column("positions", justify="right", no_wrap=True)
+    table.add_column("equity", justify="right", no_wrap=True)
     table.add_column("created", no_wrap=True)
     if include_deleted:
         table.add_column("deleted", no_wrap=True)
     for r in rows:
-        cells = [str(r.id), r.name, r.owner_email, str(r.positions), f"{r.created_at:%Y-%m-%d %H:%M}"]
+        equity = "–" if r.inception_equity is None else f"{r.inception_equity:,.0f}"
+        cells = [str(r.id), r.name, r.owner_email, str(r.positions), equity, f"{r.created_at:%Y-%m-%d %H:%M}"]
         if include_deleted:
             cells.append(f"{r.deleted_at:%Y-%m-%d %H:%M}" if r.deleted_at else "")
         table.add_row(*cells)
