@@ -94,13 +94,9 @@ def record_cash_flows(db: ResultsDB, portfolio_id: int, data: bytes, today: date
     return flows
 
 
-def list_cash_flows(
-    session: Session, portfolio_id: int, after: int | None = None, limit: int | None = None
-) -> list[CashFlow]:
-    """The portfolio's flows by id (the order they were recorded), after id `after`, at most `limit`."""
-    query = select(CashFlow).where(CashFlow.portfolio_id == portfolio_id).order_by(CashFlow.id)
+def list_cash_flows(session: Session, portfolio_id: int, after: int | None, limit: int) -> list[CashFlow]:
+    """The portfolio's flows in the order they were recorded (by id), after id `after`, at most `limit`."""
+    query = select(CashFlow).where(CashFlow.portfolio_id == portfolio_id).order_by(CashFlow.id).limit(limit)
     if after is not None:
         query = query.where(CashFlow.id > after)
-    if limit is not None:
-        query = query.limit(limit)
     return list(session.scalars(query))

@@ -1,4 +1,4 @@
-"""Portfolios: list, read, soft-delete, upload a positions CSV, and poll its onboarding status."""
+"""Portfolios: list, read, soft-delete, upload a positions CSV, record cash flows, and poll onboarding status."""
 
 from datetime import date
 from typing import Annotated
@@ -10,14 +10,22 @@ from sigmasight_api.deps import CurrentUser, DbDep, InstanceDep, OwnedPortfolio,
 from sigmasight_api.errors import ApiError
 from sigmasight_api.onboarding import onboarding_status
 from sigmasight_api.schemas.common import ErrorDetail, ErrorPublic, Page
-from sigmasight_api.schemas.portfolios import OnboardingPublic, PortfolioCreated, PortfolioPublic
-from sigmasight_resources.db.models import Portfolio, User
+from sigmasight_api.schemas.portfolios import (
+    CashFlowPublic,
+    CashFlowsCreated,
+    OnboardingPublic,
+    PortfolioCreated,
+    PortfolioPublic,
+)
+from sigmasight_resources.cash_flows import add_cash_flows, list_cash_flows, parse_cash_flows
+from sigmasight_resources.db.models import CashFlow, Portfolio, User
 from sigmasight_resources.db.queries import active_portfolios_page, position_totals
 from sigmasight_resources.portfolio_import import (
     MAX_IMPORT_BYTES,
     MAX_NAME_LENGTH,
     PortfolioImportError,
     PortfolioNameTakenError,
+    PortfolioNotFoundError,
     create_portfolio,
     delete_portfolio,
     validate_import,
@@ -32,7 +40,12 @@ def _public(session, portfolios: list[Portfolio]) -> list[PortfolioPublic]:
     counts = position_totals(session, [p.id for p in portfolios])
     return [
         PortfolioPublic(
-            id=p.id, name=p.name, owner_id=p.owner_id, positions=counts.get(p.id, 0), created_at=p.created_at
+            id=p.id,
+            name=p.name,
+            owner_id=p.owner_id,
+            positions=counts.get(p.id, 0),
+            inception_equity=p.inception_equity,
+            created_at=p.created_at,
         )
         for p in portfolios
     ]
@@ -74,33 +87,93 @@ def upload_portfolio(
     db: DbDep,
     name: Annotated[str, Form(max_length=MAX_NAME_LENGTH * 4)],
     file: Annotated[UploadFile, File(description=f"positions CSV, at most {MAX_IMPORT_BYTES} bytes")],
+    equity: Annotated[
+        float | None, Form(description="inception equity: the cash the portfolio starts with, > 0")
+    ] = None,
 ) -> PortfolioCreated:
     """Import a positions CSV all-or-nothing; 422 lists every problem with its line and field."""
-    data = file.file.read(MAX_IMPORT_BYTES + 1)
-    if len(data) > MAX_IMPORT_BYTES:
-        raise ApiError(413, "payload_too_large", f"the file is over the {MAX_IMPORT_BYTES:,}-byte limit")
+    data = _read_file(file)
     try:
-        clean, specs = validate_import(data, name, today=date.today())
+        clean, specs = validate_import(data, name, today=date.today(), equity=equity)
         with db.transaction() as session:
-            portfolio = create_portfolio(session, session.get(User, user.id), clean, specs)
+            portfolio = create_portfolio(session, session.get(User, user.id), clean, specs, inception_equity=equity)
             created = PortfolioCreated(
                 id=portfolio.id,
                 name=portfolio.name,
                 positions=len(specs),
+                inception_equity=portfolio.inception_equity,
                 status_url=f"/api/v1/portfolios/{portfolio.id}/onboarding",
             )
     except PortfolioNameTakenError as exc:
         raise ApiError(409, "portfolio_name_taken", str(exc), _details(exc)) from exc
     except PortfolioImportError as exc:
-        raise ApiError(
-            422, "invalid_import", f"{len(exc.problems)} problem(s) in the import; nothing was written", _details(exc)
-        ) from exc
+        raise _invalid(exc) from exc
     response.headers["Location"] = f"/api/v1/portfolios/{created.id}"
     return created
 
 
+def _read_file(file: UploadFile) -> bytes:
+    """The upload's bytes; 413 over the import limit."""
+    data = file.file.read(MAX_IMPORT_BYTES + 1)
+    if len(data) > MAX_IMPORT_BYTES:
+        raise ApiError(413, "payload_too_large", f"the file is over the {MAX_IMPORT_BYTES:,}-byte limit")
+    return data
+
+
+def _invalid(exc: PortfolioImportError) -> ApiError:
+    return ApiError(
+        422, "invalid_import", f"{len(exc.problems)} problem(s) in the import; nothing was written", _details(exc)
+    )
+
+
 def _details(exc: PortfolioImportError) -> list[ErrorDetail]:
     return [ErrorDetail(line=p.line, field=p.field, message=p.message) for p in exc.problems]
+
+
+def _flow(row: CashFlow) -> CashFlowPublic:
+    return CashFlowPublic(id=row.id, date=row.flow_date, amount=row.amount, created_at=row.created_at)
+
+
+@router.post(
+    "/{portfolio_id}/cash-flows",
+    status_code=201,
+    response_model=CashFlowsCreated,
+    responses={**NOT_FOUND, 413: {"model": ErrorPublic}, 422: {"model": ErrorPublic}},
+)
+def record_cash_flows(
+    portfolio: OwnedPortfolio,
+    db: DbDep,
+    file: Annotated[UploadFile, File(description=f"cash-flow CSV (date,amount), at most {MAX_IMPORT_BYTES} bytes")],
+) -> CashFlowsCreated:
+    """Record deposits (> 0) and withdrawals (< 0) all-or-nothing; 422 lists every problem with its line and field.
+
+    Stored results change from a flow's date on once the portfolio's days are recomputed (a forced portfolio run).
+    """
+    data = _read_file(file)
+    try:
+        flows = parse_cash_flows(data, today=date.today())
+    except PortfolioImportError as exc:
+        raise _invalid(exc) from exc
+    try:
+        with db.transaction() as session:
+            items = [_flow(row) for row in add_cash_flows(session, portfolio.id, flows)]
+    except PortfolioNotFoundError as exc:  # deleted since the ownership check
+        raise ApiError(404, "portfolio_not_found", f"portfolio {portfolio.id} not found") from exc
+    return CashFlowsCreated(portfolio_id=portfolio.id, count=len(items), items=items)
+
+
+@router.get(
+    "/{portfolio_id}/cash-flows",
+    response_model=Page[CashFlowPublic],
+    responses={**NOT_FOUND, 422: {"model": ErrorPublic}},
+)
+def cash_flows(
+    session: SessionDep, portfolio: OwnedPortfolio, limit: pagination.Limit = 100, cursor: pagination.Cursor = None
+) -> Page[CashFlowPublic]:
+    """The portfolio's cash flows in the order they were recorded."""
+    after = pagination.decode(cursor, int)
+    rows, next_cursor = pagination.page(list_cash_flows(session, portfolio.id, after, limit + 1), limit, lambda r: r.id)
+    return Page(items=[_flow(row) for row in rows], next_cursor=next_cursor)
 
 
 @router.get("/{portfolio_id}/onboarding", response_model=OnboardingPublic, responses=NOT_FOUND)

@@ -62,6 +62,18 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
 
 
+class CapitalFields(BaseModel):
+    """NAV, cash, leverage and the day's external flow of a snapshot; the capital fields are null until stored."""
+
+    nav: float | None = Field(description="net asset value: cash + the positions' market value")
+    cash: float | None = Field(description="cash: inception equity + cash flows − entry costs + exit proceeds")
+    gross_leverage: float | None = Field(description="gross exposure / NAV (null when not stored or not defined)")
+    net_leverage: float | None = Field(description="net exposure / NAV (null when not stored or not defined)")
+    external_flow: float | None = Field(
+        description="the day's deposits (> 0) and withdrawals (< 0); excluded from the daily return"
+    )
+
+
 class VolatilityFields(BaseModel):
     """Realized vol, HAR forecasts, VaR and ES (fractions; vol annualized), shared by the report and the read."""
 

@@ -1,8 +1,9 @@
-"""Portfolios and their onboarding status."""
+"""Portfolios, their cash flows and their onboarding status."""
 
+from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from sigmasight_api.schemas.common import Timestamp
 
@@ -12,6 +13,7 @@ class PortfolioPublic(BaseModel):
     name: str
     owner_id: int
     positions: int
+    inception_equity: float | None = Field(description="the cash the portfolio started with; null: none given")
     created_at: Timestamp
 
 
@@ -19,7 +21,21 @@ class PortfolioCreated(BaseModel):
     id: int
     name: str
     positions: int
+    inception_equity: float | None = Field(description="the cash the portfolio started with; null: none given")
     status_url: str
+
+
+class CashFlowPublic(BaseModel):
+    id: int
+    date: date
+    amount: float = Field(description="a deposit (> 0) or a withdrawal (< 0)")
+    created_at: Timestamp
+
+
+class CashFlowsCreated(BaseModel):
+    portfolio_id: int
+    count: int = Field(description="how many flows were recorded")
+    items: list[CashFlowPublic]
 
 
 class AssetProgress(BaseModel):

@@ -6,7 +6,7 @@ prints); this model only documents it, and the schemathesis test checks the two 
 
 from pydantic import BaseModel
 
-from sigmasight_api.schemas.common import DataQualityPublic, VolatilityFields
+from sigmasight_api.schemas.common import CapitalFields, DataQualityPublic, VolatilityFields
 
 Num = float | None
 
@@ -22,8 +22,7 @@ class ReportSector(BaseModel):
     weight: Num
 
 
-class ReportSnapshot(BaseModel):
-    nav: Num
+class ReportSnapshot(CapitalFields):
     long_exposure: Num
     short_exposure: Num
     gross_exposure: Num

@@ -7,7 +7,7 @@ from datetime import date
 
 from pydantic import BaseModel
 
-from sigmasight_api.schemas.common import DataQualityPublic, Provenance, ResultPublic, VolatilityFields
+from sigmasight_api.schemas.common import CapitalFields, DataQualityPublic, Provenance, ResultPublic, VolatilityFields
 
 Num = float | None
 
@@ -39,8 +39,7 @@ class PositionsPublic(ResultPublic):
     next_cursor: str | None
 
 
-class SnapshotPoint(BaseModel):
-    nav: Num
+class SnapshotPoint(CapitalFields):
     long_exposure: Num
     short_exposure: Num
     gross_exposure: Num

@@ -60,10 +60,20 @@ def print_summary(data: dict) -> None:
     stdout().print(table)
 
 
+def _dash(value: float | None, spec: str, suffix: str = "") -> str:
+    """A capital figure, or "–" where the snapshot stores none."""
+    return "–" if value is None else f"{value:{spec}}{suffix}"
+
+
 def print_report(data: dict) -> None:
     console = stdout()
     print_summary(data)
     snap = data["snapshot"]
+    console.print(
+        f"NAV {_dash(snap['nav'], ',.0f')}  cash {_dash(snap['cash'], ',.0f')}  gross leverage "
+        f"{_dash(snap['gross_leverage'], '.2f', 'x')}  net leverage {_dash(snap['net_leverage'], '.2f', 'x')}  "
+        f"external flow {_dash(snap['external_flow'], ',.0f')}"
+    )
     console.print(
         f"long {_money(snap['long_exposure'])}  short {_money(snap['short_exposure'])}  gross "
         f"{_money(snap['gross_exposure'])}  net {_money(snap['net_exposure'])}  return {_pct(snap['daily_return'])}  "

@@ -1,7 +1,9 @@
 """The portfolio report: one object with every result for a portfolio and date, in a fixed number of queries.
 
 `sigmasight report --json` prints it and the API serves it; keys are fixed by the asset-graph issue,
-plus `sector_exposure`, present (here and in the snapshot section) only once company profiles exist.
+plus `sector_exposure`, present (here and in the snapshot section) only once company profiles exist,
+and the capital fields of the snapshot (`cash`, `gross_leverage`, `net_leverage`, `external_flow`:
+null where the stored snapshot has none).
 """
 
 import math
@@ -41,6 +43,10 @@ FACTOR_ORDER = (
 )
 SNAPSHOT_FIELDS = (
     "nav",
+    "cash",
+    "gross_leverage",
+    "net_leverage",
+    "external_flow",
     "long_exposure",
     "short_exposure",
     "gross_exposure",
