@@ -29,12 +29,15 @@ class SkipReason(enum.StrEnum):
     """Why one position was left out of one day's result (the keys of `positions_skipped`)."""
 
     PRIVATE = "private"
-    NO_PRICE = "no_price"
+    UNPRICED = "unpriced"  # no close on the day, none carried (more than the carry limit old)
     NO_UNDERLYING = "no_underlying_price"
     NO_VOLATILITY = "no_volatility"
     UNAVAILABLE = "unavailable_symbol"
     INSUFFICIENT = "insufficient_history"
 
+
+# A position valued on its last close carried over a missing day: analyzed, not skipped.
+STALE_PRICE = "stale_price"
 
 # Reasons that describe the position, not missing data: they never make coverage "partial".
 EXPECTED_SKIPS = frozenset({SkipReason.PRIVATE})

@@ -56,6 +56,16 @@ class Valuation:
     flag: pd.DataFrame
 
 
+def carried_closes(closes: pd.DataFrame, sessions: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Closes with each gap filled by the last close for at most `sessions` rows, and where it was filled.
+
+    Returns (carried closes, stale mask), both (dates, symbols). A symbol's leading gap (before
+    its first close) is never filled.
+    """
+    carried = closes.ffill(limit=sessions)
+    return carried, closes.isna() & carried.notna()
+
+
 def value_positions(
     positions: pd.DataFrame,
     closes: pd.DataFrame,
@@ -134,7 +144,7 @@ def value_positions(
     cumulative = np.where(day < entry, 0.0, cumulative)
 
     flag = np.full(shape, None, dtype=object)
-    flag[np.isnan(spot) & ~is_private & ~is_option] = SkipReason.NO_PRICE.value
+    flag[np.isnan(spot) & ~is_private & ~is_option] = SkipReason.UNPRICED.value
     option_cols = np.broadcast_to(is_option, shape)
     flag[option_cols & np.isnan(spot)] = SkipReason.NO_UNDERLYING.value
     flag[option_cols & ~np.isnan(spot) & np.isnan(vol) & np.isnan(price)] = SkipReason.NO_VOLATILITY.value

@@ -12,7 +12,7 @@ from sigmasight_assets.pipeline.quality import quality_table
 from sigmasight_assets.pipeline.scope import RunScope
 from sigmasight_resources.db.resource import ResultsDatabase
 from sigmasight_resources.db.results import PortfolioSnapshot, PositionValue
-from sigmasight_resources.vocabulary import InvestmentClass
+from sigmasight_resources.vocabulary import STALE_PRICE, InvestmentClass
 
 GROUP = "portfolio_valuation"
 PRICED_CHECK = "position_values_price_every_public_position"
@@ -30,6 +30,7 @@ def snapshot_quality(book: Book) -> pd.DataFrame:
         book.portfolio_of,
         history,
         required=book.snapshots.index,
+        stale=book.stale,
     )
 
 
@@ -47,22 +48,28 @@ def position_values(book: Book, scope: RunScope) -> Computed:
         "gamma": v.gamma,
         "vega": v.vega,
         "theta": v.theta,
-        "flag": book.valuation_reasons(),
+        "flag": book.position_flags(),
     }
     rows = position_rows(book, scope, {name: scope.window(frame) for name, frame in columns.items()})
     for name in POSITION_COLUMNS[2:]:
         rows[name] = book.positions[name].reindex(rows["position_id"]).to_numpy()
     rows = scope.keep(rows)
     unpriced = rows["investment_class"].ne(InvestmentClass.PRIVATE) & rows["market_value"].isna()
+    stale = rows["flag"].eq(STALE_PRICE)
     return Computed(
         {PositionValue: rows},
         snapshot_quality(book),
-        facts={"unpriced": Counter(rows.loc[unpriced, "flag"]), "covered": rows["position_id"].nunique()},
+        facts={
+            "unpriced": Counter(rows.loc[unpriced, "flag"]),
+            "stale": Counter(rows.loc[stale, "symbol"]),
+            "covered": rows["position_id"].nunique(),
+        },
     )
 
 
 def conclude_position_values(computed: list[Computed], db: ResultsDatabase, scope: RunScope) -> Conclusion:
     unpriced = sum((c.facts["unpriced"] for c in computed), Counter())
+    stale = sum((c.facts["stale"] for c in computed), Counter())
     covered = sum(c.facts["covered"] for c in computed)
     return {"positions_covered": covered}, [
         dg.AssetCheckResult(
@@ -72,6 +79,8 @@ def conclude_position_values(computed: list[Computed], db: ResultsDatabase, scop
             metadata={
                 "unpriced_position_days": sum(unpriced.values()),
                 "reasons": dg.MetadataValue.json(dict(unpriced)),
+                "stale_position_days": sum(stale.values()),
+                "stale_symbols": dg.MetadataValue.json(dict(stale.most_common(50))),
             },
         )
     ]
@@ -116,7 +125,13 @@ ASSETS = (
         tables=(PositionValue,),
         compute=position_values,
         conclude=conclude_position_values,
-        checks=(Check(PRICED_CHECK, "Every open public or option position has a value on every day (warn)."),),
+        checks=(
+            Check(
+                PRICED_CHECK,
+                "Every open public or option position has a value on every day: its close, or one carried "
+                "at most 5 sessions (reported as stale) (warn).",
+            ),
+        ),
     ),
     PortfolioAsset(
         name="portfolio_snapshots",

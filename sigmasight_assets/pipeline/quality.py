@@ -15,6 +15,7 @@ def quality_table(
     data_days: pd.Series,
     limited: pd.Series | None = None,
     required: pd.MultiIndex | None = None,
+    stale: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One data_quality row per (date, portfolio_id) with open positions, and per `required` pair.
 
@@ -27,6 +28,7 @@ def quality_table(
     data_days : per (date, portfolio_id), the observations behind the result.
     limited : per (date, portfolio_id), True when the result rests on limited history.
     required : (date, portfolio_id) pairs that need a row even with no open position.
+    stale : (dates, positions) bool, positions valued on a carried close that day (counted).
     """
     rows, cols = np.nonzero(open_mask.to_numpy())
     positions = open_mask.columns[cols]
@@ -36,11 +38,18 @@ def quality_table(
             "portfolio_id": portfolio_of.reindex(positions).to_numpy().astype(int),
             "public": public.reindex(positions).to_numpy(dtype=bool),
             "reason": reasons.to_numpy()[rows, cols],
+            "stale": stale.to_numpy()[rows, cols] if stale is not None else False,
         }
     )
     keys = ["date", "portfolio_id"]
     grouped = long.groupby(keys)
-    out = pd.DataFrame({"positions_total": grouped.size(), "has_public": grouped["public"].any()})
+    out = pd.DataFrame(
+        {
+            "positions_total": grouped.size(),
+            "has_public": grouped["public"].any(),
+            "positions_stale": grouped["stale"].sum(),
+        }
+    )
     if required is not None:
         extra = pd.MultiIndex.from_arrays(
             [required.get_level_values(0), required.get_level_values(1).astype(int)], names=keys
@@ -48,6 +57,7 @@ def quality_table(
         out = out.reindex(out.index.union(extra))
         out["positions_total"] = out["positions_total"].fillna(0).astype(int)
         out["has_public"] = out["has_public"].astype("boolean").fillna(False).astype(bool)
+        out["positions_stale"] = out["positions_stale"].fillna(0).astype(int)
     skipped = long.dropna(subset=["reason"]).groupby([*keys, "reason"]).size().unstack(fill_value=0)
     skipped = skipped.reindex(out.index, fill_value=0)
     skipped_dicts = [

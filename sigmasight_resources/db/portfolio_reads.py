@@ -22,6 +22,7 @@ QUALITY_COLUMNS = [
     "positions_analyzed",
     "positions_skipped",
     "data_days",
+    "positions_stale",
 ]
 
 

@@ -36,7 +36,7 @@ def test_quality_table_flags_and_counts_per_portfolio_day():
     reasons = pd.DataFrame(
         {
             1: [None, None],
-            2: [None, SkipReason.NO_PRICE.value],
+            2: [None, SkipReason.UNPRICED.value],
             3: [SkipReason.PRIVATE.value, None],
             4: [SkipReason.PRIVATE.value, SkipReason.PRIVATE.value],
         },
@@ -55,8 +55,8 @@ def test_quality_table_flags_and_counts_per_portfolio_day():
     first, second = table.loc[(DAYS[0], 10)], table.loc[(DAYS[1], 10)]
     assert first["flag"] == QualityFlag.LIMITED and first["positions_total"] == 3
     assert first["positions_analyzed"] == 2 and first["positions_skipped"] == {"private": 1}
-    assert second["flag"] == QualityFlag.PARTIAL and second["positions_skipped"] == {"no_price": 1}
-    assert second["message"] == "1 of 2 positions analyzed over 5 days; skipped: no_price 1"
+    assert second["flag"] == QualityFlag.PARTIAL and second["positions_skipped"] == {"unpriced": 1}
+    assert second["message"] == "1 of 2 positions analyzed over 5 days; skipped: unpriced 1"
     assert set(table.loc[pd.IndexSlice[:, 20], "flag"]) == {QualityFlag.NO_PUBLIC}
 
 
@@ -86,7 +86,7 @@ def book():
         },
     ]
     closes = random_closes(["AAA", "BBB"])
-    closes.loc["2025-03-04", "BBB"] = np.nan  # one missing close
+    closes.loc["2025-02-24":"2025-03-04", "BBB"] = np.nan  # 7 sessions: 5 carried, then unpriced
     return synthetic_book(specs, closes)
 
 
@@ -97,9 +97,24 @@ def test_beta_reasons_name_private_missing_price_and_short_history(book):
     n_obs.loc["2025-03-05", 1] = 29
     reasons = beta_reasons(book, scope, n_obs)
     assert reasons[3].eq(SkipReason.PRIVATE).all()
-    assert reasons.at[pd.Timestamp("2025-03-04"), 2] == SkipReason.NO_PRICE
+    assert reasons.at[pd.Timestamp("2025-03-04"), 2] == SkipReason.UNPRICED
     assert reasons.at[pd.Timestamp("2025-03-05"), 1] == SkipReason.INSUFFICIENT
     assert reasons.at[pd.Timestamp("2025-03-03"), 1] is None
+
+
+def test_a_missing_close_is_carried_five_sessions_then_the_position_is_unpriced(book):
+    bbb = book.positions.index[book.positions["symbol"] == "BBB"][0]
+    last_close = book.closes.at[pd.Timestamp("2025-02-21"), "BBB"]
+    carried = pd.date_range("2025-02-24", "2025-02-28", freq="B")
+    assert (book.valuation.price.loc[carried, bbb] == last_close).all()
+    assert book.stale.loc[carried, bbb].all() and not book.stale.loc["2025-03-03":, bbb].any()
+    assert (book.position_flags().loc[carried, bbb] == "stale_price").all()
+    assert book.valuation_reasons().loc[carried, bbb].isna().all()  # stale positions are analyzed
+    for day in ("2025-03-03", "2025-03-04"):
+        assert np.isnan(book.valuation.market_value.at[pd.Timestamp(day), bbb])
+        assert book.valuation_reasons().at[pd.Timestamp(day), bbb] == SkipReason.UNPRICED
+    held = book.valuation.market_value.loc["2025-03-04"].drop(bbb).sum()
+    assert book.snapshots.loc[(pd.Timestamp("2025-03-04"), 1), "nav"] == pytest.approx(held)  # left NAV, no zero
 
 
 def test_unavailable_symbol_is_named_so_in_the_valuation_reasons(book):
@@ -112,7 +127,7 @@ def test_unavailable_symbol_is_named_so_in_the_valuation_reasons(book):
 
 
 def test_weights_are_exposure_over_the_portfolio_nav(book):
-    day = pd.Timestamp("2025-03-03")
+    day = pd.Timestamp("2025-03-05")
     nav = book.valuation.market_value.loc[day].sum()
     assert book.weights().loc[day].to_dict() == pytest.approx((book.valuation.exposure.loc[day] / nav).to_dict())
 
@@ -134,9 +149,9 @@ def test_scope_window_and_keep_select_the_days_and_portfolios():
 
 
 def test_position_rows_are_one_row_per_open_position_day(book):
-    scope = scope_of(book, date(2025, 3, 3), date(2025, 3, 4))
+    scope = scope_of(book, date(2025, 3, 5), date(2025, 3, 6))
     rows = position_rows(book, scope, {"exposure": scope.window(book.valuation.exposure)})
     assert len(rows) == 2 * 3
     assert set(rows.columns) == {"date", "position_id", "portfolio_id", "symbol", "exposure"}
-    first = rows[(rows["position_id"] == 1) & (rows["date"] == pd.Timestamp("2025-03-03"))].iloc[0]
-    assert first["exposure"] == book.valuation.exposure.at[pd.Timestamp("2025-03-03"), 1]
+    first = rows[(rows["position_id"] == 1) & (rows["date"] == pd.Timestamp("2025-03-05"))].iloc[0]
+    assert first["exposure"] == book.valuation.exposure.at[pd.Timestamp("2025-03-05"), 1]

@@ -122,7 +122,11 @@ def test_portfolio_snapshots_nav_is_the_sum_of_market_values(book, scope):
             for pid in book.positions.index
             if book.positions.at[pid, "portfolio_id"] == portfolio and book.valuation.open.at[day, pid]
         ]
-        assert row["nav"] == pytest.approx(sum(book.valuation.market_value.at[day, pid] for pid in held))
+        # No inception equity: each entry is funded by its |cost|; a short's sale proceeds stay in cash.
+        costs = [book.positions.at[pid, "quantity"] * book.positions.at[pid, "entry_price"] for pid in held]
+        cash = sum(abs(c) - c for c in costs)
+        assert row["cash"] == pytest.approx(cash)
+        assert row["nav"] == pytest.approx(cash + sum(book.valuation.market_value.at[day, pid] for pid in held))
         assert row["positions_count"] == len(held)
     quality = computed.quality.set_index(["date", "portfolio_id"])
     assert set(quality.loc[pd.IndexSlice[:, 1], "flag"]) == {QualityFlag.FULL}

@@ -63,10 +63,13 @@ def synthetic_book(
     marks: pd.DataFrame | None = None,
     unavailable: dict[str, str] | None = None,
     rate: float = 0.04,
+    equity: dict[int, float] | None = None,
+    flows: pd.DataFrame | None = None,
 ) -> Book:
     """A Book of `specs` priced on `closes` (every symbol a position prices must be a column)."""
     no_marks = pd.DataFrame(columns=["position_id", "mark_date", "price"])
-    return assemble_book(positions_frame(specs), no_marks if marks is None else marks, closes, unavailable or {}, rate)
+    marks = no_marks if marks is None else marks
+    return assemble_book(positions_frame(specs), marks, closes, unavailable or {}, rate, equity, flows)
 
 
 def scope_of(book: Book, start: date, end: date) -> RunScope:
