@@ -13,9 +13,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from sigmasight_resources import calendar
 from sigmasight_resources.db.models import InvestmentClass, ManualMark, Portfolio, Position, User
 from sigmasight_resources.db.session import ResultsDB
-from sigmasight_resources.demo import DEMO_OWNER_EMAIL, DEMO_PORTFOLIOS, demo_csv, demo_positions, load_demo
+from sigmasight_resources.demo import (
+    DEMO_AS_OF,
+    DEMO_OWNER_EMAIL,
+    DEMO_PORTFOLIOS,
+    demo_csv,
+    demo_positions,
+    load_demo,
+)
 from sigmasight_resources.occ import OccSymbolError, format_occ, parse_occ
 from sigmasight_resources.portfolio_import import (
     COLUMNS,
@@ -479,11 +487,14 @@ def test_demo_files_are_valid_and_shaped_like_the_original():
     assert sum(p.investment_class is InvestmentClass.OPTIONS for p in hnw) >= 2
     assert 28 <= len(hedge) <= 32 and sum(p.quantity < 0 for p in hedge) >= 5
     assert sum(p.investment_class is InvestmentClass.OPTIONS for p in hedge) >= 2
+    first_demo_day = calendar.previous_sessions(DEMO_AS_OF, calendar.TRADING_DAYS_PER_YEAR - 1)
     for specs in portfolios.values():
-        assert all(date(2025, 5, 20) <= p.entry_date <= TODAY for p in specs)
-        # at least several entries 260 trading days (≈ 2025-11-07) before 2026-11-20
-        assert sum(p.entry_date <= date(2025, 11, 7) for p in specs) >= 5
+        # entries late enough that the packaged prices (from 2022-08-01) give LOOKBACK sessions before them
+        assert all(date(2024, 9, 1) <= p.entry_date <= DEMO_AS_OF for p in specs)
+        # at least several positions held over the whole demo year (252 sessions to DEMO_AS_OF)
+        assert sum(p.entry_date <= first_demo_day for p in specs) >= 5
         assert all(p.expiry.year == 2027 for p in specs if p.investment_class is InvestmentClass.OPTIONS)
+        assert all(p.mark_date < DEMO_AS_OF for p in specs if p.mark_date is not None)
 
 
 def test_load_demo_is_idempotent(db_url):

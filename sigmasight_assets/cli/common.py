@@ -15,6 +15,7 @@ Other modules register their own known exceptions with `register_error`.
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from typing import NoReturn
 
@@ -36,6 +37,7 @@ EXIT_FAILURE = 1
 EXIT_INVALID = 2
 
 _SETTINGS_KEY = "sigmasight.settings"
+_OVERRIDE: ContextVar[Settings | None] = ContextVar("sigmasight_settings_override", default=None)
 
 # Exception types turned into one stderr line, with their exit code. Subclasses match too;
 # `KeyError` and `IndexError` are LookupErrors but nearly always bugs, so they propagate.
@@ -107,6 +109,9 @@ def _one_line(exc: BaseException) -> str:
 
 def get_settings() -> Settings:
     """The settings, read once per command invocation (cached on the click context)."""
+    override = _OVERRIDE.get()
+    if override is not None:
+        return override
     ctx = click.get_current_context(silent=True)
     if ctx is None:
         return load_settings()
@@ -114,6 +119,18 @@ def get_settings() -> Settings:
     if _SETTINGS_KEY not in meta:
         meta[_SETTINGS_KEY] = load_settings()
     return meta[_SETTINGS_KEY]
+
+
+@contextmanager
+def settings_override(**changes: object) -> Iterator[Settings]:
+    """Within the block `get_settings()` returns the settings with `changes` on top, whatever the
+    environment says (the demo pins its market data this way)."""
+    settings = load_settings(**changes)
+    token = _OVERRIDE.set(settings)
+    try:
+        yield settings
+    finally:
+        _OVERRIDE.reset(token)
 
 
 def redact_url(url: str) -> str:

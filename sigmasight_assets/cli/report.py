@@ -44,19 +44,30 @@ def worst_scenario(data: dict) -> dict | None:
     return min(scored, key=lambda s: s["correlated_pnl"], default=None)
 
 
-def print_summary(data: dict) -> None:
+def print_summary(data: dict, source: str | None = None) -> None:
+    """A portfolio-day in one figure per line (fits a narrow terminal): the market data `source` when
+    given, NAV, cash, gross leverage, daily P&L, market beta, 21-day vol and the worst stress scenario.
+
+    Cash and leverage show "–" in results stored before the cash account existed."""
     snapshot, worst = data["snapshot"], worst_scenario(data)
     table = Table(title=f"{data['portfolio']['name']} (id {data['portfolio']['id']}) as of {data['as_of']}")
-    for column in ("NAV", "daily P&L", "market beta", "21d vol", "HAR 1d", "worst stress scenario"):
-        table.add_column(column, justify="right")
-    table.add_row(
-        _money(snapshot["nav"]),
-        _money(snapshot["daily_pnl"]),
-        _num(data["betas"]["market_beta"]),
-        _pct(data["volatility"]["realized_21d"]),
-        _pct(data["volatility"]["har_forecast_1d"]),
-        f"{worst['name']} {_money(worst['correlated_pnl'])} ({_pct(worst['correlated_pct'])})" if worst else "n/a",
-    )
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    rows = [("data source", source)] if source else []
+    rows += [
+        ("NAV", _money(snapshot["nav"])),
+        ("cash", _dash(snapshot["cash"], ",.0f")),
+        ("gross leverage", _dash(snapshot["gross_leverage"], ".2f", "x")),
+        ("daily P&L", _money(snapshot["daily_pnl"])),
+        ("market beta", _num(data["betas"]["market_beta"])),
+        ("21d vol", _pct(data["volatility"]["realized_21d"])),
+        (
+            "worst stress scenario",
+            f"{worst['name']} {_money(worst['correlated_pnl'])} ({_pct(worst['correlated_pct'])})" if worst else "n/a",
+        ),
+    ]
+    for row in rows:
+        table.add_row(*row)
     stdout().print(table)
 
 

@@ -1,14 +1,17 @@
-"""Three demo portfolios shipped with the package, mirroring the original product.
+"""Three demo portfolios and the real closes they are valued on, shipped with the package.
 
-- *Balanced Individual Investor*: 16 US stocks and ETFs (the minimal four-column CSV).
+- *Balanced Individual Investor*: 16 US stocks and ETFs, among them a bond (BND), gold (GLD),
+  REIT (VNQ) and international (EFA) fund (the minimal four-column CSV).
 - *Sophisticated High Net Worth*: 29 positions: 23 stocks and ETFs, 3 PRIVATE funds (two with a
   manual mark) and 3 long options.
 - *Long/Short Hedge Fund*: 30 positions: 14 longs, 10 shorts (negative quantity), 6 options
-  (long puts and calls, two short calls).
+  (long puts and calls, two short calls), funded by an inception equity (`DEMO_INCEPTION_EQUITY`).
 
-Entries run from 2025-06-02 to 2026-04-01 (NYSE trading days; most are at least 260 trading
-days before 2026-11-20, so the long analytics windows fill); option expiries are in 2027.
-Prices are approximate market levels at entry; the simulator generates its own paths.
+The market data is `prices.csv.gz`: adjusted daily closes of the 35 symbols the demo holds and
+the eight factor ETFs (40 symbols: SPY, IWM and TLT are both), 2022-08-01 to `DEMO_AS_OF`;
+README.md here says where they come from.
+Entries run from 2024-10-01 to 2026-03-02 at the real close of the entry day; options at their
+Black-Scholes value on the underlying's 63-day realized vol that day, expiring in 2027.
 
 `load_demo(db)` imports all three for the owner `demo@sigmasight.local`, creating that user
 (not an admin, with a token nobody is shown) if needed. Portfolio import never creates users
@@ -18,6 +21,7 @@ its id returned, so calling it again writes nothing.
 
 from datetime import date
 from importlib import resources
+from pathlib import Path
 
 from sigmasight_resources.db.session import ResultsDB
 from sigmasight_resources.portfolio_import import (
@@ -36,8 +40,18 @@ DEMO_PORTFOLIOS: tuple[tuple[str, str], ...] = (
     ("Long/Short Hedge Fund", "long_short_hedge_fund.csv"),
 )
 
-DEMO_AS_OF = date(2026, 11, 20)
-"""The date the demo data was written for; every entry is on or before it."""
+DEMO_INCEPTION_EQUITY: dict[str, float] = {"Long/Short Hedge Fund": 8_700_000.0}
+"""Starting capital by portfolio name; the others fund each entry by a contribution of its cost.
+8.7M plus the fund's P&L to 2026-07-31 (≈ 2.6M) is a NAV of about half its ≈ 22.6M gross
+exposure that day: gross leverage ≈ 2."""
+
+DEMO_AS_OF = date(2026, 7, 31)
+"""The last close in the packaged prices; every entry and mark is on or before it."""
+
+DEMO_PRICES = Path(__file__).with_name("prices.csv.gz")
+"""The packaged price file (long format `date,symbol,close`), read by `CsvMarketData`."""
+
+DEMO_DATA_SOURCE = "packaged real closes (Yahoo Finance adjusted closes, dsturdy/Factor_Attribution)"
 
 
 def demo_csv(filename: str) -> bytes:
@@ -64,6 +78,8 @@ def load_demo(db: ResultsDB, today: date | None = None) -> list[int]:
         for name, _ in DEMO_PORTFOLIOS:
             existing = find_active_portfolio(session, owner, name)
             if existing is None:
-                existing = create_portfolio(session, owner, name, positions[name])
+                existing = create_portfolio(
+                    session, owner, name, positions[name], inception_equity=DEMO_INCEPTION_EQUITY.get(name)
+                )
             ids.append(existing.id)
     return ids

@@ -5,12 +5,15 @@ The file is read once, on first use, and validated completely: a malformed file 
 file are unavailable ("not in <file>"). A share-class ticker is matched in either spelling
 (`BRK.B` finds `BRK-B` and vice versa) and reported under the spelling requested.
 
+The file may be gzip-compressed (a name ending `.gz`, e.g. the demo's packaged `prices.csv.gz`).
 Company profiles come from an optional sidecar `<stem>_profiles.csv` next to the file
-(columns `symbol,name,sector,industry,market_cap`).
+(columns `symbol,name,sector,industry,market_cap`; the stem drops `.csv.gz` too).
 """
 
+import gzip
 import logging
 import threading
+import zlib
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -37,8 +40,8 @@ REQUIRED_COLUMNS = ("date", "symbol", "close")
 
 
 def profiles_path_for(path: Path) -> Path:
-    """The sidecar profile file of a price file: `<dir>/<stem>_profiles.csv`."""
-    return path.with_name(f"{path.stem}_profiles.csv")
+    """The sidecar profile file of a price file: `<dir>/<stem>_profiles.csv` (`p.csv.gz` -> `p_profiles.csv`)."""
+    return path.with_name(f"{Path(path.name.removesuffix('.gz')).stem}_profiles.csv")
 
 
 def _share_class_variants(symbol: str) -> list[str]:
@@ -192,6 +195,8 @@ class CsvMarketData(MarketDataProvider):
             raise PermanentMarketDataError(f"{self.path}: empty file, expected a header date,symbol,close") from None
         except (pd.errors.ParserError, UnicodeDecodeError) as exc:
             raise PermanentMarketDataError(f"{self.path}: malformed CSV: {str(exc).strip()}") from None
+        except (gzip.BadGzipFile, EOFError, zlib.error) as exc:  # a corrupt or truncated .gz
+            raise PermanentMarketDataError(f"{self.path}: unreadable gzip file: {exc}") from None
 
         raw.columns = [str(c).strip().lower() for c in raw.columns]
         missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
