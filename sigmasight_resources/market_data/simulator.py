@@ -11,9 +11,13 @@ Daily log returns are
 with f_t the eight factor returns below (generated once per instance from fixed seeds),
 b_i the symbol's loadings, a_i a small drift and e_i,t idiosyncratic noise. Factor ETFs have
 fixed, documented loadings (SPY *is* the market factor; each style ETF is the market plus its
-style factor; TLT is rates with a slightly negative market loading). Any other plausible ticker
-is a stock whose market beta (0.5-1.6), style, rates loadings, idiosyncratic volatility and
-starting price are drawn from a generator seeded by the symbol hash.
+style factor; TLT is rates with a slightly negative market loading). Well-known bond, commodity
+and REIT funds (`CLASS_ETFS`) have fixed loadings of their class, calibrated to their real betas
+on SPY and TLT over 2023-08..2026-07: bond funds near-zero market beta and a rate beta set by
+their duration (BND ≈ 0.35 of TLT), gold and commodities a low market beta, REITs a half-market
+beta plus a rate beta. Any other plausible ticker is a stock whose market beta (0.5-1.6), style,
+rates loadings, idiosyncratic volatility and starting price are drawn from a generator seeded by
+the symbol hash.
 
 The market and style factors share a slowly varying volatility regime (a log-AR(1)
 multiplier with unit mean square), so realized volatility clusters as in real markets.
@@ -88,7 +92,16 @@ REFERENCE_CLOSES = {
     "USMV": 94.1,
     "TLT": 85.6,
     "BND": 72.6,
+    "IEF": 90.1,
+    "SHY": 79.1,
+    "AGG": 93.4,
+    "LQD": 102.0,
+    "HYG": 74.3,
+    "TIP": 103.7,
     "GLD": 312.2,
+    "SLV": 31.6,
+    "DBC": 20.6,
+    "XLRE": 40.0,
     "VEA": 55.8,
     "VNQ": 88.9,
     "XLY": 210.5,
@@ -136,7 +149,7 @@ class SymbolModel:
     idio_vol : annualized volatility of the idiosyncratic noise
     alpha : annualized drift beyond the factors (log)
     start_price : close on `ORIGIN`
-    kind : "etf" for the factor ETFs, "stock" otherwise
+    kind : "etf" for the factor and class ETFs, "stock" otherwise
     """
 
     loadings: dict[str, float]
@@ -173,7 +186,54 @@ ETF_NAMES = {
     "IWM": "iShares Russell 2000 ETF",
     "USMV": "iShares MSCI USA Min Vol Factor ETF",
     "TLT": "iShares 20+ Year Treasury Bond ETF",
+    "IEF": "iShares 7-10 Year Treasury Bond ETF",
+    "SHY": "iShares 1-3 Year Treasury Bond ETF",
+    "AGG": "iShares Core U.S. Aggregate Bond ETF",
+    "BND": "Vanguard Total Bond Market ETF",
+    "LQD": "iShares iBoxx $ Investment Grade Corporate Bond ETF",
+    "HYG": "iShares iBoxx $ High Yield Corporate Bond ETF",
+    "TIP": "iShares TIPS Bond ETF",
+    "GLD": "SPDR Gold Shares",
+    "SLV": "iShares Silver Trust",
+    "DBC": "Invesco DB Commodity Index Tracking Fund",
+    "VNQ": "Vanguard Real Estate ETF",
+    "XLRE": "Real Estate Select Sector SPDR Fund",
 }
+
+TLT_MARKET_LOADING = FACTOR_ETFS["TLT"].loadings["market"]
+
+
+def _fund(target_drift: float, idio_vol: float, market_beta: float, rate_beta: float) -> SymbolModel:
+    """A fund whose OLS betas on SPY and TLT (regressed together) are `market_beta` and `rate_beta`.
+
+    TLT carries a market loading of its own, so the market loading nets it out; the drift beyond
+    the factors makes the expected log growth `target_drift` a year."""
+    loadings = {"market": market_beta + TLT_MARKET_LOADING * rate_beta, "rates": rate_beta}
+    factor_drift = loadings["market"] * MARKET_DRIFT + rate_beta * RATES_DRIFT
+    return _etf(50.0, idio_vol=idio_vol, alpha=target_drift - factor_drift, **loadings)
+
+
+# Bond, commodity and REIT funds: (drift, idio vol, beta on SPY, beta on TLT), the betas and
+# residual vols measured on their real daily returns 2023-08..2026-07.
+BOND_ETFS: dict[str, SymbolModel] = {
+    "IEF": _fund(0.03, 0.025, -0.02, 0.43),
+    "SHY": _fund(0.03, 0.013, 0.00, 0.08),
+    "AGG": _fund(0.03, 0.019, 0.02, 0.36),
+    "BND": _fund(0.03, 0.018, 0.02, 0.35),
+    "LQD": _fund(0.035, 0.024, 0.11, 0.46),
+    "HYG": _fund(0.045, 0.026, 0.23, 0.16),
+    "TIP": _fund(0.03, 0.025, 0.02, 0.28),
+}
+COMMODITY_ETFS: dict[str, SymbolModel] = {
+    "GLD": _fund(0.05, 0.20, 0.22, 0.17),
+    "SLV": _fund(0.04, 0.40, 0.60, 0.10),
+    "DBC": _fund(0.03, 0.16, 0.16, -0.21),
+}
+REIT_ETFS: dict[str, SymbolModel] = {
+    "VNQ": _fund(0.05, 0.13, 0.52, 0.44),
+    "XLRE": _fund(0.05, 0.13, 0.48, 0.45),
+}
+CLASS_ETFS: dict[str, SymbolModel] = {**BOND_ETFS, **COMMODITY_ETFS, **REIT_ETFS}
 
 SECTORS: dict[str, tuple[str, ...]] = {
     "Information Technology": ("Software", "Semiconductors", "Technology Hardware", "IT Services"),
@@ -235,7 +295,7 @@ class SimulatedMarketData(MarketDataProvider):
             raise ValueError(reason)
         cached = self._models.get(symbol)
         if cached is None:
-            cached = FACTOR_ETFS.get(symbol) or _stock_model(symbol)
+            cached = FACTOR_ETFS.get(symbol) or CLASS_ETFS.get(symbol) or _stock_model(symbol)
             self._models[symbol] = cached
         return cached
 
