@@ -1,9 +1,11 @@
-"""Wall time of `sigmasight demo` (three demo portfolios, 252 trading days) in a fresh home.
+"""Wall and CPU time of `sigmasight demo` (three demo portfolios, the 252 trading days to 2026-07-31
+on the packaged real closes) in a fresh home.
 
 .venv/bin/python benchmarks/demo.py
 """
 
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -19,7 +21,9 @@ def main() -> None:
         subprocess.run(
             [str(Path(sys.executable).with_name("sigmasight")), "demo"], env=env, check=True, capture_output=True
         )
-        print(f"sigmasight demo: {time.perf_counter() - began:.1f} s wall (fresh SQLite home)")
+        wall = time.perf_counter() - began
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        print(f"sigmasight demo: {wall:.1f} s wall, {usage.ru_utime + usage.ru_stime:.1f} s CPU (fresh SQLite home)")
 
 
 if __name__ == "__main__":
