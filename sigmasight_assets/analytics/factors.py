@@ -34,3 +34,15 @@ FACTOR_COLUMNS: dict[str, str] = {
     factor: {"Market_Beta": "market_beta", "IR_Beta": "ir_beta"}.get(factor, factor.lower()) for factor in FACTORS
 }
 """Each factor's column in the stored symbol and position factor exposures."""
+
+MODEL_SPREADS: dict[str, tuple[str, str]] = {**SPREADS, "Low_Vol_Spread": ("USMV", MARKET)}
+"""The risk model's five spread factors as (long ETF, short ETF)."""
+
+MODEL_FACTORS: tuple[str, ...] = ("Market", "Rates", *MODEL_SPREADS)
+"""The seven risk-model factors: Market (SPY), Rates (TLT) and five spreads, with little overlap."""
+
+MODEL_COLUMNS: dict[str, str] = {factor: factor.lower() for factor in MODEL_FACTORS}
+"""Each model factor's column in the stored symbol risk models."""
+
+DEFAULT_BENCHMARK = MARKET
+"""What tracking error is measured against when a portfolio names no benchmark."""

@@ -57,6 +57,8 @@ class Portfolio(Base):
     # Capital at inception: the cash account starts here. None: every entry is funded by a
     # contribution of its cost (docs/ANALYTICS.md, "Capital").
     inception_equity: Mapped[float | None] = mapped_column(Double)
+    # The symbol tracking error is measured against; None: SPY (DEFAULT_BENCHMARK).
+    benchmark: Mapped[str | None] = mapped_column(String(32))
 
     owner: Mapped[User] = relationship(back_populates="portfolios")
     positions: Mapped[list["Position"]] = relationship(

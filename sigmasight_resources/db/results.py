@@ -153,6 +153,58 @@ class PositionFactorExposure(Provenance, Base):
     quality_spread: Mapped[float | None] = mapped_column(Double)
 
 
+class SymbolRiskModel(Provenance, Base):
+    """Per symbol and day: the seven model-factor loadings of one joint OLS, and its specific risk."""
+
+    __tablename__ = "symbol_risk_models"
+
+    date: Mapped[date] = mapped_column(Date, primary_key=True)
+    symbol: Mapped[str] = mapped_column(String(32), primary_key=True)
+    market: Mapped[float | None] = mapped_column(Double)
+    rates: Mapped[float | None] = mapped_column(Double)
+    growth_value_spread: Mapped[float | None] = mapped_column(Double)
+    momentum_spread: Mapped[float | None] = mapped_column(Double)
+    size_spread: Mapped[float | None] = mapped_column(Double)
+    quality_spread: Mapped[float | None] = mapped_column(Double)
+    low_vol_spread: Mapped[float | None] = mapped_column(Double)
+    specific_var: Mapped[float | None] = mapped_column(Double)  # daily variance of the residual (EWMA)
+    r2: Mapped[float | None] = mapped_column(Double)
+    n_obs: Mapped[int] = mapped_column(Integer)
+
+
+class FactorCovariance(Provenance, Base):
+    """Per day: the EWMA covariance of the seven model factors and of the eight factor ETFs (daily)."""
+
+    __tablename__ = "factor_covariances"
+
+    date: Mapped[date] = mapped_column(Date, primary_key=True)
+    factors: Mapped[list] = mapped_column(JSON)
+    factor_cov: Mapped[list] = mapped_column(JSON)
+    etfs: Mapped[list] = mapped_column(JSON)
+    etf_cov: Mapped[list] = mapped_column(JSON)
+    n_obs: Mapped[int] = mapped_column(Integer)
+
+
+class PortfolioRisk(Provenance, Base):
+    """Per portfolio and day: ex-ante risk from the factor model (annualized fractions; VaR/ES 1-day)."""
+
+    __tablename__ = "portfolio_risk"
+
+    date: Mapped[date] = mapped_column(Date, primary_key=True)
+    portfolio_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ex_ante_vol: Mapped[float | None] = mapped_column(Double)
+    factor_vol: Mapped[float | None] = mapped_column(Double)
+    specific_vol: Mapped[float | None] = mapped_column(Double)
+    benchmark: Mapped[str] = mapped_column(String(32))
+    tracking_error: Mapped[float | None] = mapped_column(Double)
+    factor_contributions: Mapped[dict] = mapped_column(JSON)  # {factor: {exposure, contribution, pct}}
+    position_contributions: Mapped[list] = mapped_column(JSON)  # [{position_id, symbol, weight, contribution, pct}]
+    parametric_var_95: Mapped[float | None] = mapped_column(Double)
+    parametric_var_99: Mapped[float | None] = mapped_column(Double)
+    parametric_es_95: Mapped[float | None] = mapped_column(Double)
+    parametric_es_99: Mapped[float | None] = mapped_column(Double)
+
+
 class PortfolioVolatility(Provenance, Base):
     __tablename__ = "portfolio_volatility"
 
