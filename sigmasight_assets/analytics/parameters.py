@@ -1,6 +1,6 @@
 """Windows and thresholds of the analytics, in trading days, in one place (docs/ANALYTICS.md)."""
 
-LOOKBACK = 253  # longest analytics window (252 returns) + 1 close
+LOOKBACK = 505  # closes kept before a range: the longest window (504-day covariances, 500-day FHS VaR) + 1
 BETA_WINDOW = 90
 MIN_REGRESSION_DAYS = 30
 FULL_REGRESSION_DAYS = 60  # 30–59 observations are computed but flagged limited_history

@@ -1,7 +1,7 @@
 """Which closes `market_prices` must hold and which it still lacks: `price_windows` and `missing_spans`
 on small position books and stored-date sets, against windows and spans worked out on the NYSE calendar.
 
-LOOKBACK is 253 sessions: 253 sessions before 2025-03-03 is 2024-02-27, before 2025-09-02 is 2024-08-27
+LOOKBACK is 505 sessions: 505 sessions before 2025-03-03 is 2023-02-24, before 2025-09-02 is 2023-08-25
 (checked below by counting sessions, the anchor included). Labor Day 2025-09-01 is not a session.
 """
 
@@ -15,8 +15,8 @@ from sigmasight_assets.assets.market import missing_spans, price_windows
 from sigmasight_resources import calendar
 
 START, END = date(2025, 9, 2), date(2025, 9, 30)
-BEFORE_MARCH_3 = date(2024, 2, 27)  # LOOKBACK sessions before 2025-03-03
-BEFORE_SEPTEMBER_2 = date(2024, 8, 27)  # LOOKBACK sessions before 2025-09-02
+BEFORE_MARCH_3 = date(2023, 2, 24)  # LOOKBACK sessions before 2025-03-03
+BEFORE_SEPTEMBER_2 = date(2023, 8, 25)  # LOOKBACK sessions before 2025-09-02
 
 
 def book(*positions: tuple) -> pd.DataFrame:
