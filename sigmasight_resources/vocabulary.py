@@ -34,6 +34,7 @@ class SkipReason(enum.StrEnum):
     NO_VOLATILITY = "no_volatility"
     UNAVAILABLE = "unavailable_symbol"
     INSUFFICIENT = "insufficient_history"
+    NO_RISK_MODEL = "no_risk_model"  # fewer than 120 joint-OLS observations: not in ex-ante risk
 
 
 # A position valued on its last close carried over a missing day: analyzed, not skipped.

@@ -17,6 +17,7 @@ CLUSTER_THRESHOLD = 0.3
 STRESS_BETA_WINDOW = 252
 BETA_BOUNDS = (-5.0, 5.0)  # sanity bounds for the warning check
 OPTION_VOL_WINDOW = 63  # realized vol of the underlying that prices an option
+SYMBOL_BETA_LOOKBACK = 253  # closes before a range that the 12 reported factor betas need (≤ 150-day windows)
 SYMBOL_METRICS_LOOKBACK = 64  # closes before a range that symbol_metrics needs (63-day vol + 1)
 STALE_PRICE_SESSIONS = 5  # a missing close is carried this many sessions, then the position is unpriced
 RISK_MODEL_WINDOW = 252  # joint OLS of each symbol on the seven model factors

@@ -13,7 +13,9 @@ from sigmasight_assets.assets import (
     correlations,
     factors,
     market,
+    portfolio_risk,
     profiles,
+    risk_model,
     stress,
     symbols,
     valuation,
@@ -27,9 +29,10 @@ PORTFOLIO_ASSET_SPECS = (
     factors.ASSET,
     volatility.ASSET,
     correlations.ASSET,
+    portfolio_risk.ASSET,
     stress.ASSET,
 )
-DAY_ASSETS = (market.NAME, *symbols.NAMES)
+DAY_ASSETS = (market.NAME, *symbols.NAMES, risk_model.NAME)
 PORTFOLIO_ASSETS = tuple(spec.name for spec in PORTFOLIO_ASSET_SPECS)
 
 
@@ -41,6 +44,7 @@ def build_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.AssetsDefin
         return [
             *market.build_market_assets(days),
             *symbols.build_symbol_assets(days),
+            risk_model.build_risk_model_asset(days),
             *(build_portfolio_asset(spec, days) for spec in PORTFOLIO_ASSET_SPECS),
             profiles.company_profiles,
         ]

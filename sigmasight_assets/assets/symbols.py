@@ -9,10 +9,10 @@ import pandas as pd
 from sigmasight_assets.analytics.factors import FACTOR_ETFS, MARKET, RATES, SPREADS, STYLE_LEGS
 from sigmasight_assets.analytics.parameters import (
     BETA_WINDOW,
-    LOOKBACK,
     MIN_REGRESSION_DAYS,
     STYLE_MIN_OBS,
     STYLE_WINDOW,
+    SYMBOL_BETA_LOOKBACK,
     SYMBOL_METRICS_LOOKBACK,
 )
 from sigmasight_assets.analytics.regression import rolling_ols, rolling_ridge
@@ -31,7 +31,7 @@ from sigmasight_resources.db.results import SymbolFactorExposure, SymbolMetric
 NAMES = ("symbol_factor_exposures", "symbol_metrics")
 
 
-def universe_closes(db: ResultsDatabase, start: date, end: date, lookback: int = LOOKBACK) -> pd.DataFrame:
+def universe_closes(db: ResultsDatabase, start: date, end: date, lookback: int) -> pd.DataFrame:
     """Stored closes of the universe (open positions' price symbols + factor ETFs) over [start − lookback, end]."""
     first = calendar.previous_sessions(start, lookback)
     with db.transaction() as session:
@@ -67,7 +67,7 @@ def factor_exposure_frame(closes: pd.DataFrame) -> pd.DataFrame:
         columns[spread.lower()] = fit.beta
         spread_n_obs = fit.n_obs if spread_n_obs is None else np.minimum(spread_n_obs, fit.n_obs)
     columns["spread_n_obs"] = spread_n_obs
-    return _long(columns, closes)
+    return long_rows(columns, closes)
 
 
 def metrics_frame(closes: pd.DataFrame) -> pd.DataFrame:
@@ -80,10 +80,10 @@ def metrics_frame(closes: pd.DataFrame) -> pd.DataFrame:
         "vol_21d": realized_vol(returns, 21),
         "vol_63d": realized_vol(returns, 63),
     }
-    return _long(columns, closes)
+    return long_rows(columns, closes)
 
 
-def _long(columns: dict[str, pd.DataFrame], closes: pd.DataFrame) -> pd.DataFrame:
+def long_rows(columns: dict[str, pd.DataFrame], closes: pd.DataFrame) -> pd.DataFrame:
     """Stack (date × symbol) frames into rows, keeping only (date, symbol) pairs with a close."""
     stacked = pd.DataFrame({name: frame.stack(future_stack=True) for name, frame in columns.items()})
     stacked.index = stacked.index.set_names(["date", "symbol"])
@@ -91,12 +91,15 @@ def _long(columns: dict[str, pd.DataFrame], closes: pd.DataFrame) -> pd.DataFram
     return stacked[priced.reindex(stacked.index).to_numpy()].reset_index()
 
 
-def _replace(db: ResultsDatabase, table, frame: pd.DataFrame, start: date, end: date, run_id: str) -> int:
-    window = frame[(frame["date"] >= pd.Timestamp(start)) & (frame["date"] <= pd.Timestamp(end))]
-    rows = to_records(window, run_id)
+def replace_window(db: ResultsDatabase, frames: dict, start: date, end: date, run_id: str) -> int:
+    """Replace each table's rows in [start, end] by the frame's rows in that window, in one transaction."""
+    written = 0
     with db.transaction() as session:
-        queries.lock_name(session, table.__tablename__)
-        return queries.replace_rows(session, table, rows, start, end)
+        for table, frame in frames.items():
+            window = frame[(frame["date"] >= pd.Timestamp(start)) & (frame["date"] <= pd.Timestamp(end))]
+            queries.lock_name(session, table.__tablename__)
+            written += queries.replace_rows(session, table, to_records(window, run_id), start, end)
+    return written
 
 
 def build_symbol_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.AssetsDefinition]:
@@ -113,9 +116,9 @@ def build_symbol_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.Asse
     def symbol_factor_exposures(context: dg.AssetExecutionContext, db: ResultsDatabase) -> dg.MaterializeResult:
         """Per symbol and day: OLS market/IR betas (90d), ridge style betas and spread betas (150d)."""
         requested = requested_days(context)
-        closes = universe_closes(db, requested[0], requested[-1])
+        closes = universe_closes(db, requested[0], requested[-1], lookback=SYMBOL_BETA_LOOKBACK)
         frame = factor_exposure_frame(closes)
-        rows = _replace(db, SymbolFactorExposure, frame, requested[0], requested[-1], context.run_id)
+        rows = replace_window(db, {SymbolFactorExposure: frame}, requested[0], requested[-1], context.run_id)
         return dg.MaterializeResult(metadata={"rows_written": rows, "symbols_covered": closes.shape[1]})
 
     @dg.asset(**common, metadata=table_metadata((SymbolMetric,)))
@@ -123,7 +126,7 @@ def build_symbol_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.Asse
         """Per symbol and day: 1-day and 21-day return, 21/63-day realized vol."""
         requested = requested_days(context)
         closes = universe_closes(db, requested[0], requested[-1], lookback=SYMBOL_METRICS_LOOKBACK)
-        rows = _replace(db, SymbolMetric, metrics_frame(closes), requested[0], requested[-1], context.run_id)
+        rows = replace_window(db, {SymbolMetric: metrics_frame(closes)}, requested[0], requested[-1], context.run_id)
         return dg.MaterializeResult(metadata={"rows_written": rows, "symbols_covered": closes.shape[1]})
 
     return [symbol_factor_exposures, symbol_metrics]

@@ -9,7 +9,13 @@ from sqlalchemy.orm import Session
 
 from sigmasight_resources.db import queries
 from sigmasight_resources.db.models import CashFlow, Portfolio, Position
-from sigmasight_resources.db.results import DataQuality, FactorExposure, SymbolFactorExposure
+from sigmasight_resources.db.results import (
+    DataQuality,
+    FactorCovariance,
+    FactorExposure,
+    SymbolFactorExposure,
+    SymbolRiskModel,
+)
 from sigmasight_resources.vocabulary import QualityFlag
 
 # The columns of a data_quality row besides its asset and provenance, as the portfolio assets build them.
@@ -119,3 +125,32 @@ def incomplete_factor_sets(
         ).all()
     }
     return sorted(f"{d}|{p}" for d, p in expected if counts.get((d, p), 0) != len(factors))
+
+
+def symbol_risk_models(
+    session: Session, symbols: Sequence[str], columns: Sequence[str], start: date, end: date
+) -> pd.DataFrame:
+    """Long rows (date, symbol, *columns) of the stored risk model of `symbols` over [start, end]."""
+    query = select(SymbolRiskModel.date, SymbolRiskModel.symbol, *(getattr(SymbolRiskModel, c) for c in columns)).where(
+        SymbolRiskModel.symbol.in_(list(symbols)), SymbolRiskModel.date.between(start, end)
+    )
+    return queries.read_frame(session, query, ["date", "symbol", *columns], list(symbols))
+
+
+def factor_covariances(session: Session, start: date, end: date) -> pd.DataFrame:
+    """Stored (date, factor_cov, etf_cov, n_obs) rows over [start, end]; matrices as nested lists (None = NaN)."""
+    rows = session.execute(
+        select(FactorCovariance.date, FactorCovariance.factor_cov, FactorCovariance.etf_cov, FactorCovariance.n_obs)
+        .where(FactorCovariance.date.between(start, end))
+        .order_by(FactorCovariance.date)
+    ).all()
+    frame = pd.DataFrame(rows, columns=["date", "factor_cov", "etf_cov", "n_obs"])
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame.set_index("date")
+
+
+def benchmarks(session: Session, portfolio_ids: Sequence[int]) -> dict[int, str | None]:
+    """Each portfolio's benchmark symbol (None where it names none)."""
+    return dict(
+        session.execute(select(Portfolio.id, Portfolio.benchmark).where(Portfolio.id.in_(list(portfolio_ids)))).all()
+    )

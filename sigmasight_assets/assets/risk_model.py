@@ -1,0 +1,97 @@
+"""The factor risk model per trading day: each symbol's seven loadings and specific risk, and the covariances."""
+
+import dagster as dg
+import numpy as np
+import pandas as pd
+
+from sigmasight_assets.analytics.factors import FACTOR_ETFS, MODEL_COLUMNS, MODEL_FACTORS
+from sigmasight_assets.analytics.parameters import (
+    COVARIANCE_HALF_LIFE,
+    COVARIANCE_MIN_OBS,
+    COVARIANCE_WINDOW,
+    LOOKBACK,
+    RISK_MODEL_MIN_OBS,
+    RISK_MODEL_WINDOW,
+    SPECIFIC_HALF_LIFE,
+)
+from sigmasight_assets.analytics.returns import simple_returns
+from sigmasight_assets.analytics.risk_model import ewma_covariance, model_factor_returns, rolling_factor_model
+from sigmasight_assets.assets.market import NAME as MARKET_PRICES
+from sigmasight_assets.assets.symbols import long_rows, replace_window, universe_closes
+from sigmasight_assets.pipeline.builder import KINDS, table_metadata
+from sigmasight_assets.pipeline.scope import requested_days
+from sigmasight_assets.pipeline.tags import DAY_LEVEL, LEVEL_TAG
+from sigmasight_resources.db.resource import ResultsDatabase
+from sigmasight_resources.db.results import FactorCovariance, SymbolRiskModel
+
+NAME = "risk_model"
+
+
+def risk_model_tables(closes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(symbol rows, covariance rows) from closes of the universe (factor ETFs among the columns).
+
+    Symbol rows: per (date, symbol) with a close, the seven loadings of the joint OLS, the EWMA
+    specific variance, R² and n_obs. Covariance rows: per date, the EWMA covariance of the seven
+    model factors and of the eight factor ETFs (daily units, JSON-ready lists, None where NaN).
+    """
+    returns = simple_returns(closes)
+    etfs = returns[list(FACTOR_ETFS)]
+    factors = model_factor_returns(etfs)
+    fit = rolling_factor_model(returns, factors, RISK_MODEL_WINDOW, RISK_MODEL_MIN_OBS, SPECIFIC_HALF_LIFE)
+
+    def frame(values: np.ndarray) -> pd.DataFrame:
+        return pd.DataFrame(values, index=closes.index, columns=closes.columns)
+
+    columns = {MODEL_COLUMNS[f]: frame(fit.loadings[:, :, k]) for k, f in enumerate(MODEL_FACTORS)}
+    columns |= {"specific_var": frame(fit.specific_var), "r2": frame(fit.r2), "n_obs": frame(fit.n_obs)}
+    symbols = long_rows(columns, closes)
+    symbols["n_obs"] = symbols["n_obs"].astype(int)
+    factor_cov = ewma_covariance(factors, COVARIANCE_WINDOW, COVARIANCE_HALF_LIFE, COVARIANCE_MIN_OBS)
+    etf_cov = ewma_covariance(etfs, COVARIANCE_WINDOW, COVARIANCE_HALF_LIFE, COVARIANCE_MIN_OBS)
+    covariances = pd.DataFrame(
+        {
+            "date": closes.index,
+            "factors": [list(MODEL_FACTORS)] * len(closes),
+            "factor_cov": [json_matrix(m) for m in factor_cov.matrices],
+            "etfs": [list(FACTOR_ETFS)] * len(closes),
+            "etf_cov": [json_matrix(m) for m in etf_cov.matrices],
+            "n_obs": np.minimum(factor_cov.n_obs, etf_cov.n_obs).astype(int),
+        }
+    )
+    return symbols, covariances
+
+
+def json_matrix(matrix: np.ndarray) -> list[list[float | None]]:
+    """A matrix as nested lists at full precision, None where not finite (JSON has no NaN)."""
+    return [[float(v) if np.isfinite(v) else None for v in row] for row in np.asarray(matrix, dtype=float)]
+
+
+def build_risk_model_asset(days: dg.TimeWindowPartitionsDefinition) -> dg.AssetsDefinition:
+    @dg.asset(
+        name=NAME,
+        partitions_def=days,
+        group_name="symbol_analytics",
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        deps=[MARKET_PRICES],
+        tags={LEVEL_TAG: DAY_LEVEL},
+        kinds=KINDS,
+        metadata=table_metadata((SymbolRiskModel, FactorCovariance)),
+    )
+    def risk_model(context: dg.AssetExecutionContext, db: ResultsDatabase) -> dg.MaterializeResult:
+        """Per symbol and day: seven model loadings (joint OLS, 252d), EWMA specific variance; factor covariances."""
+        requested = requested_days(context)
+        closes = universe_closes(db, requested[0], requested[-1], lookback=LOOKBACK)
+        symbols, covariances = risk_model_tables(closes)
+        frames = {SymbolRiskModel: symbols, FactorCovariance: covariances}
+        rows = replace_window(db, frames, requested[0], requested[-1], context.run_id)
+        modelled = symbols[symbols["date"] >= pd.Timestamp(requested[0])].dropna(subset=["market"])
+        return dg.MaterializeResult(
+            metadata={
+                "rows_written": rows,
+                "symbols_covered": closes.shape[1],
+                "symbols_modelled": int(modelled["symbol"].nunique()),
+                "median_r2": float(modelled["r2"].median()) if len(modelled) else None,
+            }
+        )
+
+    return risk_model
