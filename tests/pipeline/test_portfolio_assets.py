@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from sigmasight_assets.analytics.correlation import rolling_correlation
-from sigmasight_assets.analytics.factors import FACTOR_COLUMNS, FACTOR_ETFS, FACTORS
+from sigmasight_assets.analytics.factors import FACTOR_COLUMNS, FACTOR_ETFS, FACTORS, MODEL_COLUMNS
 from sigmasight_assets.analytics.parameters import MIN_REGRESSION_DAYS
 from sigmasight_assets.analytics.stress import Scenario
 from sigmasight_assets.assets.betas import position_betas
@@ -20,6 +20,7 @@ from sigmasight_assets.assets.factors import factor_exposures
 from sigmasight_assets.assets.stress import stress_tests
 from sigmasight_assets.assets.valuation import portfolio_snapshots, position_values
 from sigmasight_assets.assets.volatility import portfolio_volatility
+from sigmasight_assets.pipeline.risk_inputs import StoredRiskModel
 from sigmasight_assets.pipeline.symbol_betas import N_OBS_COLUMN, SymbolBetas
 from sigmasight_resources.db.results import (
     FactorExposure,
@@ -207,7 +208,36 @@ def test_correlations_average_matches_pandas_on_each_day(book, scope):
         assert row["factor_matrix"]["symbols"] == list(FACTOR_ETFS)
 
 
-def test_stress_pnl_without_cross_betas_is_the_direct_pnl(book, scope):
+def stored_model(book, scope, market: dict[str, float], etf_vols: np.ndarray) -> StoredRiskModel:
+    """A stored risk model: each symbol loads `market[s]` on Market only; uncorrelated factor ETFs."""
+    days = scope.window(book.valuation.open).index
+    long = pd.DataFrame(
+        [
+            {
+                "date": day,
+                "symbol": symbol,
+                **dict.fromkeys(MODEL_COLUMNS.values(), 0.0),
+                "market": beta,
+                "specific_var": 1e-4,
+                "n_obs": 252,
+            }
+            for day in days
+            for symbol, beta in market.items()
+        ],
+        columns=["date", "symbol", *MODEL_COLUMNS.values(), "specific_var", "n_obs"],
+    )
+    covariances = pd.DataFrame(
+        {
+            "factor_cov": [np.eye(7).tolist()] * len(days),
+            "etf_cov": [np.diag(etf_vols**2).tolist()] * len(days),
+            "n_obs": 504,
+        },
+        index=days,
+    )
+    return StoredRiskModel(long, covariances, days, book)
+
+
+def test_stress_direct_pnl_is_exposure_times_shock_and_correlated_moves_positions_by_their_loadings(book, scope):
     days = pd.DatetimeIndex([pd.Timestamp(d) for d in scope.days])
     exposures = pd.DataFrame(
         [
@@ -218,15 +248,25 @@ def test_stress_pnl_without_cross_betas_is_the_direct_pnl(book, scope):
         ]
     )
     quality = pd.DataFrame({"date": days, "portfolio_id": 1, "flag": QualityFlag.FULL.value})
-    scenario = Scenario("mkt_down", "Market down", "market", {"Market_Beta": -0.1, "Value": 0.02})
-    betas = np.zeros((len(days), len(FACTORS), len(FACTORS)))
-    computed = stress_tests(book, scope, exposures, quality, betas, [scenario])
+    scenario = Scenario("mkt_down", "Market down", "market", {"Market_Beta": -0.1})
+    market = {"AAA": 1.2, "BBB": 0.8, "CCC": -0.5, "DDD": 2.0}
+    model = stored_model(book, scope, market, np.full(8, 0.01))  # uncorrelated ETFs: only SPY moves
+    computed = stress_tests(book, scope, exposures, quality, model, [scenario])
     table = computed.tables[StressResult]
     assert len(table) == len(days) * 2
     for row in table.itertuples():
-        expected = 1000.0 * row.portfolio_id * (1 * -0.1 + 3 * 0.02)
-        assert row.direct_pnl == pytest.approx(expected) and row.correlated_pnl == pytest.approx(expected)
+        expected = 1000.0 * row.portfolio_id * (1 * -0.1)
+        assert row.direct_pnl == pytest.approx(expected)
         assert row.direct_pct == pytest.approx(expected / nav_of(book, row.date, row.portfolio_id))
+        # SPY −10% and the four spreads against SPY +10%: a Market-only loading moves by −10% × beta
+        by_hand = sum(
+            book.valuation.market_value.at[row.date, pid] * market[book.positions.at[pid, "symbol"]] * -0.1
+            for pid in book.positions.index
+            if book.positions.at[pid, "portfolio_id"] == row.portfolio_id
+            and book.valuation.open.at[row.date, pid]
+            and book.positions.at[pid, "symbol"] in market
+        )
+        assert row.correlated_pnl == pytest.approx(by_hand, rel=1e-12)
     assert computed.quality is quality
 
 
@@ -237,7 +277,7 @@ def test_stress_tests_of_an_empty_scope_write_nothing(book, scope):
         empty,
         pd.DataFrame(columns=["date", "portfolio_id", "factor", "dollar_exposure"]),
         pd.DataFrame(columns=["date", "portfolio_id", "flag"]),
-        np.zeros((0, 12, 12)),
+        stored_model(book, scope, {}, np.full(8, 0.01)),
         [],
     )
     assert computed.tables[StressResult].empty
