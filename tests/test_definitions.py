@@ -23,16 +23,19 @@ DEPENDENCIES = {
     "factor_exposures": {"position_values", "symbol_factor_exposures"},
     "portfolio_volatility": {"portfolio_snapshots", "symbol_metrics"},
     "correlations": {"position_values", "market_prices"},
-    "stress_tests": {"factor_exposures", "market_prices"},
+    "stress_tests": {"factor_exposures", "risk_model", "market_prices"},
+    "risk_model": {"market_prices"},
+    "portfolio_risk": {"position_values", "risk_model"},
 }
 
 
-def test_ten_assets_with_their_partitions_and_dependencies(tmp_path):
+def test_the_twelve_partitioned_assets_with_their_partitions_and_dependencies(tmp_path):
     defs = build_definitions(load_settings(home=tmp_path, partitions_start=date(2024, 1, 2)))
     # Resolving loads the code location the way Dagster does, inside a live instance's context: an
     # earlier test's disposed instance may otherwise still be the process's current state storage.
     with dg.instance_for_test():
         graph = defs.resolve_asset_graph()
+    assert set(DEPENDENCIES) == set(DAY_ASSETS) | set(PORTFOLIO_ASSETS)
     for key, upstream in DEPENDENCIES.items():
         node = graph.get(dg.AssetKey(key))
         assert {k.to_user_string() for k in node.parent_keys} == upstream, key

@@ -94,7 +94,7 @@ def test_a_down_webhook_is_logged_not_raised(bench, failed_run, webhook_url):
 def test_summary_counts_partitions_per_asset_and_names_portfolios_behind(bench, failed_run):
     run = failed_run
     summary = summarize_run(bench.instance, run, bench.defs.resources["db"])
-    assert summary.failed == {"market_prices": 1, "symbol_factor_exposures": 1, "symbol_metrics": 1}
+    assert summary.failed == {"market_prices": 1, "symbol_factor_exposures": 1, "symbol_metrics": 1, "risk_model": 1}
     assert summary.succeeded == {} and summary.status == "FAILURE" and summary.seconds is not None
     assert "2025-03-05" in summary.text() and "portfolios behind" in summary.text()
 

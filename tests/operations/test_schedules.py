@@ -59,7 +59,7 @@ def test_trading_day_tick_requests_the_day_level_assets_for_that_day(defs):
     assert schedule.job_name == DAY_JOB
     assert schedule.cron_schedule == "30 18 * * 1-5" and schedule.execution_timezone == "America/New_York"
     assert set(defs.resolve_job_def(DAY_JOB).asset_layer.executable_asset_keys) == {
-        dg.AssetKey(n) for n in ("market_prices", "symbol_factor_exposures", "symbol_metrics")
+        dg.AssetKey(n) for n in ("market_prices", "symbol_factor_exposures", "symbol_metrics", "risk_model")
     }
 
 
