@@ -1,9 +1,21 @@
 """Portfolio volatility per trading day: realized, HAR-RV forecasts, historical VaR and ES."""
 
+import numpy as np
 import pandas as pd
 
-from sigmasight_assets.analytics.parameters import HAR_MIN_OBS, HAR_WINDOW, VAR_MIN_OBS, VAR_WINDOW, VOL_WINDOWS
-from sigmasight_assets.analytics.volatility import har_forecast, historical_var_es, realized_vol
+from sigmasight_assets.analytics.fhs import filtered_var_es, hypothetical_returns
+from sigmasight_assets.analytics.parameters import (
+    FHS_LAMBDA,
+    FHS_WINDOW,
+    HAR_MIN_OBS,
+    HAR_WINDOW,
+    VAR_MIN_OBS,
+    VAR_WINDOW,
+    VOL_WINDOWS,
+)
+from sigmasight_assets.analytics.returns import simple_returns
+from sigmasight_assets.analytics.valuation import OPTION_MULTIPLIER
+from sigmasight_assets.analytics.volatility import har_forecast, realized_vol
 from sigmasight_assets.pipeline.book import Book
 from sigmasight_assets.pipeline.builder import Computed, PortfolioAsset
 from sigmasight_assets.pipeline.layout import by_portfolio
@@ -11,6 +23,8 @@ from sigmasight_assets.pipeline.quality import quality_table
 from sigmasight_assets.pipeline.scope import RunScope
 from sigmasight_resources.db.results import PortfolioVolatility
 from sigmasight_resources.vocabulary import QualityFlag, SkipReason
+
+TAIL_COLUMNS = ["var_95", "var_99", "es_95", "es_99"]
 
 
 def private_reasons(book: Book, scope: RunScope) -> pd.DataFrame:
@@ -21,22 +35,44 @@ def private_reasons(book: Book, scope: RunScope) -> pd.DataFrame:
     return reasons
 
 
+def book_tails(book: Book, portfolio: int) -> pd.DataFrame:
+    """1-day VaR/ES (95%, 99%) of each day's book by filtered historical simulation, on the book's dates.
+
+    Each day's positions are replayed over the trailing FHS_WINDOW days of their symbols' returns
+    (options by delta and gamma on their underlying), and each replayed day is rescaled by the
+    ratio of today's to that day's EWMA volatility of the replayed series. NaN on days the
+    portfolio holds no priced public position.
+    """
+    positions = book.positions[(book.portfolio_of == portfolio) & book.public]
+    dates = book.valuation.open.index
+    if positions.empty:
+        return pd.DataFrame(np.nan, index=dates, columns=TAIL_COLUMNS)
+    symbols = positions["price_symbol"].to_numpy()
+    weights = book.weights()[positions.index].reindex(book.closes.index)
+    v = book.valuation
+    gamma = (
+        v.gamma[positions.index] * v.underlying_price[positions.index] ** 2 / book.nav_by_position()[positions.index]
+    )
+    quadratic = 0.5 * positions["quantity"].to_numpy(dtype=float) * OPTION_MULTIPLIER * gamma.reindex(book.closes.index)
+    linear = weights.T.groupby(symbols).sum(min_count=1).T.fillna(0.0)
+    quadratic = quadratic.T.groupby(symbols).sum(min_count=1).T.reindex(columns=linear.columns).fillna(0.0)
+    returns = simple_returns(book.closes)[linear.columns]
+    hypothetical = hypothetical_returns(returns, linear.to_numpy(), quadratic.to_numpy(), FHS_WINDOW)
+    tails = filtered_var_es(hypothetical, FHS_LAMBDA, (0.95, 0.99), VAR_MIN_OBS, index=book.closes.index)
+    held = (linear != 0).any(axis=1)
+    return tails[TAIL_COLUMNS].where(held, np.nan).reindex(dates)
+
+
 def portfolio_volatility(book: Book, scope: RunScope) -> Computed:
-    """Realized vol 21/63/252d, HAR-RV 1d/21d forecasts, 95/99% historical VaR and ES of daily returns."""
+    """Realized vol 21/63/252d, HAR-RV 1d/21d forecasts, 95/99% VaR and ES by filtered historical simulation."""
     returns = book.snapshots["daily_return"].unstack("portfolio_id")  # (dates, portfolios), one pass each
     har = har_forecast(returns, HAR_WINDOW, HAR_MIN_OBS)
     columns = {f"realized_{w}d": realized_vol(returns, w) for w in VOL_WINDOWS}
     columns |= {"har_forecast_1d": har["har_1d"], "har_forecast_21d": har["har_21d"]}
     columns["data_days"] = returns.rolling(VAR_WINDOW, min_periods=1).count()
     table = pd.DataFrame({name: by_portfolio(frame, name) for name, frame in columns.items()})
-    tails = (
-        pd.concat(
-            {p: historical_var_es(returns[p], VAR_WINDOW, VAR_MIN_OBS) for p in returns.columns}, names=["portfolio_id"]
-        )
-        .swaplevel()
-        .rename_axis(["date", "portfolio_id"])
-    )
-    table = table.join(tails)
+    tails = pd.concat({p: book_tails(book, p) for p in returns.columns}, names=["portfolio_id"])
+    table = table.join(tails.swaplevel().rename_axis(["date", "portfolio_id"]))
     data_days = table["data_days"]
     open_mask = scope.window(book.valuation.open)
     quality = quality_table(
