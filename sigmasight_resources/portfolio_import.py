@@ -9,9 +9,13 @@ nothing about any of them. Flow:
    the file or request as a whole).
 2. `create_portfolio(session, owner, name, specs)` writes the portfolio and its positions (and
    their manual marks) in the caller's transaction.
-3. `import_portfolio(db, data, name, owner_email, today, equity)` does both: it validates the
-   file, the name and the inception equity before opening the write transaction, then looks the
-   owner up and writes inside one transaction, so an import either stores everything or nothing.
+3. `import_portfolio(db, data, name, owner_email, today, equity, benchmark)` does both: it validates
+   the file, the name, the inception equity and the benchmark before opening the write transaction,
+   then looks the owner up and writes inside one transaction, so an import either stores everything
+   or nothing.
+
+A portfolio's benchmark (what tracking error is measured against) is a ticker of the import
+grammar; None means `DEFAULT_BENCHMARK`, resolved for reads by `benchmark_of`.
 
 The owner must already exist (`UserNotFoundError`, a `LookupError`, otherwise): importing never
 creates users. The one exception is the demo owner, created by `sigmasight_resources.demo.load_demo`.
@@ -71,6 +75,9 @@ FILE = "file"  # the field of problems about the whole file (line 0)
 ROW = "row"  # the field of problems about a whole row
 NAME = "name"  # the field of problems about the portfolio name (line 0)
 EQUITY = "equity"  # the field of problems about the inception equity (line 0)
+BENCHMARK = "benchmark"  # the field of problems about the benchmark symbol (line 0)
+
+DEFAULT_BENCHMARK = "SPY"  # = sigmasight_assets.analytics.factors.DEFAULT_BENCHMARK (a test keeps them equal)
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 _NON_FINITE = {"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
@@ -157,6 +164,7 @@ class PortfolioSummary:
     created_at: datetime
     deleted_at: datetime | None
     inception_equity: float | None
+    benchmark: str
 
 
 # ---------------------------------------------------------------------------------- parsing
@@ -591,11 +599,37 @@ def _equity_problem(equity: float | None) -> ImportProblem | None:
     return None
 
 
+def _benchmark_problem(benchmark: str | None) -> ImportProblem | None:
+    """The benchmark must be a ticker of the import grammar (None: the default)."""
+    if benchmark is None:
+        return None
+    clean = benchmark.strip().upper()
+    if not clean.isascii() or not tickers.IMPORTABLE.fullmatch(clean):
+        return ImportProblem(
+            0, BENCHMARK, f"{_show(benchmark)} is not a valid ticker (1-6 letters, optionally a class suffix)"
+        )
+    return None
+
+
+def clean_benchmark(benchmark: str | None) -> str | None:
+    """The upper-cased benchmark symbol (None stays None); `PortfolioImportError` (field `benchmark`) if invalid."""
+    problem = _benchmark_problem(benchmark)
+    if problem is not None:
+        raise PortfolioImportError([problem])
+    return None if benchmark is None else benchmark.strip().upper()
+
+
+def benchmark_of(portfolio: Portfolio) -> str:
+    """The symbol the portfolio's tracking error is measured against: its own, else `DEFAULT_BENCHMARK`."""
+    return portfolio.benchmark or DEFAULT_BENCHMARK
+
+
 def validate_import(
-    data: bytes, name: str, *, today: date, equity: float | None = None
+    data: bytes, name: str, *, today: date, equity: float | None = None, benchmark: str | None = None
 ) -> tuple[str, list[PositionSpec]]:
-    """Validate the name, the inception equity and the file together, reporting every problem at once."""
-    problems = [p for p in (_name_problem(name), _equity_problem(equity)) if p is not None]
+    """Validate the name, the inception equity, the benchmark and the file together, reporting every problem."""
+    checks = (_name_problem(name), _equity_problem(equity), _benchmark_problem(benchmark))
+    problems = [p for p in checks if p is not None]
     try:
         specs = parse_positions(data, today=today)
     except PortfolioImportError as exc:
@@ -614,15 +648,17 @@ def create_portfolio(
     name: str,
     positions: Sequence[PositionSpec],
     inception_equity: float | None = None,
+    benchmark: str | None = None,
 ) -> Portfolio:
     """Add a portfolio with its positions (and manual marks) in the caller's transaction.
 
     `inception_equity` (finite, > 0) starts the cash account; None funds every entry by a
-    contribution of its cost.
+    contribution of its cost. `benchmark` (a ticker) is what tracking error is measured against;
+    None: `DEFAULT_BENCHMARK`.
 
     Raises `PortfolioNameTakenError` when `owner` already has an active portfolio named `name`
-    (a soft-deleted one frees its name) and `PortfolioImportError` for an empty position list or
-    an unusable equity.
+    (a soft-deleted one frees its name) and `PortfolioImportError` for an empty position list,
+    an unusable equity or an invalid benchmark.
     """
     clean = validate_portfolio_name(name)
     if not positions:
@@ -630,12 +666,19 @@ def create_portfolio(
     equity_problem = _equity_problem(inception_equity)
     if equity_problem is not None:
         raise PortfolioImportError([equity_problem])
+    benchmark = clean_benchmark(benchmark)
     existing = find_active_portfolio(session, owner, clean)
     if existing is not None:
         raise PortfolioNameTakenError(
             [ImportProblem(0, NAME, f"{owner.email} already has a portfolio named {clean!r} (id {existing.id})")]
         )
-    portfolio = Portfolio(owner=owner, name=clean, created_at=datetime.now(UTC), inception_equity=inception_equity)
+    portfolio = Portfolio(
+        owner=owner,
+        name=clean,
+        created_at=datetime.now(UTC),
+        inception_equity=inception_equity,
+        benchmark=benchmark,
+    )
     for spec in positions:
         position = Position(
             symbol=spec.symbol,
@@ -659,18 +702,24 @@ def create_portfolio(
 
 
 def import_portfolio(
-    db: ResultsDB, data: bytes, name: str, owner_email: str, today: date, equity: float | None = None
+    db: ResultsDB,
+    data: bytes,
+    name: str,
+    owner_email: str,
+    today: date,
+    equity: float | None = None,
+    benchmark: str | None = None,
 ) -> int:
-    """Validate `data`, `name` and `equity` fully, then write everything in one transaction; the new id.
+    """Validate `data`, `name`, `equity` and `benchmark` fully, then write everything in one transaction; the new id.
 
     Raises `PortfolioImportError` (every problem) before touching the database,
     `UserNotFoundError` (a `LookupError`) when no user has `owner_email`, `UserError` for a
     malformed email and `PortfolioNameTakenError` for a name the owner already uses.
     """
-    clean, specs = validate_import(data, name, today=today, equity=equity)
+    clean, specs = validate_import(data, name, today=today, equity=equity, benchmark=benchmark)
     with db.transaction() as session:
         owner = get_user_by_email(session, owner_email)
-        return create_portfolio(session, owner, clean, specs, inception_equity=equity).id
+        return create_portfolio(session, owner, clean, specs, inception_equity=equity, benchmark=benchmark).id
 
 
 # ------------------------------------------------------------------------ portfolio lifecycle
@@ -698,9 +747,26 @@ def list_portfolios(session: Session, include_deleted: bool = False) -> list[Por
     if not include_deleted:
         query = query.where(Portfolio.deleted_at.is_(None))
     return [
-        PortfolioSummary(p.id, p.name, email, int(n), _utc(p.created_at), _utc(p.deleted_at), p.inception_equity)
+        PortfolioSummary(
+            p.id, p.name, email, int(n), _utc(p.created_at), _utc(p.deleted_at), p.inception_equity, benchmark_of(p)
+        )
         for p, email, n in session.execute(query)
     ]
+
+
+def set_benchmark(session: Session, portfolio_id: int, benchmark: str | None) -> Portfolio:
+    """Set an active portfolio's benchmark (None: back to the default) in the caller's transaction.
+
+    `PortfolioImportError` (field `benchmark`) for an invalid symbol, `PortfolioNotFoundError` unless active.
+    Stored results keep the benchmark they were computed with until their days are recomputed.
+    """
+    clean = clean_benchmark(benchmark)
+    portfolio = session.get(Portfolio, portfolio_id)
+    if portfolio is None or portfolio.deleted_at is not None:
+        raise PortfolioNotFoundError(f"no active portfolio with id {portfolio_id}")
+    portfolio.benchmark = clean
+    session.flush()
+    return portfolio
 
 
 def delete_portfolio(session: Session, portfolio_id: int) -> Portfolio:

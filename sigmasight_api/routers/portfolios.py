@@ -1,4 +1,4 @@
-"""Portfolios: list, read, soft-delete, upload a positions CSV, record cash flows, and poll onboarding status."""
+"""Portfolios: list, read, change settings, soft-delete, upload a positions CSV, record cash flows, poll onboarding."""
 
 from datetime import date
 from typing import Annotated
@@ -16,6 +16,7 @@ from sigmasight_api.schemas.portfolios import (
     OnboardingPublic,
     PortfolioCreated,
     PortfolioPublic,
+    PortfolioUpdate,
 )
 from sigmasight_resources.cash_flows import add_cash_flows, list_cash_flows, parse_cash_flows
 from sigmasight_resources.db.models import CashFlow, Portfolio, User
@@ -23,11 +24,14 @@ from sigmasight_resources.db.queries import active_portfolios_page, position_tot
 from sigmasight_resources.portfolio_import import (
     MAX_IMPORT_BYTES,
     MAX_NAME_LENGTH,
+    MAX_SYMBOL_LENGTH,
     PortfolioImportError,
     PortfolioNameTakenError,
     PortfolioNotFoundError,
+    benchmark_of,
     create_portfolio,
     delete_portfolio,
+    set_benchmark,
     validate_import,
 )
 
@@ -45,6 +49,7 @@ def _public(session, portfolios: list[Portfolio]) -> list[PortfolioPublic]:
             owner_id=p.owner_id,
             positions=counts.get(p.id, 0),
             inception_equity=p.inception_equity,
+            benchmark=benchmark_of(p),
             created_at=p.created_at,
         )
         for p in portfolios
@@ -65,6 +70,23 @@ def list_portfolios(
 @router.get("/{portfolio_id}", response_model=PortfolioPublic, responses=NOT_FOUND)
 def get_portfolio(session: SessionDep, portfolio: OwnedPortfolio) -> PortfolioPublic:
     return _public(session, [portfolio])[0]
+
+
+@router.patch("/{portfolio_id}", response_model=PortfolioPublic, responses={**NOT_FOUND, 422: {"model": ErrorPublic}})
+def update_portfolio(portfolio: OwnedPortfolio, db: DbDep, update: PortfolioUpdate) -> PortfolioPublic:
+    """Change the portfolio's settings (the benchmark); 422 `validation_error` naming the field, nothing written.
+
+    Stored results keep the benchmark they were computed with until their days are recomputed (a forced run).
+    """
+    try:
+        with db.transaction() as session:
+            if "benchmark" in update.model_fields_set:
+                set_benchmark(session, portfolio.id, update.benchmark)
+            return _public(session, [session.get(Portfolio, portfolio.id)])[0]
+    except PortfolioImportError as exc:
+        raise ApiError(422, "validation_error", "the request is invalid", _details(exc)) from exc
+    except PortfolioNotFoundError as exc:  # deleted since the ownership check
+        raise ApiError(404, "portfolio_not_found", f"portfolio {portfolio.id} not found") from exc
 
 
 @router.delete("/{portfolio_id}", status_code=204, response_class=Response, responses=NOT_FOUND)
@@ -90,18 +112,25 @@ def upload_portfolio(
     equity: Annotated[
         float | None, Form(description="inception equity: the cash the portfolio starts with, > 0")
     ] = None,
+    benchmark: Annotated[
+        str | None,
+        Form(max_length=MAX_SYMBOL_LENGTH, description="the ticker tracking error is measured against; default SPY"),
+    ] = None,
 ) -> PortfolioCreated:
     """Import a positions CSV all-or-nothing; 422 lists every problem with its line and field."""
     data = _read_file(file)
     try:
-        clean, specs = validate_import(data, name, today=date.today(), equity=equity)
+        clean, specs = validate_import(data, name, today=date.today(), equity=equity, benchmark=benchmark)
         with db.transaction() as session:
-            portfolio = create_portfolio(session, session.get(User, user.id), clean, specs, inception_equity=equity)
+            portfolio = create_portfolio(
+                session, session.get(User, user.id), clean, specs, inception_equity=equity, benchmark=benchmark
+            )
             created = PortfolioCreated(
                 id=portfolio.id,
                 name=portfolio.name,
                 positions=len(specs),
                 inception_equity=portfolio.inception_equity,
+                benchmark=benchmark_of(portfolio),
                 status_url=f"/api/v1/portfolios/{portfolio.id}/onboarding",
             )
     except PortfolioNameTakenError as exc:

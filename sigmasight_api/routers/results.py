@@ -16,16 +16,21 @@ from sigmasight_api.schemas.common import ErrorPublic, Provenance
 from sigmasight_api.schemas.report import ReportPublic
 from sigmasight_resources.db.report import (
     FACTOR_ORDER,
+    RISK_VAR_FIELDS,
+    RISK_VOL_FIELDS,
     SNAPSHOT_FIELDS,
     VOLATILITY_FIELDS,
     ReportNotFound,
     build_report,
+    factor_contribution_objects,
     latest_result_date,
+    position_contribution_object,
 )
 from sigmasight_resources.db.result_reads import (
     data_quality_rows,
     factor_exposures_by_name,
     portfolio_day_row,
+    portfolio_risk_row,
     position_rows_page,
     report_version,
     snapshots_with_quality,
@@ -251,6 +256,44 @@ def stress_tests(
     ]
     return s.StressTestsPublic(
         **_common(session, portfolio.id, prov, "stress_tests"), items=items, next_cursor=next_cursor
+    )
+
+
+@router.get("/risk", response_model=s.RiskPublic, responses=RESPONSES)
+def risk(
+    session: SessionDep,
+    portfolio: OwnedPortfolio,
+    day: Day = None,
+    limit: pagination.Limit = 100,
+    cursor: pagination.Cursor = None,
+) -> s.RiskPublic:
+    """Ex-ante risk from the factor model: volatility split, tracking error, factor and position contributions
+    (paginated, largest first) and parametric VaR/ES. Fractions of NAV; volatilities annualized, VaR/ES 1-day."""
+    found = portfolio_risk_row(session, portfolio.id, day)
+    if found is None:
+        when = day.isoformat() if day else "any date"
+        raise ApiError(404, "result_not_found", f"portfolio {portfolio.id} has no portfolio_risk for {when}")
+    row, dq = found
+    start = pagination.decode(cursor, int) or 0
+    if start < 0:
+        raise pagination.invalid()
+    indexed = list(enumerate(row.position_contributions))[start : start + limit + 1]
+    items, next_cursor = pagination.page(indexed, limit, lambda item: item[0] + 1)
+    prov = Provenance(as_of=row.date, run_id=row.run_id, materialized_at=aware(row.computed_at))
+    return s.RiskPublic(
+        portfolio_id=portfolio.id,
+        as_of=row.date,
+        provenance=prov,
+        data_quality=s.DataQualityPublic(**_quality_fields(dq)) if dq else None,
+        **values(row, (*RISK_VOL_FIELDS, "tracking_error", *RISK_VAR_FIELDS)),
+        benchmark=row.benchmark,
+        factor_contributions=factor_contribution_objects(row.factor_contributions),
+        position_contributions=[
+            s.PositionContributionPublic(position_id=c["position_id"], **position_contribution_object(c))
+            for _, c in items
+        ],
+        position_contributions_count=len(row.position_contributions),
+        next_cursor=next_cursor,
     )
 
 

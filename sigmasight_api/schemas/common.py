@@ -86,3 +86,30 @@ class VolatilityFields(BaseModel):
     var_99: float | None
     es_95: float | None
     es_99: float | None
+
+
+class FactorContribution(BaseModel):
+    """One model factor's share of the portfolio's ex-ante risk."""
+
+    exposure: float | None = Field(description="the portfolio's loading on the factor (NAV-weighted beta)")
+    contribution: float | None = Field(description="its contribution to `ex_ante_vol` (annualized fraction)")
+    pct: float | None = Field(description="its share of the ex-ante risk: contribution / ex_ante_vol (fraction)")
+
+
+class RiskFields(BaseModel):
+    """Ex-ante risk from the factor model, shared by the report and the read (fractions of NAV; vol annualized)."""
+
+    ex_ante_vol: float | None = Field(description="ex-ante volatility of the book (annualized fraction)")
+    factor_vol: float | None = Field(description="the part explained by the model factors (annualized fraction)")
+    specific_vol: float | None = Field(description="the stock-specific part (annualized fraction)")
+    benchmark: str | None = Field(description="the symbol `tracking_error` was measured against (null: not computed)")
+    tracking_error: float | None = Field(description="ex-ante volatility of book minus benchmark (annualized fraction)")
+    factor_contributions: dict[str, FactorContribution] = Field(
+        description="one object per model factor: Market, Rates, Growth_Value_Spread, Momentum_Spread, "
+        "Size_Spread, Quality_Spread, Low_Vol_Spread"
+    )
+    parametric_var_95: float | None = Field(description="1-day parametric VaR at 95 %, a loss as a positive fraction")
+    parametric_var_99: float | None = Field(description="1-day parametric VaR at 99 %, a loss as a positive fraction")
+    parametric_es_95: float | None = Field(description="1-day parametric expected shortfall at 95 % (fraction)")
+    parametric_es_99: float | None = Field(description="1-day parametric expected shortfall at 99 % (fraction)")
+    position_contributions_count: int | None = Field(description="how many positions contribute (null: not computed)")

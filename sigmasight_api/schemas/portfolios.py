@@ -3,9 +3,12 @@
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from sigmasight_api.schemas.common import Timestamp
+from sigmasight_resources.portfolio_import import MAX_SYMBOL_LENGTH
+
+BENCHMARK_DESCRIPTION = "the symbol tracking error is measured against (SPY unless the portfolio names one)"
 
 
 class PortfolioPublic(BaseModel):
@@ -14,6 +17,7 @@ class PortfolioPublic(BaseModel):
     owner_id: int
     positions: int
     inception_equity: float | None = Field(description="the cash the portfolio started with; null: none given")
+    benchmark: str = Field(description=BENCHMARK_DESCRIPTION)
     created_at: Timestamp
 
 
@@ -22,7 +26,20 @@ class PortfolioCreated(BaseModel):
     name: str
     positions: int
     inception_equity: float | None = Field(description="the cash the portfolio started with; null: none given")
+    benchmark: str = Field(description=BENCHMARK_DESCRIPTION)
     status_url: str
+
+
+class PortfolioUpdate(BaseModel):
+    """The settings PATCH changes; a field left out stays as it is."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    benchmark: str | None = Field(
+        default=None,
+        max_length=MAX_SYMBOL_LENGTH,
+        description="a ticker (1-6 letters, optionally a class suffix such as BRK.B); null: back to SPY",
+    )
 
 
 class CashFlowPublic(BaseModel):

@@ -4,9 +4,9 @@ The endpoint returns that object verbatim (so it is byte-for-byte what `sigmasig
 prints); this model only documents it, and the schemathesis test checks the two agree.
 """
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from sigmasight_api.schemas.common import CapitalFields, DataQualityPublic, VolatilityFields
+from sigmasight_api.schemas.common import CapitalFields, DataQualityPublic, RiskFields, VolatilityFields
 
 Num = float | None
 
@@ -98,6 +98,23 @@ class ReportStress(BaseModel):
     data_quality: DataQualityPublic | None
 
 
+class ReportPositionContribution(BaseModel):
+    symbol: str
+    weight: Num = Field(description="the position's weight (fraction of NAV)")
+    contribution: Num = Field(description="its contribution to `ex_ante_vol` (annualized fraction)")
+    pct: Num = Field(description="contribution / ex_ante_vol (fraction)")
+
+
+class ReportRisk(RiskFields):
+    """The risk section: every value null and `data_quality` null until `portfolio_risk` computed the day."""
+
+    position_contributions: list[ReportPositionContribution] = Field(
+        description="the 10 largest |contribution| first; `position_contributions_count` says how many there are "
+        "and GET .../risk pages through all"
+    )
+    data_quality: DataQualityPublic | None
+
+
 class ReportProvenance(BaseModel):
     run_id: str
     materialized_at: str
@@ -113,5 +130,6 @@ class ReportPublic(BaseModel):
     volatility: ReportVolatility
     correlations: ReportCorrelations
     stress_tests: ReportStress
+    risk: ReportRisk
     sector_exposure: list[ReportSector] | None = None  # present only once company profiles exist
     provenance: dict[str, ReportProvenance]

@@ -5,9 +5,16 @@ Floats are null when a result is missing or not finite (too little data), never 
 
 from datetime import date
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from sigmasight_api.schemas.common import CapitalFields, DataQualityPublic, Provenance, ResultPublic, VolatilityFields
+from sigmasight_api.schemas.common import (
+    CapitalFields,
+    DataQualityPublic,
+    Provenance,
+    ResultPublic,
+    RiskFields,
+    VolatilityFields,
+)
 
 Num = float | None
 
@@ -132,6 +139,21 @@ class ScenarioPublic(BaseModel):
 class StressTestsPublic(ResultPublic):
     items: list[ScenarioPublic]
     next_cursor: str | None
+
+
+class PositionContributionPublic(BaseModel):
+    position_id: int
+    symbol: str
+    weight: Num = Field(description="the position's weight (fraction of NAV)")
+    contribution: Num = Field(description="its contribution to `ex_ante_vol` (annualized fraction)")
+    pct: Num = Field(description="contribution / ex_ante_vol (fraction)")
+
+
+class RiskPublic(RiskFields, ResultPublic):
+    position_contributions: list[PositionContributionPublic] = Field(
+        description="a page of the positions' contributions, largest |contribution| first"
+    )
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
 
 
 class AssetQuality(DataQualityPublic):

@@ -13,6 +13,7 @@ from sigmasight_resources.cash_flows import record_cash_flows
 from sigmasight_resources.db.purge import PortfolioStillActiveError, purge_portfolio
 from sigmasight_resources.db.report import latest_result_date
 from sigmasight_resources.portfolio_import import (
+    DEFAULT_BENCHMARK,
     MAX_IMPORT_BYTES,
     delete_portfolio,
     import_portfolio,
@@ -44,13 +45,19 @@ def import_(
     equity: Annotated[
         float | None, typer.Option("--equity", help="Inception equity: the cash the portfolio starts with (> 0).")
     ] = None,
+    benchmark: Annotated[
+        str | None,
+        typer.Option("--benchmark", help="Ticker tracking error is measured against (default SPY)."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the new portfolio id.")] = False,
 ) -> None:
     """Validate a positions CSV and import it as a new portfolio (all or nothing); print its id."""
     with cli_errors():
         data = read_upload(file)
         with open_db() as db:
-            portfolio_id = import_portfolio(db, data, name, owner, today=date.today(), equity=equity)
+            portfolio_id = import_portfolio(
+                db, data, name, owner, today=date.today(), equity=equity, benchmark=benchmark
+            )
         if quiet:
             echo(str(portfolio_id))
         else:
@@ -92,7 +99,10 @@ def list_(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array instead of a table.")] = False,
     include_deleted: Annotated[bool, typer.Option("--all", help="Include deleted portfolios.")] = False,
 ) -> None:
-    """List active portfolios (id, name, owner, positions, inception equity, created)."""
+    """List active portfolios (id, name, owner, positions, inception equity, created).
+
+    The table has a benchmark ("bench") column when some portfolio's is not the default (SPY); `--json` always has it.
+    """
     with cli_errors(), open_db() as db, db.transaction() as session:
         rows = list_portfolios(session, include_deleted=include_deleted)
     if as_json:
@@ -105,6 +115,7 @@ def list_(
                         "owner": r.owner_email,
                         "positions": r.positions,
                         "inception_equity": r.inception_equity,
+                        "benchmark": r.benchmark,
                         "created_at": _iso(r.created_at),
                         "deleted_at": _iso(r.deleted_at),
                     }
@@ -123,12 +134,16 @@ def list_(
     table.add_column("owner")
     table.add_column("positions", justify="right", no_wrap=True)
     table.add_column("equity", justify="right", no_wrap=True)
+    benchmarked = any(r.benchmark != DEFAULT_BENCHMARK for r in rows)  # only then: the table fits 80 columns
+    if benchmarked:
+        table.add_column("bench", no_wrap=True)
     table.add_column("created", no_wrap=True)
     if include_deleted:
         table.add_column("deleted", no_wrap=True)
     for r in rows:
         equity = "–" if r.inception_equity is None else f"{r.inception_equity:,.0f}"
-        cells = [str(r.id), r.name, r.owner_email, str(r.positions), equity, f"{r.created_at:%Y-%m-%d %H:%M}"]
+        cells = [str(r.id), r.name, r.owner_email, str(r.positions), equity, *([r.benchmark] if benchmarked else [])]
+        cells.append(f"{r.created_at:%Y-%m-%d %H:%M}")
         if include_deleted:
             cells.append(f"{r.deleted_at:%Y-%m-%d %H:%M}" if r.deleted_at else "")
         table.add_row(*cells)

@@ -3,6 +3,7 @@
 import json
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from sigmasight_assets.cli.common import cli_errors, open_db, parse_day, stdout
@@ -25,6 +26,14 @@ def register(app: typer.Typer) -> None:
                 typer.echo(json.dumps(data, indent=2))
             else:
                 print_report(data)
+
+
+PARAMETRIC = (
+    ("parametric VaR 95 (1d)", "parametric_var_95"),
+    ("parametric VaR 99 (1d)", "parametric_var_99"),
+    ("parametric ES 95 (1d)", "parametric_es_95"),
+    ("parametric ES 99 (1d)", "parametric_es_99"),
+)
 
 
 def _money(value: float | None) -> str:
@@ -137,3 +146,39 @@ def print_report(data: dict) -> None:
             _pct(s["correlated_pct"]),
         )
     console.print(stress)
+    print_risk(data["risk"])
+
+
+def print_risk(risk: dict) -> None:
+    """The risk section: ex-ante vol and its split, tracking error, parametric VaR/ES, top contributions."""
+    console = stdout()
+    flag = (risk["data_quality"] or {}).get("flag", "not computed")
+    table = Table(title=escape(f"Ex-ante risk [{flag}]"))
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    rows = [
+        ("ex-ante vol", _pct(risk["ex_ante_vol"])),
+        ("factor vol", _pct(risk["factor_vol"])),
+        ("specific vol", _pct(risk["specific_vol"])),
+        (f"tracking error vs {risk['benchmark'] or 'n/a'}", _pct(risk["tracking_error"])),
+        *((label, _pct(risk[key])) for label, key in PARAMETRIC),
+    ]
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+    scored = [(n, f) for n, f in risk["factor_contributions"].items() if f["contribution"] is not None]
+    if scored:
+        factors = Table(title="Factor contributions to ex-ante vol")
+        for column in ("factor", "exposure", "contribution", "share"):
+            factors.add_column(column, justify="left" if column == "factor" else "right")
+        for name, f in sorted(scored, key=lambda item: -abs(item[1]["contribution"])):
+            factors.add_row(name, _num(f["exposure"], 3), _pct(f["contribution"]), _pct(f["pct"]))
+        console.print(factors)
+    if risk["position_contributions"]:
+        count = risk["position_contributions_count"]
+        positions = Table(title=f"Top position contributions (5 of {count})" if count > 5 else "Position contributions")
+        for column in ("symbol", "weight", "contribution", "share"):
+            positions.add_column(column, justify="left" if column == "symbol" else "right")
+        for p in risk["position_contributions"][:5]:
+            positions.add_row(p["symbol"], _pct(p["weight"]), _pct(p["contribution"]), _pct(p["pct"]))
+        console.print(positions)

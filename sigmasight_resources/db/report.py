@@ -2,8 +2,9 @@
 
 `sigmasight report --json` prints it and the API serves it; keys are fixed by the asset-graph issue,
 plus `sector_exposure`, present (here and in the snapshot section) only once company profiles exist,
-and the capital fields of the snapshot (`cash`, `gross_leverage`, `net_leverage`, `external_flow`:
-null where the stored snapshot has none).
+the capital fields of the snapshot (`cash`, `gross_leverage`, `net_leverage`, `external_flow`:
+null where the stored snapshot has none) and the `risk` section of the risk-model issue (every
+value null, and `data_quality` null, until `portfolio_risk` has computed the day).
 """
 
 import math
@@ -19,6 +20,7 @@ from sigmasight_resources.db.results import (
     FactorExposure,
     PortfolioBeta,
     PortfolioCorrelation,
+    PortfolioRisk,
     PortfolioSnapshot,
     PortfolioVolatility,
     PositionBeta,
@@ -68,6 +70,19 @@ VOLATILITY_FIELDS = (
     "es_99",
 )
 
+RISK_FACTORS = (  # = sigmasight_assets.analytics.factors.MODEL_FACTORS (a test keeps them equal)
+    "Market",
+    "Rates",
+    "Growth_Value_Spread",
+    "Momentum_Spread",
+    "Size_Spread",
+    "Quality_Spread",
+    "Low_Vol_Spread",
+)
+RISK_VOL_FIELDS = ("ex_ante_vol", "factor_vol", "specific_vol")
+RISK_VAR_FIELDS = ("parametric_var_95", "parametric_var_99", "parametric_es_95", "parametric_es_99")
+REPORT_POSITION_CONTRIBUTIONS = 10  # the report lists the largest ten; the API pages through all
+
 
 class ReportNotFound(LookupError):
     """No such portfolio, or no results for the date asked."""
@@ -111,7 +126,7 @@ def build_report(session: Session, portfolio_id: int, as_of: date | None = None)
     portfolio = get_portfolio(session, portfolio_id)
     as_of = as_of or latest_result_date(session, portfolio_id)
     key = {"portfolio_id": portfolio_id, "date": as_of}
-    snapshot = session.get(PortfolioSnapshot, key) if as_of else None
+    snapshot, risk = _snapshot_and_risk(session, portfolio_id, as_of) if as_of else (None, None)
     if snapshot is None:
         when = as_of.isoformat() if as_of else "any date"
         raise ReportNotFound(f"portfolio {portfolio_id} has no results for {when}")
@@ -153,6 +168,7 @@ def build_report(session: Session, portfolio_id: int, as_of: date | None = None)
     )
     for row in scenarios:
         note("stress_tests", row)
+    note("portfolio_risk", risk)
     sectors = sector_exposure(session, portfolio_id, as_of)
 
     report = {
@@ -205,11 +221,56 @@ def build_report(session: Session, portfolio_id: int, as_of: date | None = None)
             ],
             "data_quality": quality_object(quality.get("stress_tests")),
         },
+        "risk": _risk_section(risk, quality.get("portfolio_risk")),
         "provenance": provenance,
     }
     if sectors is not None:
         report["sector_exposure"] = _sector_objects(sectors)
     return report
+
+
+def _snapshot_and_risk(session: Session, portfolio_id: int, as_of: date) -> tuple:
+    """(snapshot, risk row or None) of the day in one query; (None, None) without a snapshot."""
+    query = (
+        select(PortfolioSnapshot, PortfolioRisk)
+        .outerjoin(
+            PortfolioRisk,
+            (PortfolioRisk.portfolio_id == PortfolioSnapshot.portfolio_id)
+            & (PortfolioRisk.date == PortfolioSnapshot.date),
+        )
+        .where(PortfolioSnapshot.portfolio_id == portfolio_id, PortfolioSnapshot.date == as_of)
+    )
+    return tuple(session.execute(query).first() or (None, None))
+
+
+def factor_contribution_objects(stored: dict | None) -> dict[str, dict]:
+    """{factor: {exposure, contribution, pct}} for each model factor in order, nulls where not stored."""
+    stored = stored or {}
+    return {
+        name: {k: number(stored.get(name, {}).get(k)) for k in ("exposure", "contribution", "pct")}
+        for name in RISK_FACTORS
+    }
+
+
+def position_contribution_object(item: dict) -> dict:
+    """One stored position contribution as served: symbol, weight, contribution, pct."""
+    return {"symbol": item["symbol"], **{k: number(item.get(k)) for k in ("weight", "contribution", "pct")}}
+
+
+def _risk_section(row: PortfolioRisk | None, quality: DataQuality | None) -> dict:
+    contributions = row.position_contributions if row else []
+    return {
+        **{f: number(getattr(row, f)) if row else None for f in RISK_VOL_FIELDS},
+        "benchmark": row.benchmark if row else None,
+        "tracking_error": number(row.tracking_error) if row else None,
+        "factor_contributions": factor_contribution_objects(row.factor_contributions if row else None),
+        "position_contributions": [
+            position_contribution_object(c) for c in contributions[:REPORT_POSITION_CONTRIBUTIONS]
+        ],
+        "position_contributions_count": len(contributions) if row else None,
+        **{f: number(getattr(row, f)) if row else None for f in RISK_VAR_FIELDS},
+        "data_quality": quality_object(quality),
+    }
 
 
 def _sector_objects(rows: list[dict]) -> list[dict]:

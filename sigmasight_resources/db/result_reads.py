@@ -11,7 +11,13 @@ from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from sigmasight_resources.db.profiles import CompanyProfile
-from sigmasight_resources.db.results import DataQuality, FactorExposure, PortfolioSnapshot, StressResult
+from sigmasight_resources.db.results import (
+    DataQuality,
+    FactorExposure,
+    PortfolioRisk,
+    PortfolioSnapshot,
+    StressResult,
+)
 
 
 def result_provenance(session: Session, table, portfolio_id: int, day: date | None) -> Row | None:
@@ -85,6 +91,25 @@ def factor_exposures_by_name(session: Session, portfolio_id: int, day: date) -> 
     """The portfolio's factor exposure rows for the day, by factor name."""
     query = select(FactorExposure).where(FactorExposure.portfolio_id == portfolio_id, FactorExposure.date == day)
     return {r.factor: r for r in session.scalars(query)}
+
+
+def portfolio_risk_row(session: Session, portfolio_id: int, day: date | None) -> Row | None:
+    """(risk row, its `portfolio_risk` data_quality row or None) on `day` (else the latest); None if no risk row.
+
+    The risk row carries its provenance: `date`, `run_id`, `computed_at`.
+    """
+    query = (
+        select(PortfolioRisk, DataQuality)
+        .outerjoin(
+            DataQuality,
+            (DataQuality.portfolio_id == PortfolioRisk.portfolio_id)
+            & (DataQuality.date == PortfolioRisk.date)
+            & (DataQuality.asset == PortfolioRisk.__tablename__),
+        )
+        .where(PortfolioRisk.portfolio_id == portfolio_id)
+    )
+    query = query.where(PortfolioRisk.date == day) if day else query.order_by(PortfolioRisk.date.desc())
+    return session.execute(query.limit(1)).first()
 
 
 def stress_results_page(
