@@ -4,6 +4,7 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from importlib import resources
 from pathlib import Path
 
@@ -18,15 +19,21 @@ SCENARIO_FILE = "scenarios.json"
 """The default scenario library, shipped next to this module; users may edit a copy."""
 
 
+FACTOR_SHOCK, REPLAY = "factor_shock", "replay"
+
+
 @dataclass(frozen=True)
 class Scenario:
-    """One stress scenario: factor-return shocks keyed by factor name (0.10 = +10%)."""
+    """One stress scenario: factor-return shocks keyed by factor name (0.10 = +10%), or a historical
+    replay of a past window (`window` = first and last trading day) applied to today's positions."""
 
     id: str
     name: str
     category: str
     shocks: dict[str, float]
     description: str = field(default="", compare=False)
+    kind: str = FACTOR_SHOCK
+    window: tuple[date, date] | None = None
 
 
 def load_scenarios(path: str | Path | None = None) -> list[Scenario]:
@@ -148,6 +155,25 @@ def stress_pnl(
     return pd.DataFrame({"direct_pnl": direct, "correlated_pnl": direct + indirect}, index=dollar_exposures.index)
 
 
+def _parse_window(window: object, where: str) -> tuple[date, date]:
+    if not isinstance(window, dict):
+        raise ValueError(f'{where}: a replay needs \'window\': {{"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"}}')
+    days = []
+    for key in ("start", "end"):
+        try:
+            days.append(date.fromisoformat(str(window.get(key))))
+        except ValueError as exc:
+            raise ValueError(f"{where}: 'window.{key}' must be a YYYY-MM-DD date, got {window.get(key)!r}") from exc
+    if days[0] > days[1]:
+        raise ValueError(f"{where}: 'window.start' {days[0]} is after 'window.end' {days[1]}")
+    return days[0], days[1]
+
+
+def replay_windows(scenarios: list[Scenario]) -> list[tuple[date, date]]:
+    """The (start, end) windows of the library's historical replays."""
+    return [s.window for s in scenarios if s.kind == REPLAY and s.window is not None]
+
+
 def _parse_scenario(entry: object, where: str) -> Scenario:
     if not isinstance(entry, dict):
         raise ValueError(f"{where}: must be a JSON object")
@@ -155,6 +181,19 @@ def _parse_scenario(entry: object, where: str) -> Scenario:
         if not isinstance(entry.get(key), str) or not entry[key].strip():
             raise ValueError(f"{where}: '{key}' must be a non-empty string")
     where = f"{where} ({entry['id']!r})"
+    kind = entry.get("kind", FACTOR_SHOCK)
+    if kind not in (FACTOR_SHOCK, REPLAY):
+        raise ValueError(f"{where}: 'kind' must be {FACTOR_SHOCK!r} or {REPLAY!r}, got {kind!r}")
+    if kind == REPLAY:
+        return Scenario(
+            id=entry["id"],
+            name=entry["name"],
+            category=entry["category"],
+            shocks={},
+            description=str(entry.get("description", "")),
+            kind=REPLAY,
+            window=_parse_window(entry.get("window"), where),
+        )
     shocks = entry.get("shocks")
     if not isinstance(shocks, dict) or not shocks:
         raise ValueError(f"{where}: 'shocks' must be a non-empty object of factor -> return")

@@ -5,9 +5,11 @@ from datetime import UTC, date, datetime
 
 import dagster as dg
 import pandas as pd
+from sqlalchemy.orm import Session
 
 from sigmasight_assets.analytics.factors import FACTOR_ETFS
 from sigmasight_assets.analytics.parameters import LOOKBACK
+from sigmasight_assets.analytics.stress import load_scenarios, replay_windows
 from sigmasight_assets.pipeline.builder import table_metadata
 from sigmasight_assets.pipeline.scope import requested_days
 from sigmasight_assets.pipeline.tags import DAY_LEVEL, LEVEL_TAG, MARKET_SCOPE, PORTFOLIO_TAG
@@ -52,6 +54,21 @@ def missing_spans(stored: pd.DataFrame, windows: dict[str, date], end: date) -> 
     return spans
 
 
+def replay_spans(
+    session: Session, symbols: list[str], windows: list[tuple[date, date]]
+) -> dict[tuple[date, date], list[str]]:
+    """Per replay window (first and last session), the universe symbols still lacking some of its closes."""
+    spans: dict[tuple[date, date], list[str]] = {}
+    for start, end in windows:
+        days = calendar.sessions(start, end)
+        if not days:
+            continue
+        stored = queries.stored_price_dates(session, symbols, days[0], days[-1])
+        for (first, last), lacking in missing_spans(stored, dict.fromkeys(symbols, days[0]), days[-1]).items():
+            spans.setdefault((first, last), []).extend(lacking)
+    return spans
+
+
 def build_market_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.AssetsDefinition]:
     @dg.asset(
         partitions_def=days,
@@ -82,17 +99,22 @@ def build_market_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.Asse
             windows = {s: d for s, d in price_windows(positions, start, end).items() if s not in known_unavailable}
             first = min(windows.values())
             stored = queries.stored_price_dates(session, windows, first, end)
+            replays = replay_spans(session, list(windows), replay_windows(load_scenarios()))
         spans = missing_spans(stored, windows, end)
 
         with market_data.provider() as provider:
             try:
                 batch = PriceBatch.combine(provider.daily_closes(syms, a, b) for (a, b), syms in spans.items())
+                # Replay windows lie before most histories: a symbol without closes there is not
+                # unavailable, so only their closes are kept.
+                history = PriceBatch.combine(provider.daily_closes(syms, a, b) for (a, b), syms in replays.items())
             except PermanentMarketDataError as exc:
                 raise refused(exc, "request") from exc
 
         fetched_at = datetime.now(UTC)
         with db.transaction() as session:
             written = queries.insert_prices(session, batch.closes, provider.name, fetched_at)
+            written += queries.insert_prices(session, history.closes, provider.name, fetched_at)
             queries.record_unavailable(session, batch.unavailable, fetched_at)
             coverage = queries.count_by(
                 session, MarketPrice.symbol, MarketPrice.symbol.in_(list(windows)), MarketPrice.date.between(start, end)
@@ -106,6 +128,7 @@ def build_market_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.Asse
                 "rows_written": written,
                 "symbols_in_universe": len(windows),
                 "symbols_fetched": sum(len(s) for s in spans.values()),
+                "replay_requests": len(replays),
                 "unavailable_symbols": dg.MetadataValue.json(batch.unavailable | known_unavailable),
             },
             check_results=[

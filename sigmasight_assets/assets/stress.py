@@ -3,8 +3,12 @@
 Direct P&L = Σ_f dollar exposure_f × shock_f on the twelve reported factors (stored by
 `factor_exposures`). Correlated P&L: the factor-ETF move implied by the shocks, as the conditional
 mean under the day's EWMA factor-ETF covariance (Δr = Σ A′(A Σ A′)⁻¹ s), moves every position by
-its risk-model loadings (options by delta and gamma on their underlying's move).
+its risk-model loadings (options by delta and gamma on their underlying's move). A historical
+replay applies each held symbol's return over its window (close on the last day / close on the
+first − 1) to today's positions; its direct P&L uses the factors' moves over the window.
 """
+
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -15,14 +19,16 @@ from sigmasight_assets.analytics.conditional import (
     position_pnl,
     shock_constraints,
 )
-from sigmasight_assets.analytics.factors import FACTORS
-from sigmasight_assets.analytics.stress import Scenario, load_scenarios
+from sigmasight_assets.analytics.factors import FACTOR_ETFS, FACTORS, MARKET, RATES, SPREADS, STYLE_LEGS
+from sigmasight_assets.analytics.stress import REPLAY, Scenario, load_scenarios
+from sigmasight_assets.analytics.valuation import OPTION_MULTIPLIER
 from sigmasight_assets.assets.factors import NAME as FACTOR_EXPOSURES
 from sigmasight_assets.assets.risk_model import NAME as RISK_MODEL
 from sigmasight_assets.pipeline.book import Book
 from sigmasight_assets.pipeline.builder import Computed, Conclusion, PortfolioAsset
 from sigmasight_assets.pipeline.risk_inputs import StoredRiskModel, load_risk_model
 from sigmasight_assets.pipeline.scope import RunScope
+from sigmasight_resources import calendar
 from sigmasight_resources.db import portfolio_reads
 from sigmasight_resources.db.resource import ResultsDatabase
 from sigmasight_resources.db.results import StressResult
@@ -30,35 +36,69 @@ from sigmasight_resources.vocabulary import InvestmentClass
 
 
 def load_stress_inputs(db: ResultsDatabase, book: Book, scope: RunScope) -> dict:
-    """Stored factor dollar exposures and their data_quality, the stored risk model, the scenarios."""
+    """Stored factor dollar exposures and their data_quality, the stored risk model, the scenarios, and
+    each replay window's return of the book's symbols and the factor ETFs."""
     with db.transaction() as session:
         exposures = portfolio_reads.factor_dollar_exposures(session, scope.portfolios, scope.start, scope.end)
         quality = portfolio_reads.quality_rows(session, FACTOR_EXPOSURES, scope.portfolios, scope.start, scope.end)
+    scenarios = load_scenarios()
+    symbols = sorted(set(book.positions["price_symbol"].dropna()) | set(FACTOR_ETFS))
+    returns = {}
+    for scenario in scenarios:
+        days = calendar.sessions(*scenario.window) if scenario.kind == REPLAY else []
+        if days:
+            closes = db.closes(symbols, days[0], days[-1])
+            returns[scenario.id] = window_returns(closes, days[0], days[-1])
     return {
         "exposures": exposures,
         "upstream_quality": quality,
         "model": load_risk_model(db, book, scope),
-        "scenarios": load_scenarios(),
+        "scenarios": scenarios,
+        "replay_returns": returns,
     }
+
+
+def window_returns(closes: pd.DataFrame, first: date, last: date) -> pd.Series:
+    """Per symbol, close on `last` / close on `first` − 1 (NaN without both)."""
+    ends = closes.reindex([pd.Timestamp(first), pd.Timestamp(last)])
+    return ends.iloc[1] / ends.iloc[0] - 1.0
 
 
 def correlated_position_pnl(book: Book, scope: RunScope, model: StoredRiskModel, scenario: Scenario) -> np.ndarray:
     """(dates, positions): each position's P&L under the scenario's conditional factor move (NaN: no model)."""
     constraints, shock = shock_constraints(scenario.shocks)
     factor_move = model_factor_move(conditional_etf_move(model.etf_cov, constraints, shock))
+    market_value, delta_value, gamma_value, option = _sensitivities(book, scope)
+    return position_pnl(market_value, model.loadings(), factor_move, delta_value, gamma_value, option)
+
+
+def replay_position_pnl(book: Book, scope: RunScope, model: StoredRiskModel, returns: pd.Series) -> np.ndarray:
+    """(dates, positions): each position's P&L if its symbol moved as over the replay window; a symbol
+    without closes there moves by its model loadings on the window's factor moves."""
+    etf = returns.reindex(list(FACTOR_ETFS)).to_numpy(dtype=float)
+    modelled = model.loadings() @ model_factor_move(etf)
+    own = returns.reindex(book.positions["price_symbol"].fillna("").to_numpy()).to_numpy(dtype=float)
+    moves = np.where(np.isfinite(own)[None, :], own[None, :], modelled)
+    market_value, delta_value, gamma_value, option = _sensitivities(book, scope)
+    return np.where(option, delta_value * moves + 0.5 * gamma_value * moves**2, market_value * moves)
+
+
+def replay_factor_moves(returns: pd.Series) -> dict[str, float]:
+    """The twelve reported factors' moves over a replay window, from the factor ETFs' returns."""
+    moves = {"Market_Beta": returns.get(MARKET, np.nan), "IR_Beta": returns.get(RATES, np.nan)}
+    moves |= {factor: returns.get(etf, np.nan) for factor, etf in STYLE_LEGS.items()}
+    moves |= {factor: returns.get(a, np.nan) - returns.get(b, np.nan) for factor, (a, b) in SPREADS.items()}
+    return {factor: float(moves[factor]) for factor in FACTORS}
+
+
+def _sensitivities(book: Book, scope: RunScope) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(dates, positions) market value, delta value q·m·Δ·S, gamma value q·m·Γ·S²; the options mask (positions,)."""
     v = book.valuation
     option = (book.positions["investment_class"] == InvestmentClass.OPTIONS).to_numpy()
-    underlying = scope.window(v.underlying_price).to_numpy()
     quantity = book.positions["quantity"].to_numpy(dtype=float)
-    gamma_value = quantity * 100.0 * scope.window(v.gamma).to_numpy() * underlying**2
-    return position_pnl(
-        scope.window(v.market_value).to_numpy(),
-        model.loadings(),
-        factor_move,
-        scope.window(v.exposure).to_numpy(),
-        gamma_value,
-        option,
-    )
+    spot = scope.window(v.underlying_price).to_numpy()
+    gamma_value = quantity * OPTION_MULTIPLIER * scope.window(v.gamma).to_numpy() * spot**2
+    return scope.window(v.market_value).to_numpy(), scope.window(v.exposure).to_numpy(), gamma_value, option
 
 
 def stress_tests(
@@ -68,14 +108,25 @@ def stress_tests(
     upstream_quality: pd.DataFrame,
     model: StoredRiskModel,
     scenarios: list[Scenario],
+    replay_returns: dict[str, pd.Series] | None = None,
 ) -> Computed:
-    """Direct P&L from stored factor dollar exposures; correlated P&L from the conditional factor move.
+    """Direct P&L from stored factor dollar exposures; correlated P&L from the conditional factor move;
+    a replay applies each held symbol's return over its window.
 
     The data quality is that of the factor exposures.
     """
+    replay_returns = replay_returns or {}
     nav = book.snapshots["nav"]
     owners = book.portfolio_of.to_numpy()
-    moves = {s.id: correlated_position_pnl(book, scope, model, s) for s in scenarios}
+    moves, shocks = {}, {}
+    for s in scenarios:
+        if s.kind == REPLAY:
+            returns = replay_returns.get(s.id, pd.Series(dtype=float))
+            moves[s.id] = replay_position_pnl(book, scope, model, returns)
+            shocks[s.id] = replay_factor_moves(returns)
+        else:
+            moves[s.id] = correlated_position_pnl(book, scope, model, s)
+            shocks[s.id] = s.shocks
     rows = []
     for portfolio, group in exposures.groupby("portfolio_id"):
         wide = group.pivot(index="date", columns="factor", values="dollar_exposure").reindex(columns=list(FACTORS))
@@ -86,7 +137,7 @@ def stress_tests(
         positive_nav = positive_nav.where(positive_nav > 0)
         held = owners == portfolio
         for scenario in scenarios:
-            direct = known.to_numpy() @ np.array([scenario.shocks.get(f, 0.0) for f in FACTORS])
+            direct = known.to_numpy() @ np.array([shocks[scenario.id].get(f, 0.0) for f in FACTORS])
             pnl = moves[scenario.id][at][:, held]
             correlated = np.where(np.isfinite(pnl).any(axis=1), np.nansum(pnl, axis=1), np.nan)
             rows.append(

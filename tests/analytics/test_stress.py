@@ -1,6 +1,7 @@
 """Factor betas against per-window polyfit, scenario P&L against loops, the scenario library."""
 
 import json
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -86,7 +87,15 @@ def test_stress_validation(factors: pd.DataFrame) -> None:
 
 
 def test_default_library_has_18_valid_scenarios_in_5_categories() -> None:
-    scenarios = load_scenarios()
+    library = load_scenarios()
+    scenarios = [s for s in library if s.kind == "factor_shock"]
+    replays = [s for s in library if s.kind == "replay"]
+    assert [s.window for s in replays] == [
+        (date(2020, 2, 19), date(2020, 3, 23)),
+        (date(2022, 1, 3), date(2022, 6, 16)),
+        (date(2025, 4, 2), date(2025, 4, 8)),
+    ]
+    assert all(s.shocks == {} and s.category == "historical_replay" for s in replays)
     assert len(scenarios) == 18
     assert {s.category for s in scenarios} == {"market", "rates", "style_rotation", "factor_crash", "combined_crisis"}
     assert len({s.id for s in scenarios}) == 18
@@ -122,3 +131,24 @@ def test_user_library_is_validated(tmp_path: Path) -> None:
     path.write_text("[]")
     with pytest.raises(ValueError, match="expected a JSON object with a 'scenarios' list"):
         load_scenarios(path)
+    replay = {
+        "id": "r",
+        "name": "R",
+        "category": "c",
+        "kind": "replay",
+        "window": {"start": "2020-02-19", "end": "2020-03-23"},
+    }
+    path.write_text(json.dumps({"scenarios": [replay]}))
+    assert load_scenarios(path)[0].window == (date(2020, 2, 19), date(2020, 3, 23))
+    for broken, message in [
+        ({**replay, "kind": "replays"}, "scenario #1 \\('r'\\): 'kind' must be"),
+        (
+            {**replay, "window": {"start": "2020-02-30", "end": "2020-03-23"}},
+            "'window.start' must be a YYYY-MM-DD date",
+        ),
+        ({**replay, "window": {"start": "2020-03-24", "end": "2020-03-23"}}, "'window.start' 2020-03-24 is after"),
+        ({k: v for k, v in replay.items() if k != "window"}, "a replay needs 'window'"),
+    ]:
+        path.write_text(json.dumps({"scenarios": [broken]}))
+        with pytest.raises(ValueError, match=message):
+            load_scenarios(path)
