@@ -27,6 +27,9 @@ RESULT_TABLES = (
     "portfolio_volatility",
     "correlations",
     "stress_tests",
+    "symbol_risk_models",
+    "factor_covariances",
+    "portfolio_risk",
     "data_quality",
 )
 PROVENANCE = ("run_id", "computed_at")  # differ between runs that write the same values

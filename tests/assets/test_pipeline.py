@@ -85,7 +85,7 @@ def test_private_only_portfolio_gets_a_row_in_every_asset(pipeline):
     for table in ("portfolio_snapshots", "portfolio_betas", "portfolio_volatility", "correlations"):
         assert len(pipeline.rows(table)) == 21, table
     assert len(pipeline.rows("factor_exposures")) == 21 * 12
-    assert len(pipeline.rows("stress_tests")) == 21 * 18
+    assert len(pipeline.rows("stress_tests")) == 21 * (18 + 3)  # 18 factor shocks and 3 historical replays
     flags = {row["flag"] for row in pipeline.rows("data_quality")}
     assert flags == {"no_public_positions"}
     nav = {row["date"]: row["nav"] for row in pipeline.rows("portfolio_snapshots")}
