@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from sigmasight_resources import calendar
+from sigmasight_resources.demo import DEMO_PRICES
 from sigmasight_resources.market_data import CsvMarketData, PermanentMarketDataError
 
 RANGE = (date(2018, 6, 11), date(2018, 7, 13))
@@ -149,12 +150,9 @@ def test_profiles_without_a_sidecar_raise_a_clear_error(tmp_path):
         CsvMarketData(path).company_profiles(["SPY"])
 
 
-def test_real_file_loads_when_present():
-    path = Path("/work/shared/data/market/dsturdy_factor_attribution_adjclose.csv")
-    if not path.is_file():
-        pytest.skip("shared data file not present")
-    provider = CsvMarketData(path)
+def test_the_packaged_real_closes_load():
+    provider = CsvMarketData(DEMO_PRICES)
     batch = provider.daily_closes(["SPY", "UNH"], date(2024, 1, 1), date(2024, 12, 31))
     assert len(batch.closes) == 252
-    assert batch.unavailable == {"UNH": f"not in {path.name}"}
-    assert len(provider.symbols()) == 76
+    assert batch.unavailable == {"UNH": f"not in {DEMO_PRICES.name}"}
+    assert len(provider.symbols()) == 40
