@@ -105,7 +105,7 @@ def test_a_portfolio_rerun_requests_only_missing_partitions_unless_forced(api):
     assert up_to_date.status_code == 200 and up_to_date.json()["status"] == "up_to_date"
     forced = api.post("/api/v1/admin/runs", "admin", json={**body, "force": True})
     assert forced.status_code == 202
-    assert forced.json()["partitions"] == 4 * 7  # 4 days × the 7 portfolio-level assets; market data is kept
+    assert forced.json()["partitions"] == 4 * 8  # 4 days × the 8 portfolio-level assets; market data is kept
     backfill = api.instance.get_backfill(forced.json()["backfill_id"])
     assert backfill.tags["sigmasight/portfolios"] == backfill.tags["portfolio"] == str(api.mixed)
     assert backfill.tags["sigmasight/level"] == "portfolio"
