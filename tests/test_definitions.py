@@ -1,4 +1,4 @@
-"""The code location: the twelve partitioned assets and company profiles, with their keys, partitions and dependencies, loadable by `dagster`."""
+"""The code location: the twelve partitioned assets and company profiles, loadable by `dagster`."""
 
 import os
 import subprocess
