@@ -16,11 +16,9 @@ from sigmasight_assets.analytics.parameters import (
 )
 from sigmasight_assets.analytics.returns import simple_returns
 from sigmasight_assets.analytics.risk_model import ewma_covariance, model_factor_returns, rolling_factor_model
-from sigmasight_assets.assets.market import NAME as MARKET_PRICES
-from sigmasight_assets.assets.symbols import long_rows, replace_window, universe_closes
-from sigmasight_assets.pipeline.builder import KINDS, table_metadata
+from sigmasight_assets.assets.symbols import long_rows, replace_window, symbol_asset_kwargs, universe_closes
+from sigmasight_assets.pipeline.builder import table_metadata
 from sigmasight_assets.pipeline.scope import requested_days
-from sigmasight_assets.pipeline.tags import DAY_LEVEL, LEVEL_TAG
 from sigmasight_resources.db.resource import ResultsDatabase
 from sigmasight_resources.db.results import FactorCovariance, SymbolRiskModel
 
@@ -67,16 +65,7 @@ def json_matrix(matrix: np.ndarray) -> list[list[float | None]]:
 
 
 def build_risk_model_asset(days: dg.TimeWindowPartitionsDefinition) -> dg.AssetsDefinition:
-    @dg.asset(
-        name=NAME,
-        partitions_def=days,
-        group_name="symbol_analytics",
-        backfill_policy=dg.BackfillPolicy.single_run(),
-        deps=[MARKET_PRICES],
-        tags={LEVEL_TAG: DAY_LEVEL},
-        kinds=KINDS,
-        metadata=table_metadata((SymbolRiskModel, FactorCovariance)),
-    )
+    @dg.asset(name=NAME, **symbol_asset_kwargs(days), metadata=table_metadata((SymbolRiskModel, FactorCovariance)))
     def risk_model(context: dg.AssetExecutionContext, db: ResultsDatabase) -> dg.MaterializeResult:
         """Per symbol and day: seven model loadings (joint OLS, 252d), EWMA specific variance; factor covariances."""
         requested = requested_days(context)

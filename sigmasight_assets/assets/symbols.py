@@ -102,8 +102,9 @@ def replace_window(db: ResultsDatabase, frames: dict, start: date, end: date, ru
     return written
 
 
-def build_symbol_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.AssetsDefinition]:
-    common = dict(
+def symbol_asset_kwargs(days: dg.TimeWindowPartitionsDefinition) -> dict:
+    """What every day-level asset computed from stored closes shares: partitions, group, level tag."""
+    return dict(
         partitions_def=days,
         group_name="symbol_analytics",
         backfill_policy=dg.BackfillPolicy.single_run(),
@@ -111,6 +112,10 @@ def build_symbol_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.Asse
         tags={LEVEL_TAG: DAY_LEVEL},
         kinds=KINDS,
     )
+
+
+def build_symbol_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.AssetsDefinition]:
+    common = symbol_asset_kwargs(days)
 
     @dg.asset(**common, metadata=table_metadata((SymbolFactorExposure,)))
     def symbol_factor_exposures(context: dg.AssetExecutionContext, db: ResultsDatabase) -> dg.MaterializeResult:

@@ -22,6 +22,22 @@ from sigmasight_resources.db.results import DataQuality
 from sigmasight_resources.vocabulary import InvestmentClass
 
 INSERT_CHUNK = 5000
+# The columns of `positions_frame` before its derived `price_symbol`.
+POSITION_FIELDS = (
+    "position_id",
+    "portfolio_id",
+    "symbol",
+    "investment_class",
+    "quantity",
+    "entry_price",
+    "entry_date",
+    "exit_price",
+    "exit_date",
+    "underlying",
+    "option_type",
+    "strike",
+    "expiry",
+)
 FETCH_ROWS = 50_000
 
 
@@ -100,24 +116,7 @@ def positions_frame(session: Session, portfolio_ids: Sequence[int] | None = None
         }
         for p in session.scalars(query)
     ]
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "position_id",
-            "portfolio_id",
-            "symbol",
-            "investment_class",
-            "quantity",
-            "entry_price",
-            "entry_date",
-            "exit_price",
-            "exit_date",
-            "underlying",
-            "option_type",
-            "strike",
-            "expiry",
-        ],
-    )
+    frame = pd.DataFrame(rows, columns=list(POSITION_FIELDS))
     frame["price_symbol"] = (
         frame["underlying"]
         .where(frame["investment_class"] == InvestmentClass.OPTIONS.value, frame["symbol"])

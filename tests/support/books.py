@@ -8,23 +8,9 @@ import pandas as pd
 from sigmasight_assets.pipeline.book import Book, assemble_book
 from sigmasight_assets.pipeline.scope import RunScope
 from sigmasight_resources import calendar
+from sigmasight_resources.db.queries import POSITION_FIELDS
 from sigmasight_resources.vocabulary import InvestmentClass
 
-POSITION_FIELDS = (
-    "position_id",
-    "portfolio_id",
-    "symbol",
-    "investment_class",
-    "quantity",
-    "entry_price",
-    "entry_date",
-    "exit_price",
-    "exit_date",
-    "underlying",
-    "option_type",
-    "strike",
-    "expiry",
-)
 FIRST_CLOSE = date(2024, 1, 2)
 LAST_CLOSE = date(2025, 3, 31)
 
