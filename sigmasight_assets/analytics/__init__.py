@@ -14,9 +14,9 @@ from .correlation import (
 from .factors import FACTOR_ETFS, FACTORS, MARKET, RATES, SPREADS, STYLE_LEGS
 from .options import Greeks, black_scholes
 from .regression import RidgeFit, RollingFit, rolling_ols, rolling_ridge
-from .returns import factor_returns, simple_returns, spread_returns
-from .stress import Scenario, factor_betas, load_scenarios, stress_pnl
-from .volatility import har_forecast, historical_var_es, realized_vol
+from .returns import simple_returns, spread_returns
+from .stress import Scenario, load_scenarios
+from .volatility import har_forecast, realized_vol
 
 __all__ = [
     "FACTORS",
@@ -33,10 +33,7 @@ __all__ = [
     "average_correlation",
     "black_scholes",
     "correlation_clusters",
-    "factor_betas",
-    "factor_returns",
     "har_forecast",
-    "historical_var_es",
     "load_scenarios",
     "realized_vol",
     "rolling_correlation",
@@ -44,6 +41,5 @@ __all__ = [
     "rolling_ridge",
     "simple_returns",
     "spread_returns",
-    "stress_pnl",
     "weighted_correlation",
 ]

@@ -14,7 +14,6 @@ VAR_MIN_OBS = 60
 CORRELATION_WINDOW = 90
 CORRELATION_MIN_OBS = 20
 CLUSTER_THRESHOLD = 0.3
-STRESS_BETA_WINDOW = 252
 BETA_BOUNDS = (-5.0, 5.0)  # sanity bounds for the warning check
 OPTION_VOL_WINDOW = 63  # realized vol of the underlying that prices an option
 SYMBOL_BETA_LOOKBACK = 253  # closes before a range that the 12 reported factor betas need (≤ 150-day windows)

@@ -1,9 +1,9 @@
-"""Daily return series: simple returns from closes, spread returns, the twelve factor returns."""
+"""Daily return series: simple returns from closes and spread returns."""
 
 import numpy as np
 import pandas as pd
 
-from .factors import FACTOR_ETFS, FACTORS, MARKET, RATES, SPREADS, STYLE_LEGS
+from .factors import SPREADS
 from .validation import frame_values
 
 
@@ -50,28 +50,6 @@ def spread_returns(etf_returns: pd.DataFrame) -> pd.DataFrame:
         {name: etf_returns[long] - etf_returns[short] for name, (long, short) in SPREADS.items()},
         index=etf_returns.index,
     )
-
-
-def factor_returns(etf_returns: pd.DataFrame) -> pd.DataFrame:
-    """The twelve factor return series, columns in `FACTORS` order.
-
-    Market_Beta is the SPY return, IR_Beta the TLT return, each style factor its ETF's
-    return and each spread the difference of its legs (see `spread_returns`). Stress
-    tests estimate from these how unshocked factors co-move with shocked ones.
-
-    Parameters
-    ----------
-    etf_returns : DataFrame (T, >= 8 ETFs)
-        Simple daily returns with the eight `FACTOR_ETFS` as columns.
-
-    Returns
-    -------
-    DataFrame (T, 12)
-    """
-    _require_columns(etf_returns, set(FACTOR_ETFS))
-    legs = {"Market_Beta": MARKET, "IR_Beta": RATES, **STYLE_LEGS}
-    single = pd.DataFrame({name: etf_returns[etf] for name, etf in legs.items()}, index=etf_returns.index)
-    return pd.concat([single, spread_returns(etf_returns)], axis=1)[list(FACTORS)]
 
 
 def _require_columns(etf_returns: object, needed: set[str]) -> None:

@@ -1,19 +1,14 @@
-"""Factor stress tests: the scenario library, factor-on-factor betas and scenario P&L."""
+"""The stress scenario library: factor-shock scenarios and historical replays (the correlated P&L is
+`conditional.py`)."""
 
 import json
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 from .factors import FACTORS
-from .validation import check_window, frame_values
-from .windows import pair_moments
 
 SCENARIO_FILE = "scenarios.json"
 """The default scenario library, shipped next to this module; users may edit a copy."""
@@ -72,87 +67,6 @@ def load_scenarios(path: str | Path | None = None) -> list[Scenario]:
             raise ValueError(f"{source}: duplicate scenario id {scenario.id!r}")
         scenarios.append(scenario)
     return scenarios
-
-
-def factor_betas(factor_returns: pd.DataFrame, window: int = 252, min_obs: int = 60) -> np.ndarray:
-    """Rolling betas of every factor on every other one.
-
-    Parameters
-    ----------
-    factor_returns : DataFrame (T, F)
-        Daily factor returns (see `returns.factor_returns`), NaN where missing.
-    window : int
-        Rows in the trailing window ending at each date (default 252).
-    min_obs : int
-        Minimum common observations of a pair (default 60); fewer gives NaN.
-
-    Returns
-    -------
-    ndarray (T, F, F)
-        [t, g, f] = cov(g, f) / var(f) over the window rows where both are present: the
-        OLS slope of factor g on factor f, i.e. how much g moves per unit move of f.
-        Diagonal 1 where defined; NaN if f has zero variance in those rows.
-    """
-    values = frame_values(factor_returns, "factor_returns")
-    check_window(window, min_obs, least=2)
-    betas = np.empty((values.shape[0], values.shape[1], values.shape[1]))
-    for block, moments in pair_moments(values, window):
-        s_gf, _, s_ff = moments.covariance_terms()
-        with np.errstate(invalid="ignore", divide="ignore"):
-            beta = s_gf / s_ff
-        beta[(moments.n < min_obs) | ~(s_ff > 0)] = np.nan
-        betas[block] = beta
-    return betas
-
-
-def stress_pnl(
-    dollar_exposures: pd.DataFrame,
-    shocks: Mapping[str, float],
-    betas: np.ndarray,
-) -> pd.DataFrame:
-    """Direct and correlated P&L of one scenario for each date.
-
-    direct = sum over shocked f of exposure_f * shock_f.
-    correlated = direct + sum over unshocked g of exposure_g * sum over shocked f of
-    beta[t, g, f] * shock_f, i.e. each unshocked factor moves by its beta on each shocked
-    factor. A NaN beta (too little history) is taken as 0: that factor is not moved. A
-    NaN exposure used by a sum makes that P&L NaN, so missing exposures are visible.
-
-    Parameters
-    ----------
-    dollar_exposures : DataFrame (T, F)
-        Portfolio dollar exposure per factor (beta x NAV), factors as columns.
-    shocks : mapping factor name -> factor return shock (0.10 = +10%)
-        Names must be columns of `dollar_exposures`.
-    betas : ndarray (T, F, F)
-        `factor_betas` output with its factor axes in the column order of
-        `dollar_exposures`.
-
-    Returns
-    -------
-    DataFrame (T, 2)
-        direct_pnl and correlated_pnl, in the currency of the exposures. Divide by NAV
-        for % of NAV.
-    """
-    exposures = frame_values(dollar_exposures, "dollar_exposures")
-    factors = list(dollar_exposures.columns)
-    beta = np.asarray(betas, dtype=np.float64)
-    if beta.shape != (exposures.shape[0], len(factors), len(factors)):
-        raise ValueError(f"betas must have shape {(exposures.shape[0], len(factors), len(factors))}, got {beta.shape}")
-    if not shocks:
-        raise ValueError("shocks must name at least one factor")
-    unknown = sorted(set(shocks) - set(factors))
-    if unknown:
-        raise ValueError(f"shocks names factors not in dollar_exposures: {', '.join(map(str, unknown))}")
-
-    shocked = np.array([f in shocks for f in factors])
-    shock = np.array([float(shocks[f]) if f in shocks else 0.0 for f in factors])
-    if not np.isfinite(shock).all():
-        raise ValueError("shocks must be finite numbers")
-    direct = exposures[:, shocked] @ shock[shocked]
-    moves = np.nan_to_num(beta[:, ~shocked][:, :, shocked], nan=0.0) @ shock[shocked]  # (T, unshocked)
-    indirect = np.einsum("tg,tg->t", exposures[:, ~shocked], moves)
-    return pd.DataFrame({"direct_pnl": direct, "correlated_pnl": direct + indirect}, index=dollar_exposures.index)
 
 
 def _parse_window(window: object, where: str) -> tuple[date, date]:

@@ -1,11 +1,11 @@
-"""Realized volatility, HAR-RV forecasts and historical VaR/ES over trailing windows."""
+"""Realized volatility and HAR-RV forecasts over trailing windows (VaR/ES is `fhs.py`)."""
 
 import numpy as np
 import pandas as pd
 
 from sigmasight_resources.calendar import TRADING_DAYS_PER_YEAR  # volatilities are daily figures × √252
 
-from .validation import check_positive_int, check_window, columns_values, series_values
+from .validation import check_positive_int, check_window, columns_values
 from .windows import budget_slices, padded_windows, trailing_sums
 
 _SINGULAR = 1e-12
@@ -106,46 +106,6 @@ def har_forecast(
         },
         axis=1,
     )
-
-
-def historical_var_es(returns: pd.Series, window: int = 252, min_obs: int = 60) -> pd.DataFrame:
-    """Historical 1-day VaR and expected shortfall at 95% and 99% over trailing windows.
-
-    Parameters
-    ----------
-    returns : Series (T,)
-        Daily simple returns (portfolio returns as fractions of NAV), NaN where missing.
-    window : int
-        Rows in the trailing window ending at each date (default 252).
-    min_obs : int
-        Minimum non-missing returns (default 60, the minimum of the HAR and ridge fits:
-        about three months, so the 5% tail holds three returns; until 100 returns the 1%
-        figures interpolate between the two worst). Fewer gives NaN.
-
-    Returns
-    -------
-    DataFrame (T, 4)
-        var_95, var_99, es_95, es_99 as positive loss fractions: VaR = -q where q is the
-        5% (1%) quantile of the window's returns with numpy's default linear
-        interpolation; ES = -mean of the returns <= q.
-    """
-    values = series_values(returns, "returns")
-    check_window(window, min_obs)
-    n_dates = len(values)
-    out = np.full((n_dates, 4), np.nan)
-    windows = padded_windows(values, window)  # (T, window)
-    for block in budget_slices(n_dates, bytes_each=8 * 4 * window):
-        ordered = np.sort(windows[block], axis=1)  # NaN sorts last
-        count = np.isfinite(ordered).sum(axis=1)
-        enough = count >= min_obs
-        for column, level in enumerate((0.05, 0.01)):
-            quantile = _sorted_quantile(ordered, count, level)
-            with np.errstate(invalid="ignore"):
-                tail = ordered <= quantile[:, None]
-                shortfall = np.where(tail, ordered, 0.0).sum(axis=1) / tail.sum(axis=1)
-            out[block, column] = np.where(enough, 0.0 - quantile, np.nan)  # 0.0 - x: no -0.0
-            out[block, column + 2] = np.where(enough, 0.0 - shortfall, np.nan)
-    return pd.DataFrame(out, index=returns.index, columns=["var_95", "var_99", "es_95", "es_99"], copy=False)
 
 
 def _har_daily_forecasts(values: np.ndarray, window: int, min_obs: int, horizon: int) -> tuple[np.ndarray, np.ndarray]:

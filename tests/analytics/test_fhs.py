@@ -4,9 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sigmasight_assets.analytics import fhs, historical_var_es
+from sigmasight_assets.analytics import fhs
 from sigmasight_assets.analytics.fhs import SEED_OBS, filtered_var_es, hypothetical_returns
 from sigmasight_assets.analytics.windows import budget_slices
+from tests.support.oracles import var_es_oracle
 
 WINDOW = 120
 
@@ -100,7 +101,7 @@ def test_constant_volatility_filter_changes_little() -> None:
     )
     h = hypothetical_returns(returns, np.ones((n_dates, 1)), np.zeros((n_dates, 1)), window=window)
     filtered = filtered_var_es(h, min_obs=window, index=returns.index).dropna()
-    plain = historical_var_es(returns[0], window=window, min_obs=window).dropna()
+    plain = var_es_oracle(returns[0], window=window, min_obs=window).dropna()
     assert len(filtered) == len(plain) == n_dates - window + 1
     ratio = filtered["var_95"] / plain["var_95"]
     assert ratio.median() == pytest.approx(1.0, abs=0.05)

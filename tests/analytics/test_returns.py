@@ -1,10 +1,10 @@
-"""Returns, spreads and factor series against plain numpy arithmetic on real closes."""
+"""Returns and spreads against plain numpy arithmetic on real closes."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from sigmasight_assets.analytics import FACTOR_ETFS, FACTORS, factor_returns, simple_returns, spread_returns
+from sigmasight_assets.analytics import FACTOR_ETFS, FACTORS, simple_returns, spread_returns
 from tests.support.oracles import assert_frame_close
 
 
@@ -35,23 +35,22 @@ def test_spreads_are_leg_differences(etf_returns: pd.DataFrame) -> None:
     np.testing.assert_array_equal(spreads["Quality_Spread"], e["QUAL"] - e["SPY"])
 
 
-def test_factor_returns_has_the_twelve_factors_in_order(etf_returns: pd.DataFrame) -> None:
-    factors = factor_returns(etf_returns[list(reversed(FACTOR_ETFS))])
-    assert list(factors.columns) == list(FACTORS) and len(FACTORS) == 12
+def test_factor_names_in_reporting_order() -> None:
     assert FACTOR_ETFS == ("SPY", "TLT", "VTV", "VUG", "MTUM", "QUAL", "IWM", "USMV")
-    expected_legs = {
-        "Market_Beta": "SPY",
-        "IR_Beta": "TLT",
-        "Value": "VTV",
-        "Growth": "VUG",
-        "Momentum": "MTUM",
-        "Quality": "QUAL",
-        "Size": "IWM",
-        "Low_Volatility": "USMV",
-    }
-    for factor, etf in expected_legs.items():
-        np.testing.assert_array_equal(factors[factor], etf_returns[etf])
-    np.testing.assert_array_equal(factors["Size_Spread"], etf_returns["IWM"] - etf_returns["SPY"])
+    assert FACTORS == (
+        "Market_Beta",
+        "IR_Beta",
+        "Value",
+        "Growth",
+        "Momentum",
+        "Quality",
+        "Size",
+        "Low_Volatility",
+        "Growth_Value_Spread",
+        "Momentum_Spread",
+        "Size_Spread",
+        "Quality_Spread",
+    )
 
 
 def test_input_validation_names_the_argument(closes: pd.DataFrame, etf_returns: pd.DataFrame) -> None:
@@ -69,5 +68,5 @@ def test_input_validation_names_the_argument(closes: pd.DataFrame, etf_returns: 
         simple_returns(closes.replace(closes.iloc[3, 0], np.inf))
     with pytest.raises(ValueError, match="closes must be numeric"):
         simple_returns(closes.assign(SPY="x"))
-    with pytest.raises(ValueError, match="etf_returns is missing factor ETF columns: TLT"):
-        factor_returns(etf_returns.drop(columns="TLT"))
+    with pytest.raises(ValueError, match="etf_returns is missing factor ETF columns: VTV"):
+        spread_returns(etf_returns.drop(columns="VTV"))

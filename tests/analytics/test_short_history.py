@@ -6,39 +6,43 @@ import pytest
 
 from sigmasight_assets.analytics import (
     FACTOR_ETFS,
-    FACTORS,
     STYLE_LEGS,
-    factor_betas,
-    factor_returns,
     har_forecast,
-    historical_var_es,
     realized_vol,
     rolling_correlation,
     rolling_ols,
     rolling_ridge,
-    stress_pnl,
 )
+from sigmasight_assets.analytics.fhs import filtered_var_es, hypothetical_returns
+from sigmasight_assets.analytics.risk_model import ewma_covariance, model_factor_returns, rolling_factor_model
 
 
 @pytest.mark.parametrize("n_dates", [0, 1, 25])
 def test_short_history_is_all_nan(returns: pd.DataFrame, n_dates: int) -> None:
     short = returns.iloc[1 : 1 + n_dates]
-    etfs = short[list(FACTOR_ETFS)]
+    factors = model_factor_returns(short[list(FACTOR_ETFS)])
+    model = rolling_factor_model(short[["AAPL", "QUAL"]], factors)
+    n_symbols = short.shape[1]
+    book = np.full((n_dates, n_symbols), 1.0 / n_symbols)
+    hypothetical = hypothetical_returns(short, book, np.zeros_like(book), window=60)
     outputs = {
         "ols": rolling_ols(short, short["SPY"], 90, 30).beta,
         "ridge": rolling_ridge(short, short[list(STYLE_LEGS.values())]).betas["VTV"],
         "vol": realized_vol(short, 63),
         "har": har_forecast(short["SPY"])[["har_1d", "har_21d"]],
-        "var": historical_var_es(short["SPY"]),
         "corr": pd.DataFrame(rolling_correlation(short, 90, 30).matrices.reshape(n_dates, 18 * 18)),
-        "betas": pd.DataFrame(factor_betas(factor_returns(etfs)).reshape(n_dates, 12 * 12)),
+        "loadings": pd.DataFrame(model.loadings.reshape(n_dates, 2 * 7)),
+        "specific": pd.DataFrame(model.specific_var),
+        "r2": pd.DataFrame(model.r2),
+        "ewma": pd.DataFrame(ewma_covariance(factors).matrices.reshape(n_dates, 7 * 7)),
+        "fhs": filtered_var_es(hypothetical, min_obs=60, index=short.index),
     }
     for name, frame in outputs.items():
         assert len(frame) == n_dates, name
         assert frame.isna().all().all(), name
-    exposures = pd.DataFrame(1e6, index=short.index, columns=list(FACTORS))
-    pnl = stress_pnl(exposures, {"Market_Beta": -0.1}, factor_betas(factor_returns(etfs)))
-    np.testing.assert_array_equal(pnl["correlated_pnl"], -1e5)  # no betas yet: only the shocked factor moves
+    assert hypothetical.shape == (n_dates, 60)
+    # the returns that exist are replayed: row d holds its d + 1 returns, the rest of the window is NaN
+    np.testing.assert_array_equal(np.isfinite(hypothetical).sum(axis=1), np.arange(1, n_dates + 1))
 
 
 def test_all_missing_symbol_is_nan_not_error(returns: pd.DataFrame) -> None:

@@ -1,11 +1,11 @@
-"""Realized vol, HAR-RV and historical VaR/ES against per-window numpy/pandas/statsmodels."""
+"""Realized vol and HAR-RV against per-window numpy/pandas/statsmodels."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from sigmasight_assets.analytics import har_forecast, historical_var_es, realized_vol
-from tests.support.oracles import assert_frame_close, har_oracle, var_es_oracle, window_rows
+from sigmasight_assets.analytics import har_forecast, realized_vol
+from tests.support.oracles import assert_frame_close, har_oracle, window_rows
 
 
 def test_realized_vol_matches_sample_std_per_window(gappy_returns: pd.DataFrame) -> None:
@@ -84,29 +84,6 @@ def test_har_no_look_ahead(returns: pd.DataFrame) -> None:
     assert not np.allclose(moved["har_1d"].iloc[cut + 1 : cut + 5], base["har_1d"].iloc[cut + 1 : cut + 5])
 
 
-def test_var_es_match_numpy_quantile(gappy_returns: pd.DataFrame) -> None:
-    for symbol in ("SPY", "TLT", "TSLA"):
-        result = historical_var_es(gappy_returns[symbol], window=252, min_obs=60)
-        assert_frame_close(result, var_es_oracle(gappy_returns[symbol], 252, 60), rtol=1e-12)
-    spy = historical_var_es(gappy_returns["SPY"]).dropna()
-    assert (spy["es_99"] >= spy["var_99"]).all() and (spy["var_99"] >= spy["var_95"]).all()
-    spy = historical_var_es(gappy_returns["SPY"])
-    assert spy["var_95"].iloc[:60].isna().all() and np.isfinite(spy["var_95"].iloc[60])
-
-
-def test_var_es_small_window_interpolates(returns: pd.DataFrame) -> None:
-    spy = returns["SPY"]
-    result = historical_var_es(spy, window=30, min_obs=10)
-    assert_frame_close(result, var_es_oracle(spy, 30, 10), rtol=1e-12)
-
-
-def test_var_no_look_ahead(returns: pd.DataFrame) -> None:
-    spy = returns["SPY"]
-    altered = spy.copy()
-    altered.iloc[301:] = -0.5
-    assert_frame_close(historical_var_es(altered).iloc[:301], historical_var_es(spy).iloc[:301], rtol=0)
-
-
 def test_volatility_validation(returns: pd.DataFrame) -> None:
     with pytest.raises(ValueError, match="returns must be a pandas Series or DataFrame, got ndarray"):
         har_forecast(returns["SPY"].to_numpy())
@@ -117,4 +94,4 @@ def test_volatility_validation(returns: pd.DataFrame) -> None:
     with pytest.raises(ValueError, match="min_obs must be an integer in \\[1, window=21\\]"):
         realized_vol(returns, 21, min_obs=30)
     with pytest.raises(ValueError, match="returns must have a DatetimeIndex"):
-        historical_var_es(returns["SPY"].reset_index(drop=True))
+        realized_vol(returns["SPY"].reset_index(drop=True), 21)
