@@ -91,7 +91,7 @@ def filtered_var_es(
     sigma_t is 0, possible only after a run of zero returns, is kept as is).
 
     VaR = -q, q the (1 - level) quantile of the h~ with numpy's default linear
-    interpolation (the convention of `historical_var_es`), and ES = -mean of the h~ <= q.
+    interpolation, and ES = -mean of the h~ <= q.
 
     Parameters
     ----------
