@@ -123,7 +123,7 @@ def test_a_rerun_without_force_requests_the_days_the_portfolio_lacks_in_the_resu
     with without_result(api, api.thirty, date(2025, 9, 4), "stress_tests"):
         launched = api.post("/api/v1/admin/runs", "admin", json=body)
     assert launched.status_code == 202, launched.text
-    assert launched.json()["partitions"] == 7
+    assert launched.json()["partitions"] == 8
     backfill = api.instance.get_backfill(launched.json()["backfill_id"])
     assert requested_days(backfill) == {name: ["2025-09-04"] for name in PORTFOLIO_ASSETS}
     assert backfill.tags["sigmasight/portfolios"] == str(api.thirty)
