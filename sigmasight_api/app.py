@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 import dagster as dg
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from sigmasight_api import errors
 from sigmasight_api.limits import BodySizeLimit
@@ -23,6 +24,7 @@ from sigmasight_resources.settings import Settings
 API_PREFIX = "/api/v1"
 # The CSV limit plus room for the multipart envelope and the `name` field.
 MAX_BODY_BYTES = MAX_IMPORT_BYTES + 64 * 1024
+DOCS_STATIC_URL = "/docs-static"  # the Swagger UI and ReDoc scripts, stylesheet and favicon
 
 
 def create_app(settings: Settings, instance: dg.DagsterInstance | None = None) -> FastAPI:
@@ -43,7 +45,10 @@ def create_app(settings: Settings, instance: dg.DagsterInstance | None = None) -
             if owned:
                 app.state.instance.dispose()
 
-    app = FastAPI(
+    # FastAPIOffline: a FastAPI whose /docs and /redoc load Swagger UI and ReDoc from the files the
+    # fastapi-offline package ships (mounted at DOCS_STATIC_URL), so the docs work with no internet.
+    app = FastAPIOffline(
+        static_url=DOCS_STATIC_URL,
         title="SigmaSight API",
         version="1",
         description="Portfolio risk results, CSV onboarding and run control. Bearer-token auth.",
