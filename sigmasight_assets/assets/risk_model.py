@@ -1,5 +1,7 @@
 """The factor risk model per trading day: each symbol's seven loadings and specific risk, and the covariances."""
 
+from datetime import date
+
 import dagster as dg
 import numpy as np
 import pandas as pd
@@ -25,35 +27,48 @@ from sigmasight_resources.db.results import FactorCovariance, SymbolRiskModel
 NAME = "risk_model"
 
 
-def risk_model_tables(closes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(symbol rows, covariance rows) from closes of the universe (factor ETFs among the columns).
+def risk_model_tables(closes: pd.DataFrame, first: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(symbol rows, covariance rows) on the dates from `first` on, from closes of the universe
+    (factor ETFs among the columns) that reach far enough back for the windows.
 
     Symbol rows: per (date, symbol) with a close, the seven loadings of the joint OLS, the EWMA
     specific variance, R² and n_obs. Covariance rows: per date, the EWMA covariance of the seven
     model factors and of the eight factor ETFs (daily units, JSON-ready lists, None where NaN).
+    Each date's figures depend only on its own trailing window, so only the dates asked for are
+    computed: D alone and D inside a range give the same rows.
     """
     returns = simple_returns(closes)
-    etfs = returns[list(FACTOR_ETFS)]
-    factors = model_factor_returns(etfs)
-    fit = rolling_factor_model(returns, factors, RISK_MODEL_WINDOW, RISK_MODEL_MIN_OBS, SPECIFIC_HALF_LIFE)
+    start = int(closes.index.searchsorted(pd.Timestamp(first)))
+    kept = closes.index[start:]
+
+    def trailing(frame: pd.DataFrame, window: int) -> pd.DataFrame:
+        return frame.iloc[max(0, start - window + 1) :]
+
+    model_returns = trailing(returns, RISK_MODEL_WINDOW)
+    model_factors = model_factor_returns(model_returns[list(FACTOR_ETFS)])
+    fit = rolling_factor_model(model_returns, model_factors, RISK_MODEL_WINDOW, RISK_MODEL_MIN_OBS, SPECIFIC_HALF_LIFE)
 
     def frame(values: np.ndarray) -> pd.DataFrame:
-        return pd.DataFrame(values, index=closes.index, columns=closes.columns)
+        return pd.DataFrame(values, index=model_returns.index, columns=closes.columns).loc[kept]
 
     columns = {MODEL_COLUMNS[f]: frame(fit.loadings[:, :, k]) for k, f in enumerate(MODEL_FACTORS)}
     columns |= {"specific_var": frame(fit.specific_var), "r2": frame(fit.r2), "n_obs": frame(fit.n_obs)}
-    symbols = long_rows(columns, closes)
+    symbols = long_rows(columns, closes.loc[kept])
     symbols["n_obs"] = symbols["n_obs"].astype(int)
-    factor_cov = ewma_covariance(factors, COVARIANCE_WINDOW, COVARIANCE_HALF_LIFE, COVARIANCE_MIN_OBS)
+    etfs = trailing(returns, COVARIANCE_WINDOW)[list(FACTOR_ETFS)]
+    last = slice(len(etfs) - len(kept), None)
+    factor_cov = ewma_covariance(
+        model_factor_returns(etfs), COVARIANCE_WINDOW, COVARIANCE_HALF_LIFE, COVARIANCE_MIN_OBS
+    )
     etf_cov = ewma_covariance(etfs, COVARIANCE_WINDOW, COVARIANCE_HALF_LIFE, COVARIANCE_MIN_OBS)
     covariances = pd.DataFrame(
         {
-            "date": closes.index,
-            "factors": [list(MODEL_FACTORS)] * len(closes),
-            "factor_cov": [json_matrix(m) for m in factor_cov.matrices],
-            "etfs": [list(FACTOR_ETFS)] * len(closes),
-            "etf_cov": [json_matrix(m) for m in etf_cov.matrices],
-            "n_obs": np.minimum(factor_cov.n_obs, etf_cov.n_obs).astype(int),
+            "date": kept,
+            "factors": [list(MODEL_FACTORS)] * len(kept),
+            "factor_cov": [json_matrix(m) for m in factor_cov.matrices[last]],
+            "etfs": [list(FACTOR_ETFS)] * len(kept),
+            "etf_cov": [json_matrix(m) for m in etf_cov.matrices[last]],
+            "n_obs": np.minimum(factor_cov.n_obs[last], etf_cov.n_obs[last]).astype(int),
         }
     )
     return symbols, covariances
@@ -70,7 +85,7 @@ def build_risk_model_asset(days: dg.TimeWindowPartitionsDefinition) -> dg.Assets
         """Per symbol and day: seven model loadings (joint OLS, 252d), EWMA specific variance; factor covariances."""
         requested = requested_days(context)
         closes = universe_closes(db, requested[0], requested[-1], lookback=LOOKBACK)
-        symbols, covariances = risk_model_tables(closes)
+        symbols, covariances = risk_model_tables(closes, requested[0])
         frames = {SymbolRiskModel: symbols, FactorCovariance: covariances}
         rows = replace_window(db, frames, requested[0], requested[-1], context.run_id)
         modelled = symbols[symbols["date"] >= pd.Timestamp(requested[0])].dropna(subset=["market"])

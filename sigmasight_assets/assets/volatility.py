@@ -1,5 +1,7 @@
 """Portfolio volatility per trading day: realized, HAR-RV forecasts, historical VaR and ES."""
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 
@@ -35,8 +37,9 @@ def private_reasons(book: Book, scope: RunScope) -> pd.DataFrame:
     return reasons
 
 
-def book_tails(book: Book, portfolio: int) -> pd.DataFrame:
-    """1-day VaR/ES (95%, 99%) of each day's book by filtered historical simulation, on the book's dates.
+def book_tails(book: Book, portfolio: int, first: date) -> pd.DataFrame:
+    """1-day VaR/ES (95%, 99%) of each day's book by filtered historical simulation, on the book's
+    dates from `first` on (each day's figure depends only on its own trailing window).
 
     Each day's positions are replayed over the trailing FHS_WINDOW days of their symbols' returns
     (options by delta and gamma on their underlying), and each replayed day is rescaled by the
@@ -56,9 +59,11 @@ def book_tails(book: Book, portfolio: int) -> pd.DataFrame:
     quadratic = 0.5 * positions["quantity"].to_numpy(dtype=float) * OPTION_MULTIPLIER * gamma.reindex(book.closes.index)
     linear = weights.T.groupby(symbols).sum(min_count=1).T.fillna(0.0)
     quadratic = quadratic.T.groupby(symbols).sum(min_count=1).T.reindex(columns=linear.columns).fillna(0.0)
-    returns = simple_returns(book.closes)[linear.columns]
+    rows = slice(max(0, int(book.closes.index.searchsorted(pd.Timestamp(first))) - FHS_WINDOW + 1), None)
+    linear, quadratic = linear.iloc[rows], quadratic.iloc[rows]
+    returns = simple_returns(book.closes)[linear.columns].iloc[rows]
     hypothetical = hypothetical_returns(returns, linear.to_numpy(), quadratic.to_numpy(), FHS_WINDOW)
-    tails = filtered_var_es(hypothetical, FHS_LAMBDA, (0.95, 0.99), VAR_MIN_OBS, index=book.closes.index)
+    tails = filtered_var_es(hypothetical, FHS_LAMBDA, (0.95, 0.99), VAR_MIN_OBS, index=returns.index)
     held = (linear != 0).any(axis=1)
     return tails[TAIL_COLUMNS].where(held, np.nan).reindex(dates)
 
@@ -71,7 +76,7 @@ def portfolio_volatility(book: Book, scope: RunScope) -> Computed:
     columns |= {"har_forecast_1d": har["har_1d"], "har_forecast_21d": har["har_21d"]}
     columns["data_days"] = returns.rolling(VAR_WINDOW, min_periods=1).count()
     table = pd.DataFrame({name: by_portfolio(frame, name) for name, frame in columns.items()})
-    tails = pd.concat({p: book_tails(book, p) for p in returns.columns}, names=["portfolio_id"])
+    tails = pd.concat({p: book_tails(book, p, scope.start) for p in returns.columns}, names=["portfolio_id"])
     table = table.join(tails.swaplevel().rename_axis(["date", "portfolio_id"]))
     data_days = table["data_days"]
     open_mask = scope.window(book.valuation.open)
