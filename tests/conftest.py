@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from sigmasight_resources.db.engine import migrate
+from tests.support.cli import OWNER, cli
 from tests.support.postgres import create_postgres_database
 
 
@@ -30,3 +31,19 @@ def db_url(empty_db_url: str) -> str:
     """A migrated results database on each backend."""
     migrate(empty_db_url)
     return empty_db_url
+
+
+@pytest.fixture
+def cli_url(tmp_path, empty_db_url, monkeypatch) -> str:
+    """An initialised CLI home whose results DB is on each backend, with the owner (`OWNER`) added."""
+    for variable in ("SIGMASIGHT_DATABASE_URL", "SIGMASIGHT_MARKET_DATA", "SIGMASIGHT_RISK_FREE_RATE"):
+        monkeypatch.delenv(variable, raising=False)
+    home = tmp_path / "home"
+    monkeypatch.setenv("SIGMASIGHT_HOME", str(home))
+    url = f"sqlite:///{(home / 'results.db').resolve()}"
+    if not empty_db_url.startswith("sqlite"):
+        monkeypatch.setenv("SIGMASIGHT_DATABASE_URL", empty_db_url)
+        url = empty_db_url
+    cli("init")
+    cli("users", "add", OWNER)
+    return url

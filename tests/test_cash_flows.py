@@ -12,9 +12,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from typer.testing import CliRunner
 
-from sigmasight_assets.cli import app
 from sigmasight_resources.cash_flows import (
     CashFlowSpec,
     add_cash_flows,
@@ -36,13 +34,12 @@ from sigmasight_resources.portfolio_import import (
     validate_import,
 )
 from sigmasight_resources.users import create_user
+from tests.support.cli import OWNER, cli
 
 TODAY = date.today()  # "future" is relative to the real today, as the commands use it
 TOMORROW = (TODAY + timedelta(days=1)).isoformat()
-OWNER = "pm@example.com"
 POSITIONS = b"symbol,quantity,entry_price,entry_date\nAAPL,10,180,2025-03-03\nMSFT,-5,400,2025-03-04\n"
 FLOWS = b"date,amount\n2025-03-03,250000\n2025-06-30,-50000.5\n"
-runner = CliRunner()
 
 
 def problems_of(data: bytes) -> list[tuple[int, str]]:
@@ -210,29 +207,6 @@ def test_flows_are_recorded_all_or_nothing_and_listed_in_order(db):
 
 
 # ----------------------------------------------------------------------------- CLI
-
-
-@pytest.fixture
-def cli_url(tmp_path, empty_db_url, monkeypatch) -> str:
-    """An initialised CLI home whose results DB is on each backend, with the owner added."""
-    for variable in ("SIGMASIGHT_DATABASE_URL", "SIGMASIGHT_MARKET_DATA", "SIGMASIGHT_RISK_FREE_RATE"):
-        monkeypatch.delenv(variable, raising=False)
-    home = tmp_path / "home"
-    monkeypatch.setenv("SIGMASIGHT_HOME", str(home))
-    url = f"sqlite:///{(home / 'results.db').resolve()}"
-    if not empty_db_url.startswith("sqlite"):
-        monkeypatch.setenv("SIGMASIGHT_DATABASE_URL", empty_db_url)
-        url = empty_db_url
-    cli("init")
-    cli("users", "add", OWNER)
-    return url
-
-
-def cli(*args: str, code: int = 0):
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == code, (result.stdout, result.stderr, result.exception)
-    assert "Traceback" not in result.output
-    return result
 
 
 def write(tmp_path: Path, data: bytes, name: str) -> str:

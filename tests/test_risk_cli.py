@@ -8,41 +8,15 @@ from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
-from typer.testing import CliRunner
 
-from sigmasight_assets.cli import app
 from sigmasight_resources.db.models import Portfolio, Position
 from sigmasight_resources.db.results import PortfolioSnapshot
 from sigmasight_resources.db.session import ResultsDB
+from tests.support.cli import OWNER, cli
 from tests.support.risk_rows import quality_row, risk_row
 
-OWNER = "pm@example.com"
 POSITIONS = b"symbol,quantity,entry_price,entry_date\nAAPL,10,180,2025-03-03\nMSFT,-5,400,2025-03-04\n"
 DAY, EARLIER = date(2025, 9, 5), date(2025, 9, 4)
-runner = CliRunner()
-
-
-@pytest.fixture
-def cli_url(tmp_path, empty_db_url, monkeypatch) -> str:
-    """An initialised CLI home whose results DB is on each backend, with the owner added."""
-    for variable in ("SIGMASIGHT_DATABASE_URL", "SIGMASIGHT_MARKET_DATA", "SIGMASIGHT_RISK_FREE_RATE"):
-        monkeypatch.delenv(variable, raising=False)
-    home = tmp_path / "home"
-    monkeypatch.setenv("SIGMASIGHT_HOME", str(home))
-    url = f"sqlite:///{(home / 'results.db').resolve()}"
-    if not empty_db_url.startswith("sqlite"):
-        monkeypatch.setenv("SIGMASIGHT_DATABASE_URL", empty_db_url)
-        url = empty_db_url
-    cli("init")
-    cli("users", "add", OWNER)
-    return url
-
-
-def cli(*args: str, code: int = 0):
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == code, (result.stdout, result.stderr, result.exception)
-    assert "Traceback" not in result.output
-    return result
 
 
 def import_csv(tmp_path, name: str, *extra: str, code: int = 0):
