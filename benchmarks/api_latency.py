@@ -29,7 +29,6 @@ from sqlalchemy import insert
 from sigmasight_resources import calendar
 from sigmasight_resources.db.engine import migrate
 from sigmasight_resources.db.models import InvestmentClass, Portfolio, Position, User
-from sigmasight_resources.db.report import FACTOR_ORDER
 from sigmasight_resources.db.results import (
     DataQuality,
     FactorExposure,
@@ -44,6 +43,7 @@ from sigmasight_resources.db.results import (
 )
 from sigmasight_resources.db.session import ResultsDB
 from sigmasight_resources.users import hash_token
+from sigmasight_resources.vocabulary import FACTORS
 
 PORTFOLIOS, DAYS, POSITIONS, OWNERS = 200, 60, 10, 20
 CONCURRENCY = 16
@@ -205,7 +205,7 @@ def _rows(rng: random.Random, pid: int, position_ids: list[int], days: list[date
         )
         out[PortfolioBeta].append({**key, "market_beta": rng.uniform(0.7, 1.3), "ir_beta": rng.uniform(-0.2, 0.2)})
         out[FactorExposure].extend(
-            {**key, "factor": f, "beta": rng.gauss(0, 0.6), "dollar_exposure": rng.gauss(0, 5e5)} for f in FACTOR_ORDER
+            {**key, "factor": f, "beta": rng.gauss(0, 0.6), "dollar_exposure": rng.gauss(0, 5e5)} for f in FACTORS
         )
         out[PortfolioVolatility].append(
             {

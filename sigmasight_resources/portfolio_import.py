@@ -56,7 +56,7 @@ from sigmasight_resources.db.models import ManualMark, Portfolio, Position, User
 from sigmasight_resources.db.session import ResultsDB
 from sigmasight_resources.occ import OccSymbolError, looks_like_occ, parse_occ
 from sigmasight_resources.users import get_user_by_email
-from sigmasight_resources.vocabulary import InvestmentClass
+from sigmasight_resources.vocabulary import DEFAULT_BENCHMARK, InvestmentClass
 
 MAX_IMPORT_BYTES = 1 << 20  # 1 MiB
 MAX_IMPORT_ROWS = 10_000
@@ -77,7 +77,6 @@ NAME = "name"  # the field of problems about the portfolio name (line 0)
 EQUITY = "equity"  # the field of problems about the inception equity (line 0)
 BENCHMARK = "benchmark"  # the field of problems about the benchmark symbol (line 0)
 
-DEFAULT_BENCHMARK = "SPY"  # = sigmasight_assets.analytics.factors.DEFAULT_BENCHMARK (a test keeps them equal)
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 _NON_FINITE = {"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}

@@ -37,6 +37,36 @@ class SkipReason(enum.StrEnum):
     NO_RISK_MODEL = "no_risk_model"  # fewer than 120 joint-OLS observations: not in ex-ante risk
 
 
+FACTORS = (
+    "Market_Beta",
+    "IR_Beta",
+    "Value",
+    "Growth",
+    "Momentum",
+    "Quality",
+    "Size",
+    "Low_Volatility",
+    "Growth_Value_Spread",
+    "Momentum_Spread",
+    "Size_Spread",
+    "Quality_Spread",
+)
+"""The twelve reported factors (the `factor` of stored factor exposures), in reporting order."""
+
+MODEL_FACTORS = (
+    "Market",
+    "Rates",
+    "Growth_Value_Spread",
+    "Momentum_Spread",
+    "Size_Spread",
+    "Quality_Spread",
+    "Low_Vol_Spread",
+)
+"""The seven risk-model factors (the keys of stored factor contributions)."""
+
+DEFAULT_BENCHMARK = "SPY"
+"""What tracking error is measured against when a portfolio names no benchmark."""
+
 # A position valued on its last close carried over a missing day: analyzed, not skipped.
 STALE_PRICE = "stale_price"
 

@@ -15,7 +15,6 @@ from sigmasight_api.schemas import results as s
 from sigmasight_api.schemas.common import ErrorPublic, Provenance
 from sigmasight_api.schemas.report import ReportPublic
 from sigmasight_resources.db.report import (
-    FACTOR_ORDER,
     RISK_VAR_FIELDS,
     RISK_VOL_FIELDS,
     SNAPSHOT_FIELDS,
@@ -47,7 +46,7 @@ from sigmasight_resources.db.results import (
     PositionValue,
     StressResult,
 )
-from sigmasight_resources.vocabulary import InvestmentClass
+from sigmasight_resources.vocabulary import FACTORS, InvestmentClass
 
 router = APIRouter(prefix="/portfolios/{portfolio_id}", tags=["results"])
 RESPONSES = {404: {"model": ErrorPublic}, 422: {"model": ErrorPublic}}
@@ -185,7 +184,7 @@ def factor_exposures(session: SessionDep, portfolio: OwnedPortfolio, day: Day = 
         s.FactorPublic(factor=name, beta=None, dollar_exposure=None)
         if name not in rows
         else s.FactorPublic(factor=name, **values(rows[name], ("beta", "dollar_exposure")))
-        for name in FACTOR_ORDER
+        for name in FACTORS
     ]
     return s.FactorExposuresPublic(**_common(session, portfolio.id, prov, "factor_exposures"), factors=factors)
 

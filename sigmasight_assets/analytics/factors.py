@@ -1,5 +1,7 @@
 """The factor model's names: factor ETFs, the twelve factors and how each maps to ETFs."""
 
+from sigmasight_resources import vocabulary
+
 MARKET = "SPY"
 """Market factor ETF (Market_Beta)."""
 
@@ -27,8 +29,8 @@ SPREADS: dict[str, tuple[str, str]] = {
 FACTOR_ETFS: tuple[str, ...] = (MARKET, RATES, *STYLE_LEGS.values())
 """The eight factor ETFs: SPY, TLT, VTV, VUG, MTUM, QUAL, IWM, USMV."""
 
-FACTORS: tuple[str, ...] = ("Market_Beta", "IR_Beta", *STYLE_LEGS, *SPREADS)
-"""The twelve factors in reporting order."""
+FACTORS = vocabulary.FACTORS
+"""The twelve factors in reporting order: Market_Beta, IR_Beta, the style legs, the spreads."""
 
 FACTOR_COLUMNS: dict[str, str] = {
     factor: {"Market_Beta": "market_beta", "IR_Beta": "ir_beta"}.get(factor, factor.lower()) for factor in FACTORS
@@ -38,11 +40,10 @@ FACTOR_COLUMNS: dict[str, str] = {
 MODEL_SPREADS: dict[str, tuple[str, str]] = {**SPREADS, "Low_Vol_Spread": ("USMV", MARKET)}
 """The risk model's five spread factors as (long ETF, short ETF)."""
 
-MODEL_FACTORS: tuple[str, ...] = ("Market", "Rates", *MODEL_SPREADS)
+MODEL_FACTORS = vocabulary.MODEL_FACTORS
 """The seven risk-model factors: Market (SPY), Rates (TLT) and five spreads, with little overlap."""
 
 MODEL_COLUMNS: dict[str, str] = {factor: factor.lower() for factor in MODEL_FACTORS}
 """Each model factor's column in the stored symbol risk models."""
 
-DEFAULT_BENCHMARK = MARKET
-"""What tracking error is measured against when a portfolio names no benchmark."""
+DEFAULT_BENCHMARK = vocabulary.DEFAULT_BENCHMARK

@@ -27,22 +27,8 @@ from sigmasight_resources.db.results import (
     PositionValue,
     StressResult,
 )
-from sigmasight_resources.vocabulary import InvestmentClass
+from sigmasight_resources.vocabulary import FACTORS, MODEL_FACTORS, InvestmentClass
 
-FACTOR_ORDER = (
-    "Market_Beta",
-    "IR_Beta",
-    "Value",
-    "Growth",
-    "Momentum",
-    "Quality",
-    "Size",
-    "Low_Volatility",
-    "Growth_Value_Spread",
-    "Momentum_Spread",
-    "Size_Spread",
-    "Quality_Spread",
-)
 SNAPSHOT_FIELDS = (
     "nav",
     "cash",
@@ -70,15 +56,6 @@ VOLATILITY_FIELDS = (
     "es_99",
 )
 
-RISK_FACTORS = (  # = sigmasight_assets.analytics.factors.MODEL_FACTORS (a test keeps them equal)
-    "Market",
-    "Rates",
-    "Growth_Value_Spread",
-    "Momentum_Spread",
-    "Size_Spread",
-    "Quality_Spread",
-    "Low_Vol_Spread",
-)
 RISK_VOL_FIELDS = ("ex_ante_vol", "factor_vol", "specific_vol")
 RISK_VAR_FIELDS = ("parametric_var_95", "parametric_var_99", "parametric_es_95", "parametric_es_99")
 REPORT_POSITION_CONTRIBUTIONS = 10  # the report lists the largest ten; the API pages through all
@@ -191,7 +168,7 @@ def build_report(session: Session, portfolio_id: int, as_of: date | None = None)
                     "beta": number(factors[name].beta) if name in factors else None,
                     "dollar_exposure": number(factors[name].dollar_exposure) if name in factors else None,
                 }
-                for name in FACTOR_ORDER
+                for name in FACTORS
             },
             "data_quality": quality_object(quality.get("factor_exposures")),
         },
@@ -248,7 +225,7 @@ def factor_contribution_objects(stored: dict | None) -> dict[str, dict]:
     stored = stored or {}
     return {
         name: {k: number(stored.get(name, {}).get(k)) for k in ("exposure", "contribution", "pct")}
-        for name in RISK_FACTORS
+        for name in MODEL_FACTORS
     }
 
 

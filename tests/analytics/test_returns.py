@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from sigmasight_assets.analytics import FACTOR_ETFS, FACTORS, simple_returns, spread_returns
+from sigmasight_assets.analytics.factors import MODEL_FACTORS, MODEL_SPREADS, SPREADS, STYLE_LEGS
 from tests.support.oracles import assert_frame_close
 
 
@@ -51,6 +52,11 @@ def test_factor_names_in_reporting_order() -> None:
         "Size_Spread",
         "Quality_Spread",
     )
+
+
+def test_the_stored_factor_names_follow_the_etf_maps() -> None:
+    assert ("Market_Beta", "IR_Beta", *STYLE_LEGS, *SPREADS) == FACTORS
+    assert ("Market", "Rates", *MODEL_SPREADS) == MODEL_FACTORS
 
 
 def test_input_validation_names_the_argument(closes: pd.DataFrame, etf_returns: pd.DataFrame) -> None:

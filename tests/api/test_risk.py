@@ -10,10 +10,9 @@ from datetime import date
 import pytest
 from sqlalchemy import delete, select
 
-from sigmasight_assets.analytics.factors import DEFAULT_BENCHMARK, MODEL_FACTORS
-from sigmasight_resources import portfolio_import
+from sigmasight_assets.analytics.factors import MODEL_FACTORS
 from sigmasight_resources.db.models import Portfolio, Position
-from sigmasight_resources.db.report import REPORT_POSITION_CONTRIBUTIONS, RISK_FACTORS, build_report
+from sigmasight_resources.db.report import REPORT_POSITION_CONTRIBUTIONS, build_report
 from sigmasight_resources.db.results import DataQuality, PortfolioRisk
 from tests.support.api import END, GOOD_CSV, START, upload
 from tests.support.risk_rows import quality_row, risk_row
@@ -62,11 +61,6 @@ def risk(api):
 
 def url(api) -> str:
     return f"/api/v1/portfolios/{api.thirty}/risk"
-
-
-def test_the_resources_layer_names_the_assets_defaults():
-    assert portfolio_import.DEFAULT_BENCHMARK == DEFAULT_BENCHMARK
-    assert RISK_FACTORS == MODEL_FACTORS
 
 
 def test_risk_is_the_latest_day_with_provenance_data_quality_and_every_field(api, risk):

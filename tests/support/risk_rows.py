@@ -2,8 +2,8 @@
 
 from datetime import UTC, date, datetime
 
-from sigmasight_resources.db.report import RISK_FACTORS
 from sigmasight_resources.db.results import DataQuality, PortfolioRisk
+from sigmasight_resources.vocabulary import MODEL_FACTORS
 
 
 def risk_row(
@@ -22,7 +22,7 @@ def risk_row(
     ]
     factors = {
         name: {"exposure": 1.0 - 0.1 * i, "contribution": 0.02 / (i + 1), "pct": 0.1 / (i + 1)}
-        for i, name in enumerate(RISK_FACTORS)
+        for i, name in enumerate(MODEL_FACTORS)
     }
     return PortfolioRisk(
         date=day,
