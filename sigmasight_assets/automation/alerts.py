@@ -162,23 +162,29 @@ def _first_error(entries) -> str | None:
 @dg.run_status_sensor(
     run_status=dg.DagsterRunStatus.SUCCESS,
     name="run_summary_sensor",
+    description=(
+        "Logs the completion summary of every successful run: partitions succeeded per asset,"
+        " portfolios still behind, duration."
+    ),
     minimum_interval_seconds=5,
     default_status=dg.DefaultSensorStatus.RUNNING,
 )
 def run_summary_sensor(context: dg.RunStatusSensorContext, db: ResultsDatabase) -> None:
-    """Log the completion summary of every successful run."""
     context.log.info(summarize_run(context.instance, context.dagster_run, db).text())
 
 
 @dg.run_failure_sensor(
     name="run_failure_alert_sensor",
+    description=(
+        "Logs the summary of every failed run and POSTs it to the alert webhook"
+        " (SIGMASIGHT_ALERT_WEBHOOK_URL, when set)."
+    ),
     minimum_interval_seconds=5,
     default_status=dg.DefaultSensorStatus.RUNNING,
 )
 def run_failure_alert_sensor(
     context: dg.RunFailureSensorContext, db: ResultsDatabase, alert_webhook: AlertWebhook
 ) -> None:
-    """Log the summary of every failed run and POST it to the alert webhook."""
     summary = summarize_run(context.instance, context.dagster_run, db)
     context.log.error(summary.text())
     alert_webhook.post(summary.slack_payload(), context.log)

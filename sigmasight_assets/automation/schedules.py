@@ -30,13 +30,16 @@ def skip_reason(day: date, partitions_start: date) -> dg.SkipReason | None:
 def build_schedules(partitions_start: date) -> list[dg.ScheduleDefinition]:
     @dg.schedule(
         name="daily_close_schedule",
+        description=(
+            "The day-level assets for today's NYSE session, 2½ hours after the close (trading days only);"
+            " portfolio_close_sensor then runs the portfolio-level assets."
+        ),
         cron_schedule=CLOSE_CRON,
         execution_timezone=calendar.TIMEZONE,
         job=day_assets_job,
         default_status=dg.DefaultScheduleStatus.RUNNING,
     )
     def daily_close_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
-        """The day-level assets for today's session, 2½ hours after the close."""
         day = context.scheduled_execution_time.astimezone(NY).date()
         skip = skip_reason(day, partitions_start)
         if skip:
@@ -49,13 +52,13 @@ def build_schedules(partitions_start: date) -> list[dg.ScheduleDefinition]:
 
     @dg.schedule(
         name="company_profiles_schedule",
+        description="Refreshes sector, industry and market cap of the universe on each trading day.",
         cron_schedule=PROFILES_CRON,
         execution_timezone=calendar.TIMEZONE,
         job=company_profiles_job,
         default_status=dg.DefaultScheduleStatus.RUNNING,
     )
     def company_profiles_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
-        """Refresh sector, industry and market cap of the universe on each trading day."""
         day = context.scheduled_execution_time.astimezone(NY).date()
         return skip_reason(day, partitions_start) or dg.RunRequest(run_key=f"profiles-{day}")
 

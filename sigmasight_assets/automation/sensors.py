@@ -78,14 +78,16 @@ def _load_cursor(cursor: str | None) -> set[str]:
 def build_sensors(partitions_start: date) -> list[dg.SensorDefinition]:
     @dg.sensor(
         name="portfolio_onboarding_sensor",
+        description=(
+            "New portfolio: adds its partition and runs the day-level assets over its range; when that"
+            " succeeds, runs its portfolio-level assets over the same range. The cursor holds the"
+            " portfolios whose onboarding is under way; the rest of the state is the runs' tags."
+        ),
         jobs=[day_assets_job, portfolio_assets_job],
         minimum_interval_seconds=5,
         default_status=dg.DefaultSensorStatus.RUNNING,
     )
     def portfolio_onboarding_sensor(context: dg.SensorEvaluationContext, db: ResultsDatabase) -> dg.SensorResult:
-        """New portfolio → add its partition and run the day-level assets over its range; when that
-        succeeds, run its portfolio-level assets over the same range. The cursor holds the portfolios
-        whose onboarding is under way; the rest of the state is the runs' tags."""
         instance = context.instance
         pending = _load_cursor(context.cursor)
         with db.transaction() as session:
@@ -142,6 +144,12 @@ def build_sensors(partitions_start: date) -> list[dg.SensorDefinition]:
 
     @dg.sensor(
         name="portfolio_close_sensor",
+        description=(
+            "One portfolio-level run per contiguous block of missing days, writing every portfolio that"
+            " lacks exactly that block (the day just closed, for all portfolios at once; any day some"
+            " portfolio lags), skipping portfolios with a run in flight or still onboarding; a failed"
+            f" range is retried at most {MAX_ATTEMPTS} times."
+        ),
         job=portfolio_assets_job,
         minimum_interval_seconds=30,
         default_status=dg.DefaultSensorStatus.RUNNING,
@@ -149,9 +157,6 @@ def build_sensors(partitions_start: date) -> list[dg.SensorDefinition]:
     def portfolio_close_sensor(
         context: dg.SensorEvaluationContext, db: ResultsDatabase
     ) -> dg.SensorResult | dg.SkipReason:
-        """One run per contiguous block of missing days, writing every portfolio that lacks exactly
-        that block (the day just closed, for all portfolios at once; any day some portfolio lags),
-        skipping portfolios with a run in flight or still onboarding."""
         instance = context.instance
         with db.transaction() as session:
             first_entry = queries.first_entry_dates(session)
@@ -195,13 +200,16 @@ def build_sensors(partitions_start: date) -> list[dg.SensorDefinition]:
 
     @dg.sensor(
         name="portfolio_cleanup_sensor",
+        description=(
+            "Removes the partitions of deleted portfolios (not while a run writes them); their result"
+            " rows stay until purged."
+        ),
         minimum_interval_seconds=60,
         default_status=dg.DefaultSensorStatus.RUNNING,
     )
     def portfolio_cleanup_sensor(
         context: dg.SensorEvaluationContext, db: ResultsDatabase
     ) -> dg.SensorResult | dg.SkipReason:
-        """Remove the partitions of deleted portfolios (not while a run writes them); rows stay until purged."""
         with db.transaction() as session:
             active = {str(p) for p in queries.active_portfolio_ids(session)}
         known = onboarded_portfolio_keys(context.instance)

@@ -64,9 +64,14 @@ def test_trading_day_tick_requests_the_day_level_assets_for_that_day(defs):
 
 
 def test_every_run_of_a_level_job_carries_its_level_tag(defs):
-    """dagster.yaml limits each level to one run; a run launched by hand without the tag is limited too."""
-    assert defs.resolve_job_def(DAY_JOB).run_tags == {LEVEL_TAG: "day"}
-    assert defs.resolve_job_def(PORTFOLIO_JOB).run_tags == {LEVEL_TAG: "portfolio"}
+    """dagster.yaml limits each level to one run; a run launched by hand without the tag is limited too.
+
+    The level is a job tag (what the launchpad and `dagster job launch` copy, test_launchpad_tags.py),
+    and with no separate `run_tags` it is also the run tag of schedule, sensor and in-process runs."""
+    for job, level in ((DAY_JOB, "day"), (PORTFOLIO_JOB, "portfolio")):
+        job_def = defs.resolve_job_def(job)
+        assert job_def.tags == job_def.run_tags == {LEVEL_TAG: level}
+        assert job_def.get_job_snapshot().tags == {LEVEL_TAG: level}
 
 
 def test_tick_before_the_partitions_start_is_skipped(defs):
