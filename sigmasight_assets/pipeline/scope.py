@@ -6,7 +6,7 @@ from datetime import date
 import dagster as dg
 import pandas as pd
 
-from sigmasight_assets.pipeline.tags import run_portfolios
+from sigmasight_assets.pipeline.tags import RANGE_END, RANGE_START, RunTagError, run_dates, run_portfolio_ids
 from sigmasight_resources.db import portfolio_reads, queries
 from sigmasight_resources.db.resource import ResultsDatabase
 
@@ -37,17 +37,29 @@ class RunScope:
     def of(cls, context: dg.AssetExecutionContext, db: ResultsDatabase) -> "RunScope":
         """The run's days, and the active portfolios its tags name (else every active portfolio).
 
-        A portfolio deleted after the run was requested is left out (its rows wait for a purge).
+        A portfolio deleted after the run was requested is left out (its rows wait for a purge). A
+        portfolio tag that is not a list of ids fails the run, without retries, with one line naming
+        the tag and its value, and so does a partition range holding no trading day (start after end).
         """
+        try:
+            named = run_portfolio_ids(context.run.tags)
+        except RunTagError as error:
+            raise dg.Failure(str(error), allow_retries=False) from None
+        days = requested_days(context)
+        if not days:
+            span = run_dates(context.run.tags) or ("?", "?")
+            raise dg.Failure(
+                f"run tags {RANGE_START}..{RANGE_END}: {span[0]!r}..{span[1]!r} holds no trading day",
+                allow_retries=False,
+            )
         with db.transaction() as session:
             active = queries.active_portfolio_ids(session)
-        named = run_portfolios(context.run.tags)
         if named is None:
-            return cls(requested_days(context), active)
-        gone = sorted(set(named) - {str(p) for p in active}, key=int)
+            return cls(days, active)
+        gone = sorted(set(named) - set(active))
         if gone:
-            context.log.warning(f"portfolios {', '.join(gone)} are deleted or unknown; not written")
-        return cls(requested_days(context), sorted(int(p) for p in named if int(p) in active))
+            context.log.warning(f"portfolios {', '.join(map(str, gone))} are deleted or unknown; not written")
+        return cls(days, sorted(set(named) & set(active)))
 
     def chunks(self, db: ResultsDatabase) -> list["RunScope"]:
         """This scope split into groups of whole portfolios holding at most CHUNK_POSITIONS positions."""

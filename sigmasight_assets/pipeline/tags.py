@@ -55,6 +55,28 @@ def run_portfolios(tags: Mapping[str, str]) -> list[str] | None:
     return None
 
 
+class RunTagError(ValueError):
+    """A run tag whose value does not parse; the message is one line naming the tag and the value."""
+
+
+def run_portfolio_ids(tags: Mapping[str, str]) -> list[int] | None:
+    """`run_portfolios` as ids, for the assets; raises RunTagError when a key is not a portfolio id.
+
+    The sensors and alerts read other runs' tags with the lenient `run_portfolios`, so one run with a
+    bad tag fails itself (at its first portfolio-level asset) and never the daemon's evaluations.
+    """
+    keys = run_portfolios(tags)
+    if keys is None:
+        return None
+    if not all(key.strip().isdecimal() for key in keys):
+        if PORTFOLIOS_TAG in tags:
+            raise RunTagError(
+                f"run tag {PORTFOLIOS_TAG}: {tags[PORTFOLIOS_TAG]!r} is not a comma-separated list of portfolio ids"
+            )
+        raise RunTagError(f"run tag {PORTFOLIO_TAG}: {tags[PORTFOLIO_TAG]!r} is not a portfolio id")
+    return [int(key) for key in keys]
+
+
 def run_dates(tags: Mapping[str, str]) -> tuple[str, str] | None:
     """The (first, last) trading day of a ranged run's tags."""
     if RANGE_START not in tags or RANGE_END not in tags:

@@ -171,10 +171,12 @@ def execute(
                     evaluation.check_name
                 )
         elif event.event_type_value == "STEP_FAILURE":
+            failure = event.event_specific_data.user_failure_data  # a dg.Failure: its description, unprefixed
             error = event.event_specific_data.error
             while error is not None and error.cause is not None:  # Dagster's wrapper → the exception raised
                 error = error.cause
-            message = error.message.strip().splitlines()[0] if error else "step failed"
+            text = failure.description if failure and failure.description else error.message if error else ""
+            message = text.strip().splitlines()[0] if text.strip() else "step failed"
             failures.append((event.step_key, message))
     return RunOutcome(run, result.run_id, result.success, time.monotonic() - began, assets, failures)
 
