@@ -25,6 +25,7 @@ def hypothetical_returns(
     linear: np.ndarray,
     quadratic: np.ndarray,
     window: int = FHS_WINDOW,
+    start: int = 0,
 ) -> np.ndarray:
     """Daily returns each date's book would have made over the trailing `window` days.
 
@@ -47,6 +48,9 @@ def hypothetical_returns(
         ½ Γ S² / NAV summed over the book's options on each symbol (0 where none).
     window : int
         Days of history replayed (default `FHS_WINDOW`).
+    start : int
+        First date to compute (earlier rows are NaN): each date's row depends only on its own
+        window and book.
 
     Returns
     -------
@@ -64,11 +68,14 @@ def hypothetical_returns(
     windows = padded_windows(filled, window)  # (T, S, window)
     book = np.concatenate([lin, quad], axis=1)[:, None, :]  # (T, 1, 2S)
 
-    out = np.empty((returns.shape[0], window))
-    for block in budget_slices(returns.shape[0], bytes_each=8 * 5 * returns.shape[1] * window):
+    check_positive_int(start + 1, "start + 1")
+    out = np.full((returns.shape[0], window), np.nan)
+    for part in budget_slices(max(returns.shape[0] - start, 0), bytes_each=8 * 5 * returns.shape[1] * window):
+        block = slice(part.start + start, part.stop + start)
         x = np.nan_to_num(windows[block], nan=0.0)  # padding zeroed here, masked below
         out[block] = (book[block] @ np.concatenate([x, x * x], axis=1))[:, 0, :]
     usable = (row_ok == 1.0) & np.isfinite(book[:, 0, :]).all(axis=1)[:, None]
+    usable[:start] = False
     out[~usable] = np.nan
     return out
 

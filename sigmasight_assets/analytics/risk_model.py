@@ -14,13 +14,14 @@ cancellation.
 """
 
 import numbers
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .factors import MARKET, MODEL_FACTORS, MODEL_SPREADS, RATES
-from .validation import check_same_index, check_window, frame_values
+from .validation import check_positive_int, check_same_index, check_window, frame_values
 from .windows import budget_slices, padded_windows
 
 _CONSTANT = 1e-12
@@ -103,6 +104,7 @@ def rolling_factor_model(
     window: int = 252,
     min_obs: int = 120,
     half_life: float = 63,
+    start: int = 0,
 ) -> FactorModelFit:
     """Joint OLS with intercept of each symbol's returns on all factors, per trailing window.
 
@@ -125,6 +127,9 @@ def rolling_factor_model(
         Minimum complete rows, >= K + 2 (default RISK_MODEL_MIN_OBS = 120).
     half_life : float
         Half-life of the residual weights in rows, > 0 (default SPECIFIC_HALF_LIFE = 63).
+    start : int
+        First row to fit (earlier rows are NaN, n_obs 0): each date depends only on its own
+        window, so a caller that needs the last days fits only those.
 
     Returns
     -------
@@ -150,7 +155,7 @@ def rolling_factor_model(
     y_windows = padded_windows(y_values, window)  # (T, N, w)
     x_windows = padded_windows(x_values, window)  # (T, K, w)
     bytes_per_date = 8 * (window * (7 * n_symbols + n_x * n_x + 3 * n_x) + 6 * n_symbols * n_x * n_x)
-    for block in budget_slices(n_dates, bytes_per_date):
+    for block in _from_row(start, n_dates, bytes_per_date):
         x = x_windows[block]
         x_present = np.isfinite(x).all(axis=1)  # (B, w)
         used = np.isfinite(y_windows[block]) & x_present[:, None, :]  # (B, N, w)
@@ -215,7 +220,7 @@ def rolling_factor_model(
 
 
 def ewma_covariance(
-    returns: pd.DataFrame, window: int = 504, half_life: float = 63, min_obs: int = 60
+    returns: pd.DataFrame, window: int = 504, half_life: float = 63, min_obs: int = 60, start: int = 0
 ) -> EwmaCovariance:
     """Exponentially weighted covariance of the columns over the trailing window at each date.
 
@@ -234,6 +239,8 @@ def ewma_covariance(
         Half-life of the weights in rows, > 0 (default COVARIANCE_HALF_LIFE = 63).
     min_obs : int
         Minimum complete rows, >= 2 (default COVARIANCE_MIN_OBS = 60); fewer give a NaN matrix.
+    start : int
+        First row to compute (earlier rows are NaN, n_obs 0).
 
     Returns
     -------
@@ -250,7 +257,7 @@ def ewma_covariance(
     matrices = np.full((n_dates, n_columns, n_columns), np.nan)
     n_obs = np.zeros(n_dates, dtype=np.int64)
     windows = padded_windows(values, window)  # (T, K, w)
-    for block in budget_slices(n_dates, bytes_each=8 * window * (3 * n_columns + 2)):
+    for block in _from_row(start, n_dates, 8 * window * (3 * n_columns + 2)):
         x = windows[block]
         present = np.isfinite(x).all(axis=1)  # (B, w)
         weights = np.where(present, decay, 0.0)
@@ -266,6 +273,13 @@ def ewma_covariance(
         n_obs[block] = count
 
     return EwmaCovariance(matrices=matrices, n_obs=n_obs, dates=returns.index, columns=returns.columns)
+
+
+def _from_row(start: int, n_dates: int, bytes_each: int) -> Iterator[slice]:
+    """Memory-bounded blocks of the rows [start, n_dates)."""
+    check_positive_int(start + 1, "start + 1")
+    for block in budget_slices(max(n_dates - start, 0), bytes_each):
+        yield slice(block.start + start, block.stop + start)
 
 
 def _decay_weights(window: int, half_life: object) -> np.ndarray:

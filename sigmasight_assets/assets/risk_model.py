@@ -46,7 +46,10 @@ def risk_model_tables(closes: pd.DataFrame, first: date) -> tuple[pd.DataFrame, 
 
     model_returns = trailing(returns, RISK_MODEL_WINDOW)
     model_factors = model_factor_returns(model_returns[list(FACTOR_ETFS)])
-    fit = rolling_factor_model(model_returns, model_factors, RISK_MODEL_WINDOW, RISK_MODEL_MIN_OBS, SPECIFIC_HALF_LIFE)
+    first_row = len(model_returns) - len(kept)
+    fit = rolling_factor_model(
+        model_returns, model_factors, RISK_MODEL_WINDOW, RISK_MODEL_MIN_OBS, SPECIFIC_HALF_LIFE, start=first_row
+    )
 
     def frame(values: np.ndarray) -> pd.DataFrame:
         return pd.DataFrame(values, index=model_returns.index, columns=closes.columns).loc[kept]
@@ -58,9 +61,9 @@ def risk_model_tables(closes: pd.DataFrame, first: date) -> tuple[pd.DataFrame, 
     etfs = trailing(returns, COVARIANCE_WINDOW)[list(FACTOR_ETFS)]
     last = slice(len(etfs) - len(kept), None)
     factor_cov = ewma_covariance(
-        model_factor_returns(etfs), COVARIANCE_WINDOW, COVARIANCE_HALF_LIFE, COVARIANCE_MIN_OBS
+        model_factor_returns(etfs), COVARIANCE_WINDOW, COVARIANCE_HALF_LIFE, COVARIANCE_MIN_OBS, start=last.start
     )
-    etf_cov = ewma_covariance(etfs, COVARIANCE_WINDOW, COVARIANCE_HALF_LIFE, COVARIANCE_MIN_OBS)
+    etf_cov = ewma_covariance(etfs, COVARIANCE_WINDOW, COVARIANCE_HALF_LIFE, COVARIANCE_MIN_OBS, start=last.start)
     covariances = pd.DataFrame(
         {
             "date": kept,

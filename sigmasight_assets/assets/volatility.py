@@ -59,10 +59,12 @@ def book_tails(book: Book, portfolio: int, first: date) -> pd.DataFrame:
     quadratic = 0.5 * positions["quantity"].to_numpy(dtype=float) * OPTION_MULTIPLIER * gamma.reindex(book.closes.index)
     linear = weights.T.groupby(symbols).sum(min_count=1).T.fillna(0.0)
     quadratic = quadratic.T.groupby(symbols).sum(min_count=1).T.reindex(columns=linear.columns).fillna(0.0)
-    rows = slice(max(0, int(book.closes.index.searchsorted(pd.Timestamp(first))) - FHS_WINDOW + 1), None)
+    first_row = int(book.closes.index.searchsorted(pd.Timestamp(first)))
+    rows = slice(max(0, first_row - FHS_WINDOW + 1), None)
     linear, quadratic = linear.iloc[rows], quadratic.iloc[rows]
     returns = simple_returns(book.closes)[linear.columns].iloc[rows]
-    hypothetical = hypothetical_returns(returns, linear.to_numpy(), quadratic.to_numpy(), FHS_WINDOW)
+    start = first_row - rows.start
+    hypothetical = hypothetical_returns(returns, linear.to_numpy(), quadratic.to_numpy(), FHS_WINDOW, start=start)
     tails = filtered_var_es(hypothetical, FHS_LAMBDA, (0.95, 0.99), VAR_MIN_OBS, index=returns.index)
     held = (linear != 0).any(axis=1)
     return tails[TAIL_COLUMNS].where(held, np.nan).reindex(dates)

@@ -143,3 +143,13 @@ def test_input_errors() -> None:
         filtered_var_es(h, index=pd.RangeIndex(4))
     with pytest.raises(ValueError, match="hypothetical must have shape"):
         filtered_var_es(np.zeros(100))
+
+
+def test_start_computes_only_the_later_rows_and_they_match_the_full_computation():
+    rng = np.random.default_rng(2)
+    returns = pd.DataFrame(rng.normal(0, 0.01, (300, 3)), index=pd.bdate_range("2024-01-01", periods=300))
+    linear = rng.uniform(0, 0.5, (300, 3))
+    quadratic = rng.uniform(0, 0.1, (300, 3))
+    full = hypothetical_returns(returns, linear, quadratic, 100)
+    late = hypothetical_returns(returns, linear, quadratic, 100, start=250)
+    assert np.array_equal(late[250:], full[250:], equal_nan=True) and np.isnan(late[:250]).all()

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sigmasight_assets.analytics.factors import MODEL_FACTORS
+from sigmasight_assets.analytics.factors import FACTOR_ETFS, MODEL_FACTORS
 from sigmasight_assets.analytics.risk_model import ewma_covariance, model_factor_returns, rolling_factor_model
 from tests.support.risk_oracles import ewma_cov_loop, ewma_cov_np, factor_model_oracle
 
@@ -176,3 +176,16 @@ def test_argument_errors(returns: pd.DataFrame) -> None:
         ewma_covariance(factors, min_obs=1)
     with pytest.raises(ValueError, match="returns must have a DatetimeIndex"):
         ewma_covariance(factors.reset_index(drop=True))
+
+
+def test_start_computes_only_the_later_rows_and_they_match_the_full_computation(returns):
+    factors = model_factor_returns(returns[list(FACTOR_ETFS)])
+    full = rolling_factor_model(returns, factors, 252, 120, 63)
+    late = rolling_factor_model(returns, factors, 252, 120, 63, start=400)
+    assert np.array_equal(late.loadings[400:], full.loadings[400:], equal_nan=True)
+    assert np.array_equal(late.specific_var[400:], full.specific_var[400:], equal_nan=True)
+    assert np.isnan(late.loadings[:400]).all() and (late.n_obs[:400] == 0).all()
+    cov_full = ewma_covariance(factors, 504, 63, 60)
+    cov_late = ewma_covariance(factors, 504, 63, 60, start=550)
+    assert np.array_equal(cov_late.matrices[550:], cov_full.matrices[550:], equal_nan=True)
+    assert np.isnan(cov_late.matrices[:550]).all()
