@@ -138,7 +138,7 @@ def test_the_long_short_equity_gives_about_2x_gross_on_the_demo_date(closes):
 
 
 def _report(**snapshot) -> dict:
-    base = {"nav": 1_000_000.0, "cash": None, "gross_leverage": None, "daily_pnl": 1234.0}
+    base = {"nav": 1_000_000.0, "cash": None, "gross_leverage": None, "net_leverage": None, "daily_pnl": 1234.0}
     return {
         "portfolio": {"id": 7, "name": "Demo"},
         "as_of": DEMO_AS_OF.isoformat(),
@@ -167,14 +167,15 @@ def test_summary_prints_every_figure_and_dashes_for_missing_capital(capsys):
     figures = _figures(out)
     assert figures["data source"] == "packaged real closes, as of 2026-07-31"
     assert figures["NAV"] == "1,000,000" and figures["daily P&L"] == "1,234"
-    assert figures["cash"] == "–" and figures["gross leverage"] == "–"
+    assert figures["cash"] == "–" and figures["gross leverage"] == "–" and figures["net leverage"] == "–"
     assert figures["market beta"] == "0.42" and figures["21d vol"] == "12.34%"
     assert figures["worst stress scenario"] == "Crash -250,000 (-25.00%)"
 
-    print_summary(_report(cash=-5_500_000.4, gross_leverage=1.9976))
+    print_summary(_report(cash=-5_500_000.4, gross_leverage=1.9976, net_leverage=0.3617))
     figures = _figures(capsys.readouterr().out)
     assert "data source" not in figures
     assert figures["cash"] == "-5,500,000" and figures["gross leverage"] == "2.00x"
+    assert figures["net leverage"] == "0.36x"
 
 
 def test_settings_override_wins_over_the_environment_inside_its_block_only(monkeypatch):

@@ -55,7 +55,7 @@ def worst_scenario(data: dict) -> dict | None:
 
 def print_summary(data: dict, source: str | None = None) -> None:
     """A portfolio-day in one figure per line (fits a narrow terminal): the market data `source` when
-    given, NAV, cash, gross leverage, daily P&L, market beta, 21-day vol and the worst stress scenario.
+    given, NAV, cash, gross and net leverage, daily P&L, market beta, 21-day vol and the worst stress scenario.
 
     Cash and leverage show "–" in results stored before the cash account existed."""
     snapshot, worst = data["snapshot"], worst_scenario(data)
@@ -67,6 +67,7 @@ def print_summary(data: dict, source: str | None = None) -> None:
         ("NAV", _money(snapshot["nav"])),
         ("cash", _dash(snapshot["cash"], ",.0f")),
         ("gross leverage", _dash(snapshot["gross_leverage"], ".2f", "x")),
+        ("net leverage", _dash(snapshot["net_leverage"], ".2f", "x")),
         ("daily P&L", _money(snapshot["daily_pnl"])),
         ("market beta", _num(data["betas"]["market_beta"])),
         ("21d vol", _pct(data["volatility"]["realized_21d"])),
