@@ -20,7 +20,7 @@ from sigmasight_api.schemas.portfolios import (
 )
 from sigmasight_resources.cash_flows import add_cash_flows, list_cash_flows, parse_cash_flows
 from sigmasight_resources.db.models import CashFlow, Portfolio, User
-from sigmasight_resources.db.queries import active_portfolios_page, position_totals
+from sigmasight_resources.db.queries import active_portfolios_page, position_counts
 from sigmasight_resources.portfolio_import import (
     MAX_IMPORT_BYTES,
     MAX_NAME_LENGTH,
@@ -41,7 +41,7 @@ NOT_FOUND = {404: {"model": ErrorPublic}}
 
 def _public(session, portfolios: list[Portfolio]) -> list[PortfolioPublic]:
     """Portfolios with their position counts, in one query for the whole page."""
-    counts = position_totals(session, [p.id for p in portfolios])
+    counts = position_counts(session, [p.id for p in portfolios])
     return [
         PortfolioPublic(
             id=p.id,

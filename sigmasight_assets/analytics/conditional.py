@@ -194,5 +194,16 @@ def position_pnl(
     option = np.asarray(is_option)
     if option.dtype != np.bool_ or option.shape != (n_positions,):
         raise ValueError(f"is_option must be bool of shape ({n_positions},), got {option.dtype} {option.shape}")
-    u = np.einsum("tnk,tk->tn", b, move)
-    return np.where(option, delta_value * u + 0.5 * gamma_value * u * u, mv * u)
+    return revalue(mv, np.einsum("tnk,tk->tn", b, move), delta_value, gamma_value, option)
+
+
+def revalue(
+    market_value: np.ndarray,
+    moves: np.ndarray,
+    option_delta_value: np.ndarray,
+    option_gamma_value: np.ndarray,
+    is_option: np.ndarray,
+) -> np.ndarray:
+    """(T, N) P&L of positions whose (underlying's) return is `moves` (T, N): market_value · u for a
+    non-option, the delta-gamma option_delta_value · u + ½ option_gamma_value · u² for an option."""
+    return np.where(is_option, option_delta_value * moves + 0.5 * option_gamma_value * moves**2, market_value * moves)

@@ -247,9 +247,14 @@ def portfolio_correlation_rows(
     return CorrelationRows(rows, excluded)
 
 
-def rounded_matrix(matrix: np.ndarray, digits: int = 6) -> list[list[float | None]]:
-    """A matrix as nested lists for JSON: entries rounded, None where not finite."""
-    return [[None if not np.isfinite(v) else round(float(v), digits) for v in row] for row in np.asarray(matrix)]
+def rounded_matrix(matrix: np.ndarray, digits: int | None = 6) -> list[list[float | None]]:
+    """A matrix as nested lists for JSON: entries rounded to `digits` (None: full precision), None
+    where not finite (JSON has no NaN)."""
+    values = np.asarray(matrix, dtype=float)
+    return [
+        [None if not np.isfinite(v) else float(v) if digits is None else round(float(v), digits) for v in row]
+        for row in values
+    ]
 
 
 def _check_matrices(matrices: np.ndarray) -> np.ndarray:

@@ -19,7 +19,8 @@ BETA_BOUNDS_CHECK = "position_betas_within_bounds"
 def position_betas(book: Book, scope: RunScope, betas: SymbolBetas) -> Computed:
     """Per position: OLS market and IR beta (90d); per portfolio: exposure-weighted betas."""
     n_obs = betas.n_obs
-    usable = beta_reasons(book, scope, n_obs).isna()
+    reasons = beta_reasons(book, scope, n_obs)
+    usable = reasons.isna()
     market = betas.frame("market_beta").where(usable)
     rates = betas.frame("ir_beta").where(usable)
     weights = scope.window(book.weights())
@@ -36,7 +37,7 @@ def position_betas(book: Book, scope: RunScope, betas: SymbolBetas) -> Computed:
     beyond = (positions["market_beta"] < low) | (positions["market_beta"] > high)
     return Computed(
         {PositionBeta: positions, PortfolioBeta: portfolio},
-        regression_quality(book, scope, n_obs),
+        regression_quality(book, scope, n_obs, reasons),
         facts={"outside": set(positions.loc[beyond, "symbol"]), "covered": positions["position_id"].nunique()},
     )
 

@@ -44,8 +44,7 @@ def correlations(book: Book, scope: RunScope, factor_corr: RollingCorrelation) -
     returns = simple_returns(book.closes)
     open_mask = scope.window(book.valuation.open)
     weights = scope.window(book.weights())
-    reasons = scope.window(book.valuation_reasons()).copy()
-    reasons.loc[:, book.private[book.private].index] = SkipReason.PRIVATE.value
+    reasons = scope.window(book.skip_reasons()).copy()  # symbols excluded for short history are added below
     factor_at = {d: i for i, d in enumerate(factor_corr.dates)}
     tables, data_days = [], []
     for portfolio in scope.portfolios:

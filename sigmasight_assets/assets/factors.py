@@ -21,7 +21,8 @@ FACTORS_CHECK = "factor_exposures_have_all_factors"
 def factor_exposures(book: Book, scope: RunScope, betas: SymbolBetas) -> Computed:
     """The twelve factor betas and dollar exposures per portfolio (and per position)."""
     n_obs = betas.n_obs
-    usable = beta_reasons(book, scope, n_obs).isna()
+    reasons = beta_reasons(book, scope, n_obs)
+    usable = reasons.isna()
     weights = scope.window(book.weights())
     snapshots = scope.window(book.snapshots)
     per_position = {"exposure": scope.window(book.valuation.exposure)}
@@ -38,7 +39,7 @@ def factor_exposures(book: Book, scope: RunScope, betas: SymbolBetas) -> Compute
             FactorExposure: pd.concat(portfolio_rows).reset_index(),
             PositionFactorExposure: position_rows(book, scope, per_position),
         },
-        regression_quality(book, scope, n_obs),
+        regression_quality(book, scope, n_obs, reasons),
     )
 
 

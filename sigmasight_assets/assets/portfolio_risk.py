@@ -32,11 +32,9 @@ def load_portfolio_risk_inputs(db: ResultsDatabase, book: Book, scope: RunScope)
 
 def risk_reasons(book: Book, scope: RunScope, loadings: np.ndarray, specific: pd.DataFrame) -> pd.DataFrame:
     """(dates, positions): why a position is not in the ex-ante risk — private, unpriced, or no model."""
-    reasons = scope.window(book.valuation_reasons()).copy()
+    reasons = scope.window(book.skip_reasons())
     modelled = np.isfinite(loadings).all(axis=2) & np.isfinite(specific.to_numpy())
-    reasons = reasons.where(~(~modelled & reasons.isna().to_numpy()), SkipReason.NO_RISK_MODEL.value)
-    reasons.loc[:, book.private[book.private].index] = SkipReason.PRIVATE.value
-    return reasons
+    return reasons.where(~(~modelled & reasons.isna().to_numpy()), SkipReason.NO_RISK_MODEL.value)
 
 
 def portfolio_risk(book: Book, scope: RunScope, model: StoredRiskModel, benchmarks: dict[int, str]) -> Computed:
@@ -45,6 +43,7 @@ def portfolio_risk(book: Book, scope: RunScope, model: StoredRiskModel, benchmar
     loadings = model.loadings()
     specific = model.specific_var()
     reasons = risk_reasons(book, scope, loadings, specific)
+    analyzed_obs = model.n_obs().where(reasons.isna())
     weights = scope.window(book.weights()).where(reasons.isna())
     required = scope.window(book.snapshots).index
     rows, per_portfolio_days = [], []
@@ -81,7 +80,7 @@ def portfolio_risk(book: Book, scope: RunScope, model: StoredRiskModel, benchmar
                     **{name: values[t] for name, values in tails.items()},
                 }
             )
-        analyzed = model.n_obs()[held].where(reasons[held].isna()).min(axis=1)
+        analyzed = analyzed_obs[held].min(axis=1)
         per_portfolio_days.append(
             pd.Series(
                 analyzed.to_numpy(),

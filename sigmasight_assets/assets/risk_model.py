@@ -6,6 +6,7 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 
+from sigmasight_assets.analytics.correlation import rounded_matrix
 from sigmasight_assets.analytics.factors import FACTOR_ETFS, MODEL_COLUMNS, MODEL_FACTORS
 from sigmasight_assets.analytics.parameters import (
     COVARIANCE_HALF_LIFE,
@@ -68,18 +69,13 @@ def risk_model_tables(closes: pd.DataFrame, first: date) -> tuple[pd.DataFrame, 
         {
             "date": kept,
             "factors": [list(MODEL_FACTORS)] * len(kept),
-            "factor_cov": [json_matrix(m) for m in factor_cov.matrices[last]],
+            "factor_cov": [rounded_matrix(m, digits=None) for m in factor_cov.matrices[last]],
             "etfs": [list(FACTOR_ETFS)] * len(kept),
-            "etf_cov": [json_matrix(m) for m in etf_cov.matrices[last]],
+            "etf_cov": [rounded_matrix(m, digits=None) for m in etf_cov.matrices[last]],
             "n_obs": np.minimum(factor_cov.n_obs[last], etf_cov.n_obs[last]).astype(int),
         }
     )
     return symbols, covariances
-
-
-def json_matrix(matrix: np.ndarray) -> list[list[float | None]]:
-    """A matrix as nested lists at full precision, None where not finite (JSON has no NaN)."""
-    return [[float(v) if np.isfinite(v) else None for v in row] for row in np.asarray(matrix, dtype=float)]
 
 
 def build_risk_model_asset(days: dg.TimeWindowPartitionsDefinition) -> dg.AssetsDefinition:

@@ -8,6 +8,7 @@ replay applies each held symbol's return over its window (close on the last day 
 first − 1) to today's positions; its direct P&L uses the factors' moves over the window.
 """
 
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -17,6 +18,7 @@ from sigmasight_assets.analytics.conditional import (
     conditional_etf_move,
     model_factor_move,
     position_pnl,
+    revalue,
     shock_constraints,
 )
 from sigmasight_assets.analytics.factors import FACTOR_ETFS, FACTORS, MARKET, RATES, SPREADS, STYLE_LEGS
@@ -64,23 +66,45 @@ def window_returns(closes: pd.DataFrame, first: date, last: date) -> pd.Series:
     return ends.iloc[1] / ends.iloc[0] - 1.0
 
 
-def correlated_position_pnl(book: Book, scope: RunScope, model: StoredRiskModel, scenario: Scenario) -> np.ndarray:
+@dataclass(frozen=True)
+class Sensitivities:
+    """What a scenario's moves act on, per (date, position) of the scope: the loadings and the money."""
+
+    loadings: np.ndarray  # (dates, positions, 7)
+    market_value: np.ndarray
+    delta_value: np.ndarray  # q·m·Δ·S
+    gamma_value: np.ndarray  # q·m·Γ·S²
+    option: np.ndarray  # (positions,)
+
+    @classmethod
+    def of(cls, book: Book, scope: RunScope, model: StoredRiskModel) -> "Sensitivities":
+        v = book.valuation
+        quantity = book.positions["quantity"].to_numpy(dtype=float)
+        spot = scope.window(v.underlying_price).to_numpy()
+        return cls(
+            loadings=model.loadings(),
+            market_value=scope.window(v.market_value).to_numpy(),
+            delta_value=scope.window(v.exposure).to_numpy(),
+            gamma_value=quantity * OPTION_MULTIPLIER * scope.window(v.gamma).to_numpy() * spot**2,
+            option=(book.positions["investment_class"] == InvestmentClass.OPTIONS).to_numpy(),
+        )
+
+
+def correlated_position_pnl(model: StoredRiskModel, book: Sensitivities, scenario: Scenario) -> np.ndarray:
     """(dates, positions): each position's P&L under the scenario's conditional factor move (NaN: no model)."""
     constraints, shock = shock_constraints(scenario.shocks)
     factor_move = model_factor_move(conditional_etf_move(model.etf_cov, constraints, shock))
-    market_value, delta_value, gamma_value, option = _sensitivities(book, scope)
-    return position_pnl(market_value, model.loadings(), factor_move, delta_value, gamma_value, option)
+    return position_pnl(book.market_value, book.loadings, factor_move, book.delta_value, book.gamma_value, book.option)
 
 
-def replay_position_pnl(book: Book, scope: RunScope, model: StoredRiskModel, returns: pd.Series) -> np.ndarray:
+def replay_position_pnl(book: Sensitivities, price_symbols: pd.Series, returns: pd.Series) -> np.ndarray:
     """(dates, positions): each position's P&L if its symbol moved as over the replay window; a symbol
     without closes there moves by its model loadings on the window's factor moves."""
     etf = returns.reindex(list(FACTOR_ETFS)).to_numpy(dtype=float)
-    modelled = model.loadings() @ model_factor_move(etf)
-    own = returns.reindex(book.positions["price_symbol"].fillna("").to_numpy()).to_numpy(dtype=float)
+    modelled = book.loadings @ model_factor_move(etf)
+    own = returns.reindex(price_symbols.fillna("").to_numpy()).to_numpy(dtype=float)
     moves = np.where(np.isfinite(own)[None, :], own[None, :], modelled)
-    market_value, delta_value, gamma_value, option = _sensitivities(book, scope)
-    return np.where(option, delta_value * moves + 0.5 * gamma_value * moves**2, market_value * moves)
+    return revalue(book.market_value, moves, book.delta_value, book.gamma_value, book.option)
 
 
 def replay_factor_moves(returns: pd.Series) -> dict[str, float]:
@@ -89,16 +113,6 @@ def replay_factor_moves(returns: pd.Series) -> dict[str, float]:
     moves |= {factor: returns.get(etf, np.nan) for factor, etf in STYLE_LEGS.items()}
     moves |= {factor: returns.get(a, np.nan) - returns.get(b, np.nan) for factor, (a, b) in SPREADS.items()}
     return {factor: float(moves[factor]) for factor in FACTORS}
-
-
-def _sensitivities(book: Book, scope: RunScope) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(dates, positions) market value, delta value q·m·Δ·S, gamma value q·m·Γ·S²; the options mask (positions,)."""
-    v = book.valuation
-    option = (book.positions["investment_class"] == InvestmentClass.OPTIONS).to_numpy()
-    quantity = book.positions["quantity"].to_numpy(dtype=float)
-    spot = scope.window(v.underlying_price).to_numpy()
-    gamma_value = quantity * OPTION_MULTIPLIER * scope.window(v.gamma).to_numpy() * spot**2
-    return scope.window(v.market_value).to_numpy(), scope.window(v.exposure).to_numpy(), gamma_value, option
 
 
 def stress_tests(
@@ -118,14 +132,15 @@ def stress_tests(
     replay_returns = replay_returns or {}
     nav = book.snapshots["nav"]
     owners = book.portfolio_of.to_numpy()
+    sensitivities = Sensitivities.of(book, scope, model)
     moves, shocks = {}, {}
     for s in scenarios:
         if s.kind == REPLAY:
             returns = replay_returns.get(s.id, pd.Series(dtype=float))
-            moves[s.id] = replay_position_pnl(book, scope, model, returns)
+            moves[s.id] = replay_position_pnl(sensitivities, book.positions["price_symbol"], returns)
             shocks[s.id] = replay_factor_moves(returns)
         else:
-            moves[s.id] = correlated_position_pnl(book, scope, model, s)
+            moves[s.id] = correlated_position_pnl(model, sensitivities, s)
             shocks[s.id] = s.shocks
     rows = []
     for portfolio, group in exposures.groupby("portfolio_id"):

@@ -1,5 +1,6 @@
 """Portfolio volatility per trading day: realized, HAR-RV forecasts, historical VaR and ES."""
 
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -37,7 +38,25 @@ def private_reasons(book: Book, scope: RunScope) -> pd.DataFrame:
     return reasons
 
 
-def book_tails(book: Book, portfolio: int, first: date) -> pd.DataFrame:
+@dataclass(frozen=True)
+class ReplayInputs:
+    """Per (close date, position) of a book: its delta-adjusted weight and its options' ½ Γ S² / NAV,
+    and the book's symbol returns: what the filtered historical simulation replays."""
+
+    linear: pd.DataFrame
+    quadratic: pd.DataFrame
+    returns: pd.DataFrame
+
+    @classmethod
+    def of(cls, book: Book) -> "ReplayInputs":
+        v = book.valuation
+        gamma = v.gamma * v.underlying_price**2 / book.nav_by_position()
+        quadratic = 0.5 * book.positions["quantity"].to_numpy(dtype=float) * OPTION_MULTIPLIER * gamma
+        index = book.closes.index
+        return cls(book.weights().reindex(index), quadratic.reindex(index), simple_returns(book.closes))
+
+
+def book_tails(book: Book, replay: ReplayInputs, portfolio: int, first: date) -> pd.DataFrame:
     """1-day VaR/ES (95%, 99%) of each day's book by filtered historical simulation, on the book's
     dates from `first` on (each day's figure depends only on its own trailing window).
 
@@ -51,18 +70,13 @@ def book_tails(book: Book, portfolio: int, first: date) -> pd.DataFrame:
     if positions.empty:
         return pd.DataFrame(np.nan, index=dates, columns=TAIL_COLUMNS)
     symbols = positions["price_symbol"].to_numpy()
-    weights = book.weights()[positions.index].reindex(book.closes.index)
-    v = book.valuation
-    gamma = (
-        v.gamma[positions.index] * v.underlying_price[positions.index] ** 2 / book.nav_by_position()[positions.index]
-    )
-    quadratic = 0.5 * positions["quantity"].to_numpy(dtype=float) * OPTION_MULTIPLIER * gamma.reindex(book.closes.index)
-    linear = weights.T.groupby(symbols).sum(min_count=1).T.fillna(0.0)
-    quadratic = quadratic.T.groupby(symbols).sum(min_count=1).T.reindex(columns=linear.columns).fillna(0.0)
+    linear = replay.linear[positions.index].T.groupby(symbols).sum(min_count=1).T.fillna(0.0)
+    quadratic = replay.quadratic[positions.index].T.groupby(symbols).sum(min_count=1).T
+    quadratic = quadratic.reindex(columns=linear.columns).fillna(0.0)
     first_row = int(book.closes.index.searchsorted(pd.Timestamp(first)))
     rows = slice(max(0, first_row - FHS_WINDOW + 1), None)
     linear, quadratic = linear.iloc[rows], quadratic.iloc[rows]
-    returns = simple_returns(book.closes)[linear.columns].iloc[rows]
+    returns = replay.returns[linear.columns].iloc[rows]
     start = first_row - rows.start
     hypothetical = hypothetical_returns(returns, linear.to_numpy(), quadratic.to_numpy(), FHS_WINDOW, start=start)
     tails = filtered_var_es(hypothetical, FHS_LAMBDA, (0.95, 0.99), VAR_MIN_OBS, index=returns.index)
@@ -78,7 +92,8 @@ def portfolio_volatility(book: Book, scope: RunScope) -> Computed:
     columns |= {"har_forecast_1d": har["har_1d"], "har_forecast_21d": har["har_21d"]}
     columns["data_days"] = returns.rolling(VAR_WINDOW, min_periods=1).count()
     table = pd.DataFrame({name: by_portfolio(frame, name) for name, frame in columns.items()})
-    tails = pd.concat({p: book_tails(book, p, scope.start) for p in returns.columns}, names=["portfolio_id"])
+    replay = ReplayInputs.of(book)
+    tails = pd.concat({p: book_tails(book, replay, p, scope.start) for p in returns.columns}, names=["portfolio_id"])
     table = table.join(tails.swaplevel().rename_axis(["date", "portfolio_id"]))
     data_days = table["data_days"]
     open_mask = scope.window(book.valuation.open)

@@ -67,6 +67,13 @@ class Book:
             flags[position_id] = column.where(~missing, SkipReason.UNAVAILABLE.value)
         return flags
 
+    def skip_reasons(self) -> pd.DataFrame:
+        """(dates, positions): why a position is left out of return- and beta-based results — its
+        valuation reason, or `private` for every private position (valued by marks, never analyzed)."""
+        reasons = self.valuation_reasons()
+        reasons.loc[:, self.private[self.private].index] = SkipReason.PRIVATE.value
+        return reasons
+
     def position_flags(self) -> pd.DataFrame:
         """(dates, positions): the valuation reason, or `stale_price` where a carried close values the position."""
         reasons = self.valuation_reasons()

@@ -7,7 +7,7 @@ import dagster as dg
 import pandas as pd
 
 from sigmasight_assets.pipeline.tags import RANGE_END, RANGE_START, RunTagError, run_dates, run_portfolio_ids
-from sigmasight_resources.db import portfolio_reads, queries
+from sigmasight_resources.db import queries
 from sigmasight_resources.db.resource import ResultsDatabase
 
 CHUNK_POSITIONS = 600  # positions valued together: (dates × positions) frames stay tens of MB
@@ -64,7 +64,7 @@ class RunScope:
     def chunks(self, db: ResultsDatabase) -> list["RunScope"]:
         """This scope split into groups of whole portfolios holding at most CHUNK_POSITIONS positions."""
         with db.transaction() as session:
-            sizes = portfolio_reads.position_counts(session, self.portfolios, self.end)
+            sizes = queries.position_counts(session, self.portfolios, self.end)
         groups: list[list[int]] = []
         held = 0
         for portfolio in self.portfolios:

@@ -47,16 +47,14 @@ def load_symbol_betas(db: ResultsDatabase, book: Book, scope: RunScope) -> dict:
 def beta_reasons(book: Book, scope: RunScope, n_obs: pd.DataFrame) -> pd.DataFrame:
     """(dates, positions): why a position has no beta — private, no price, or fewer than
     MIN_REGRESSION_DAYS observations; None where it has one."""
-    reasons = scope.window(book.valuation_reasons()).copy()
+    reasons = scope.window(book.skip_reasons())
     short = (n_obs.fillna(0) < MIN_REGRESSION_DAYS) & reasons.isna()
-    reasons = reasons.where(~short, SkipReason.INSUFFICIENT.value)
-    reasons.loc[:, book.private[book.private].index] = SkipReason.PRIVATE.value
-    return reasons
+    return reasons.where(~short, SkipReason.INSUFFICIENT.value)
 
 
-def regression_quality(book: Book, scope: RunScope, n_obs: pd.DataFrame) -> pd.DataFrame:
-    """Quality of beta-based results: data_days is the fewest observations behind any analyzed beta."""
-    reasons = beta_reasons(book, scope, n_obs)
+def regression_quality(book: Book, scope: RunScope, n_obs: pd.DataFrame, reasons: pd.DataFrame) -> pd.DataFrame:
+    """Quality of beta-based results (`reasons` from `beta_reasons`): data_days is the fewest
+    observations behind any analyzed beta."""
     open_mask = scope.window(book.valuation.open)
     analyzed = n_obs.where(open_mask & reasons.isna())
     per_portfolio = analyzed.T.groupby(book.portfolio_of.to_numpy()).min().T.stack()

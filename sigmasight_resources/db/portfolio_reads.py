@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sigmasight_resources.db import queries
-from sigmasight_resources.db.models import CashFlow, Portfolio, Position
+from sigmasight_resources.db.models import CashFlow, Portfolio
 from sigmasight_resources.db.results import (
     DataQuality,
     FactorCovariance,
@@ -30,16 +30,6 @@ QUALITY_COLUMNS = [
     "data_days",
     "positions_stale",
 ]
-
-
-def position_counts(session: Session, portfolio_ids: Sequence[int], end: date) -> dict[int, int]:
-    """Positions entered on or before `end`, per portfolio."""
-    query = (
-        select(Position.portfolio_id, func.count())
-        .where(Position.portfolio_id.in_(list(portfolio_ids)), Position.entry_date <= end)
-        .group_by(Position.portfolio_id)
-    )
-    return dict(session.execute(query).all())
 
 
 def capital(session: Session, portfolio_ids: Sequence[int]) -> tuple[dict[int, float], pd.DataFrame]:

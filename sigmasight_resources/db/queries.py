@@ -56,16 +56,15 @@ def active_portfolios_page(session: Session, owner_id: int | None, after: int | 
     return list(session.scalars(query))
 
 
-def position_totals(session: Session, portfolio_ids: Sequence[int]) -> dict[int, int]:
-    """All positions (whatever their dates) per portfolio of `portfolio_ids`; portfolios without any are absent."""
+def position_counts(session: Session, portfolio_ids: Sequence[int], entered_by: date | None = None) -> dict[int, int]:
+    """Positions per portfolio of `portfolio_ids` (only those entered on or before `entered_by`, if
+    given); portfolios without any are absent."""
     if not portfolio_ids:
         return {}
-    query = (
-        select(Position.portfolio_id, func.count())
-        .where(Position.portfolio_id.in_(list(portfolio_ids)))
-        .group_by(Position.portfolio_id)
-    )
-    return dict(session.execute(query).all())
+    query = select(Position.portfolio_id, func.count()).where(Position.portfolio_id.in_(list(portfolio_ids)))
+    if entered_by is not None:
+        query = query.where(Position.entry_date <= entered_by)
+    return dict(session.execute(query.group_by(Position.portfolio_id)).all())
 
 
 def first_entry_dates(session: Session) -> dict[str, date]:
