@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     partitions_start: date = Field(default_factory=_three_years_ago)
     risk_free_rate: float = Field(default=DEFAULT_RISK_FREE_RATE, ge=-0.05, le=0.5)
     alert_webhook_url: str | None = None
+    # NYSE sessions after which a symbol recorded unavailable is asked of the vendor again.
+    unavailable_cooloff_sessions: int = Field(default=5, ge=0)
 
     @field_validator("market_data")
     @classmethod
