@@ -3,6 +3,7 @@
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     DateTime,
@@ -41,6 +42,9 @@ class User(Base):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The token stops working after this instant (None: no expiry) or once revoked.
+    token_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    token_revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     portfolios: Mapped[list["Portfolio"]] = relationship(back_populates="owner")
 
@@ -136,4 +140,26 @@ class UnavailableSymbol(Base):
 
     symbol: Mapped[str] = mapped_column(String(32), primary_key=True)
     reason: Mapped[str] = mapped_column(Text)
-    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # the vendor's latest empty answer
+    since: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # its first, kept while re-checks stay empty
+
+
+class AuditEntry(Base):
+    """Who asked for a launch, cancel, amendment or token/symbol change, and when; never updated or deleted."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_action", "action"),
+        Index("ix_audit_log_actor_id", "actor_id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The SigmaSight user who asked; None for a CLI command run without --as (then `actor` is os:<login>).
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(320))
+    source: Mapped[str] = mapped_column(String(16))  # api | cli
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(200))
+    details: Mapped[dict] = mapped_column(JSON)

@@ -220,12 +220,18 @@ def insert_prices(session: Session, rows: pd.DataFrame, source: str, fetched_at:
 
 
 def record_unavailable(session: Session, unavailable: dict[str, str], checked_at: datetime) -> None:
+    """Record symbols the vendor had no closes for; a re-check that is empty again keeps `since`."""
     if not unavailable:
         return
-    session.execute(delete(UnavailableSymbol).where(UnavailableSymbol.symbol.in_(list(unavailable))))
+    builder = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = builder(UnavailableSymbol)
+    statement = statement.on_conflict_do_update(
+        index_elements=["symbol"],
+        set_={"reason": statement.excluded.reason, "checked_at": statement.excluded.checked_at},
+    )
     session.execute(
-        insert(UnavailableSymbol),
-        [{"symbol": s, "reason": r, "checked_at": checked_at} for s, r in unavailable.items()],
+        statement,
+        [{"symbol": s, "reason": r, "checked_at": checked_at, "since": checked_at} for s, r in unavailable.items()],
     )
 
 
