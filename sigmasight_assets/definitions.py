@@ -19,7 +19,7 @@ WEBHOOK_ENV = f"{ENV_PREFIX}ALERT_WEBHOOK_URL"
 
 
 def build_assets(settings: Settings) -> list[dg.AssetsDefinition]:
-    return assets.build_assets(trading_day_partitions(settings.partitions_start))
+    return assets.build_assets(trading_day_partitions(settings.partitions_start, settings.partitions_end))
 
 
 def build_resources(settings: Settings) -> dict:
