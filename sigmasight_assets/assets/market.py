@@ -13,9 +13,9 @@ from sigmasight_assets.analytics.stress import load_scenarios, replay_windows
 from sigmasight_assets.pipeline.builder import table_metadata
 from sigmasight_assets.pipeline.scope import requested_days
 from sigmasight_assets.pipeline.tags import DAY_LEVEL, LEVEL_TAG, MARKET_SCOPE, PORTFOLIO_TAG
-from sigmasight_assets.pipeline.vendor import VENDOR_RETRY, refused
+from sigmasight_assets.pipeline.vendor import VENDOR_RETRY, due_for_recheck, refused
 from sigmasight_resources import calendar
-from sigmasight_resources.db import queries
+from sigmasight_resources.db import queries, unavailable
 from sigmasight_resources.db.models import MarketPrice, UnavailableSymbol
 from sigmasight_resources.db.resource import ResultsDatabase
 from sigmasight_resources.market_data.base import PermanentMarketDataError, PriceBatch
@@ -96,7 +96,12 @@ def build_market_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.Asse
         with db.transaction() as session:
             positions = queries.positions_frame(session)
             known_unavailable = queries.unavailable_symbols(session)
-            windows = {s: d for s, d in price_windows(positions, start, end).items() if s not in known_unavailable}
+            # A symbol recorded unavailable is left out until its cool-off has passed, then asked again.
+            due = due_for_recheck(
+                unavailable.last_checked(session), datetime.now(UTC), market_data.unavailable_cooloff_sessions
+            )
+            cooling = {s: r for s, r in known_unavailable.items() if s not in due}
+            windows = {s: d for s, d in price_windows(positions, start, end).items() if s not in cooling}
             first = min(windows.values())
             stored = queries.stored_price_dates(session, windows, first, end)
             replays = replay_spans(session, list(windows), replay_windows(load_scenarios()))
@@ -116,6 +121,9 @@ def build_market_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.Asse
             written = queries.insert_prices(session, batch.closes, provider.name, fetched_at)
             written += queries.insert_prices(session, history.closes, provider.name, fetched_at)
             queries.record_unavailable(session, batch.unavailable, fetched_at)
+            rechecked = sorted(due & windows.keys())
+            recovered = [s for s in rechecked if s not in batch.unavailable]
+            unavailable.forget(session, recovered)
             coverage = queries.count_by(
                 session, MarketPrice.symbol, MarketPrice.symbol.in_(list(windows)), MarketPrice.date.between(start, end)
             )
@@ -129,7 +137,11 @@ def build_market_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.Asse
                 "symbols_in_universe": len(windows),
                 "symbols_fetched": sum(len(s) for s in spans.values()),
                 "replay_requests": len(replays),
-                "unavailable_symbols": dg.MetadataValue.json(batch.unavailable | known_unavailable),
+                "unavailable_symbols": dg.MetadataValue.json(
+                    {s: r for s, r in known_unavailable.items() if s not in recovered} | batch.unavailable
+                ),
+                "unavailable_rechecked": dg.MetadataValue.json(rechecked),
+                "unavailable_recovered": dg.MetadataValue.json(recovered),
             },
             check_results=[
                 dg.AssetCheckResult(

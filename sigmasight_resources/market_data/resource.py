@@ -77,6 +77,9 @@ class MarketDataResource(dg.ConfigurableResource):
     polygon_requests_per_minute: int = Field(
         default=DEFAULT_POLYGON_REQUESTS_PER_MINUTE, gt=0, description="Client-side request limit"
     )
+    unavailable_cooloff_sessions: int = Field(
+        default=5, ge=0, description="NYSE sessions before a symbol recorded unavailable is asked again"
+    )
 
     _provider: MarketDataProvider | None = PrivateAttr(default=None)
 
@@ -93,6 +96,7 @@ class MarketDataResource(dg.ConfigurableResource):
             polygon_api_key=key,
             polygon_base_url=settings.polygon_base_url,
             polygon_requests_per_minute=settings.polygon_requests_per_minute,
+            unavailable_cooloff_sessions=settings.unavailable_cooloff_sessions,
         )
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
