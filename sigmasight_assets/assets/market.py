@@ -11,6 +11,7 @@ from sigmasight_assets.analytics.factors import FACTOR_ETFS
 from sigmasight_assets.analytics.parameters import LOOKBACK
 from sigmasight_assets.analytics.stress import load_scenarios, replay_windows
 from sigmasight_assets.pipeline.builder import table_metadata
+from sigmasight_assets.pipeline.pools import DAY_POOL
 from sigmasight_assets.pipeline.scope import requested_days
 from sigmasight_assets.pipeline.tags import DAY_LEVEL, LEVEL_TAG, MARKET_SCOPE, PORTFOLIO_TAG
 from sigmasight_assets.pipeline.vendor import VENDOR_RETRY, due_for_recheck, refused
@@ -84,6 +85,7 @@ def build_market_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.Asse
         ],
         op_tags={PORTFOLIO_TAG: MARKET_SCOPE},
         tags={LEVEL_TAG: DAY_LEVEL},
+        pool=DAY_POOL,
         kinds={"api", "sql"},
         metadata=table_metadata((MarketPrice, UnavailableSymbol)),
     )

@@ -20,6 +20,7 @@ from sigmasight_assets.analytics.returns import simple_returns, spread_returns
 from sigmasight_assets.analytics.volatility import realized_vol
 from sigmasight_assets.assets.market import NAME as MARKET_PRICES
 from sigmasight_assets.pipeline.builder import KINDS, table_metadata
+from sigmasight_assets.pipeline.pools import DAY_POOL
 from sigmasight_assets.pipeline.records import to_records
 from sigmasight_assets.pipeline.scope import requested_days
 from sigmasight_assets.pipeline.tags import DAY_LEVEL, LEVEL_TAG
@@ -110,6 +111,7 @@ def symbol_asset_kwargs(days: dg.TimeWindowPartitionsDefinition) -> dict:
         backfill_policy=dg.BackfillPolicy.single_run(),
         deps=[MARKET_PRICES],
         tags={LEVEL_TAG: DAY_LEVEL},
+        pool=DAY_POOL,
         kinds=KINDS,
     )
 

@@ -14,6 +14,7 @@ import dagster as dg
 import pandas as pd
 
 from sigmasight_assets.pipeline.book import Book, load_book
+from sigmasight_assets.pipeline.pools import PORTFOLIO_POOL
 from sigmasight_assets.pipeline.scope import RunScope
 from sigmasight_assets.pipeline.tags import LEVEL_TAG, PORTFOLIO_LEVEL
 from sigmasight_assets.pipeline.writer import replacing
@@ -80,6 +81,7 @@ def build_portfolio_asset(spec: PortfolioAsset, days: dg.PartitionsDefinition) -
             for c in spec.checks
         ],
         tags={LEVEL_TAG: PORTFOLIO_LEVEL},
+        pool=PORTFOLIO_POOL,
         kinds=KINDS,
         metadata=table_metadata(spec.tables),
     )
