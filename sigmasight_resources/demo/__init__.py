@@ -13,6 +13,9 @@ README.md here says where they come from.
 Entries run from 2024-10-01 to 2026-03-02 at the real close of the entry day; options at their
 Black-Scholes value on the underlying's 63-day realized vol that day, expiring in 2027.
 
+`demo_settings()` is what the demo runs on and writes into its home's settings file: the packaged
+closes and the partitions of its last `DEMO_DAYS` sessions, to `DEMO_AS_OF`.
+
 `load_demo(db)` imports all three for the owner `demo@sigmasight.local`, creating that user
 (not an admin, with a token nobody is shown) if needed. Portfolio import never creates users
 otherwise. Idempotent: a portfolio the demo owner already has (active, same name) is kept and
@@ -23,6 +26,7 @@ from datetime import date
 from importlib import resources
 from pathlib import Path
 
+from sigmasight_resources import calendar
 from sigmasight_resources.db.session import ResultsDB
 from sigmasight_resources.portfolio_import import (
     PositionSpec,
@@ -51,7 +55,20 @@ DEMO_AS_OF = date(2026, 7, 31)
 DEMO_PRICES = Path(__file__).with_name("prices.csv.gz")
 """The packaged price file (long format `date,symbol,close`), read by `CsvMarketData`."""
 
+DEMO_DAYS = calendar.TRADING_DAYS_PER_YEAR
+"""The demo covers the last year of packaged trading days, to `DEMO_AS_OF`."""
+
 DEMO_DATA_SOURCE = "packaged real closes (Yahoo Finance adjusted closes, dsturdy/Factor_Attribution)"
+
+
+def demo_settings() -> dict[str, str]:
+    """The settings the demo runs on (by field name): the packaged closes and the partitions of
+    its `DEMO_DAYS` sessions, ending where the closes end."""
+    return {
+        "market_data": f"csv:{DEMO_PRICES}",
+        "partitions_start": calendar.previous_sessions(DEMO_AS_OF, DEMO_DAYS - 1).isoformat(),
+        "partitions_end": DEMO_AS_OF.isoformat(),
+    }
 
 
 def demo_csv(filename: str) -> bytes:
