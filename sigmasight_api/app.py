@@ -14,7 +14,17 @@ from fastapi_offline import FastAPIOffline
 from sigmasight_api import errors
 from sigmasight_api.limits import BodySizeLimit
 from sigmasight_api.report_cache import ReportCache
-from sigmasight_api.routers import admin_assets, admin_runs, admin_users, health, me, portfolios, results
+from sigmasight_api.routers import (
+    admin_assets,
+    admin_audit,
+    admin_runs,
+    admin_symbols,
+    admin_users,
+    health,
+    me,
+    portfolios,
+    results,
+)
 from sigmasight_assets.definitions import build_definitions
 from sigmasight_assets.runs.instance import local_instance
 from sigmasight_resources.db.session import ResultsDB
@@ -58,6 +68,6 @@ def create_app(settings: Settings, instance: dg.DagsterInstance | None = None) -
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.include_router(health.router)
-    for module in (me, portfolios, results, admin_users, admin_runs, admin_assets):
+    for module in (me, portfolios, results, admin_users, admin_runs, admin_assets, admin_audit, admin_symbols):
         app.include_router(module.router, prefix=API_PREFIX)
     return app

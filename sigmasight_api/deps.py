@@ -16,7 +16,7 @@ from sigmasight_api.errors import ApiError
 from sigmasight_resources.db.models import Portfolio, User
 from sigmasight_resources.db.session import ResultsDB
 from sigmasight_resources.settings import Settings
-from sigmasight_resources.users import find_user_by_token
+from sigmasight_resources.users import TokenRejected, authenticate
 
 _bearer = HTTPBearer(auto_error=False, description="the token from `sigmasight users add` or POST /admin/users")
 
@@ -56,13 +56,13 @@ SessionDep = Annotated[Session, Depends(get_session)]
 def get_current_user(
     session: SessionDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> User:
-    """The token's user; 401 for a missing or unknown token (the token itself is never logged or echoed)."""
+    """The token's user; 401 for a missing, unknown, revoked or expired token (the token is never logged or echoed)."""
     if credentials is None:
         raise ApiError(401, "unauthorized", "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
-    user = find_user_by_token(session, credentials.credentials)
-    if user is None:
-        raise ApiError(401, "unauthorized", "invalid bearer token", headers={"WWW-Authenticate": "Bearer"})
-    return user
+    try:
+        return authenticate(session, credentials.credentials)
+    except TokenRejected as exc:
+        raise ApiError(401, exc.code, str(exc), headers={"WWW-Authenticate": "Bearer"}) from exc
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

@@ -45,6 +45,7 @@ from sigmasight_assets.pipeline.tags import (
     PORTFOLIOS_TAG,
     portfolio_range_tags,
 )
+from sigmasight_resources.audit import REQUESTED_BY_TAG
 
 REQUEST_TAG = "sigmasight/request"
 BACKFILL_TAG = "dagster/backfill"
@@ -74,6 +75,7 @@ class Launch:
     portfolio_ids: list[int]
     recompute_market: bool
     recompute_portfolios: bool
+    requested_by: str | None = None  # the actor's tag (`audit.Actor.tag`), copied onto every run as REQUESTED_BY_TAG
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,7 @@ def submit(instance: dg.DagsterInstance, graph, session: Session, launch: Launch
     backfill = PartitionBackfill.from_asset_graph_subset(
         backfill_id=backfill_id,
         backfill_timestamp=time.time(),
-        tags={REQUEST_TAG: launch.request_key, **_run_tags(launch, wanted)},
+        tags={REQUEST_TAG: launch.request_key, **_run_tags(launch, wanted), **_requested_by(launch)},
         dynamic_partitions_store=instance,
         asset_graph_subset=AssetGraphSubset(partitions_subsets_by_asset_key=subsets, non_partitioned_asset_keys=set()),
         title=f"sigmasight {launch.request_key}",
@@ -161,6 +163,10 @@ def _run_tags(launch: Launch, wanted: dict[str, set[str]]) -> dict[str, str]:
         named = portfolio_range_tags(launch.days[0], launch.days[-1], launch.portfolio_ids)
         tags |= {name: named[name] for name in (PORTFOLIOS_TAG, PORTFOLIO_TAG) if name in named}
     return tags
+
+
+def _requested_by(launch: Launch) -> dict[str, str]:
+    return {REQUESTED_BY_TAG: launch.requested_by} if launch.requested_by else {}
 
 
 def cancel(instance: dg.DagsterInstance, identifier: str) -> tuple[str, str] | None:

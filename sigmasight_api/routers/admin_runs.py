@@ -1,5 +1,6 @@
 """Admin control of runs: launch (as a backfill), list with filters, detail, cancel — all via the Dagster instance."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -9,7 +10,7 @@ from fastapi import APIRouter, Body, Path, Query, Response
 
 from sigmasight_api import pagination
 from sigmasight_api.dagster_state import first_error, run_brief, selected_assets, utc
-from sigmasight_api.deps import AdminUser, AssetGraphDep, InstanceDep, SessionDep, SettingsDep
+from sigmasight_api.deps import AdminUser, AssetGraphDep, DbDep, InstanceDep, SessionDep, SettingsDep
 from sigmasight_api.errors import ApiError
 from sigmasight_api.launch import BACKFILL_TAG, AlreadyFinished, AlreadyRunning, Launch, cancel, submit
 from sigmasight_api.run_details import asset_outcomes
@@ -18,6 +19,7 @@ from sigmasight_api.schemas.common import ErrorDetail, ErrorPublic, Page
 from sigmasight_api.schemas.portfolios import RunBrief
 from sigmasight_assets.assets import DAY_ASSETS, PORTFOLIO_ASSETS
 from sigmasight_resources import calendar
+from sigmasight_resources.audit import CANCELED_BY_TAG, Action, api_actor, record
 from sigmasight_resources.db import queries
 from sigmasight_resources.db.models import Portfolio
 from sigmasight_resources.settings import Settings
@@ -37,14 +39,19 @@ RunId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-
 def launch(
     body: Annotated[LaunchCreate, Body()],
     response: Response,
-    _: AdminUser,
+    admin: AdminUser,
     session: SessionDep,
+    db: DbDep,
     instance: InstanceDep,
     graph: AssetGraphDep,
     settings: SettingsDep,
 ) -> LaunchPublic:
-    """Launch the daily materialization for a date, or a portfolio rerun over a range; 409 while the same runs."""
-    request = _plan(body, session, settings)
+    """Launch the daily materialization for a date, or a portfolio rerun over a range; 409 while the same runs.
+
+    The runs carry the admin as `sigmasight/requested_by=user:<id>`, and the launch is audited.
+    """
+    actor = api_actor(admin)
+    request = replace(_plan(body, session, settings), requested_by=actor.tag)
     try:
         launched = submit(instance, graph, session, request)
     except AlreadyRunning as exc:
@@ -56,12 +63,16 @@ def launch(
         ) from exc
     if launched.backfill_id is None:
         response.status_code = 200
-    return LaunchPublic(
+    public = LaunchPublic(
         status="launched" if launched.backfill_id else "up_to_date",
         backfill_id=launched.backfill_id,
         request_key=request.request_key,
         partitions=launched.partitions,
     )
+    with db.transaction() as audit_session:
+        details = {"request": body.model_dump(mode="json"), **public.model_dump(mode="json")}
+        record(audit_session, actor, Action.RUN_LAUNCH, launched.backfill_id or request.request_key, details)
+    return public
 
 
 def _plan(body, session, settings: Settings) -> Launch:
@@ -171,8 +182,11 @@ def run_detail(run_id: RunId, _: AdminUser, instance: InstanceDep) -> RunDetailP
 
 
 @router.post("/{run_id}/cancel", status_code=202, response_model=CancelPublic, responses=ERRORS)
-def cancel_run(run_id: RunId, _: AdminUser, instance: InstanceDep) -> CancelPublic:
-    """Cancel a queued or running run (through the run coordinator) or a backfill (the daemon stops its runs)."""
+def cancel_run(run_id: RunId, admin: AdminUser, db: DbDep, instance: InstanceDep) -> CancelPublic:
+    """Cancel a queued or running run (through the run coordinator) or a backfill (the daemon stops its runs).
+
+    Audited; a canceled run is also tagged `sigmasight/canceled_by=user:<id>`.
+    """
     try:
         outcome = cancel(instance, run_id)
     except AlreadyFinished as exc:
@@ -180,4 +194,9 @@ def cancel_run(run_id: RunId, _: AdminUser, instance: InstanceDep) -> CancelPubl
     if outcome is None:
         raise ApiError(404, "run_not_found", f"no run or backfill with id {run_id}")
     kind, status = outcome
+    actor = api_actor(admin)
+    if kind == "run":
+        instance.add_run_tags(run_id, {CANCELED_BY_TAG: actor.tag})
+    with db.transaction() as session:
+        record(session, actor, Action.RUN_CANCEL, run_id, {"kind": kind, "status": status})
     return CancelPublic(id=run_id, kind=kind, status=status)
