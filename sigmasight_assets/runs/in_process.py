@@ -3,8 +3,9 @@
 The day-level assets run over the whole range in one run; the portfolio-level assets run over
 the range for the requested portfolios in one run (its `sigmasight/portfolios` tag names them).
 Both are partitioned by trading day, so a run records one materialization per asset and day,
-however many portfolios it writes. Runs are recorded in the instance, so they show in the
-Dagster UI's run history.
+however many portfolios it writes. Each is a run of its level's job (`day_assets_job`,
+`portfolio_assets_job`), recorded in the instance with the code location's origin, so the UI
+shows it in the job's history and on the timeline and can re-execute it.
 
 Without `force`, portfolio-days the results DB already holds are skipped: portfolios are grouped
 by the contiguous blocks of days they lack, one run per block. The day-level run always covers
@@ -23,6 +24,7 @@ from sigmasight_assets.assets import DAY_ASSETS, PORTFOLIO_ASSETS
 from sigmasight_assets.automation.planning import completed_portfolio_days, contiguous_blocks
 from sigmasight_assets.automation.registry import register_onboarded_portfolios
 from sigmasight_assets.pipeline.tags import MARKET_SCOPE, RANGE_END, RANGE_START, day_range_tags, portfolio_range_tags
+from sigmasight_assets.runs.job_runs import launch_in_process
 from sigmasight_resources import calendar
 from sigmasight_resources.db.session import ResultsDB
 
@@ -141,17 +143,13 @@ def execute(
     run: PlannedRun,
     extra_tags: dict[str, str] | None = None,
 ) -> RunOutcome:
-    """Materialize one planned run in process, recorded in `instance`; never raises on asset failure."""
+    """Execute one planned run in process as a run of its level's job, recorded in `instance`.
+
+    Never raises on asset failure. The run carries the job's tags and the code location's origin
+    (`job_runs.launch_in_process`), so the UI opens its job and re-executes it like a daemon's run.
+    """
     began = time.monotonic()
-    result = dg.materialize(
-        list(defs.assets),
-        selection=list(run.selection),
-        instance=instance,
-        resources=defs.resources,
-        tags={**run.tags, **(extra_tags or {})},
-        raise_on_error=False,
-        run_config=QUIET_CONSOLE,
-    )
+    result = launch_in_process(defs, instance, run.selection, {**run.tags, **(extra_tags or {})}, QUIET_CONSOLE)
     assets: dict[str, AssetOutcome] = {name: AssetOutcome() for name in run.selection}
     failures: list[tuple[str, str]] = []
     counted: set[str] = set()
