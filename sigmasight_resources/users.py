@@ -193,3 +193,9 @@ def authenticate(session: Session, token: str, now: datetime | None = None) -> U
 def _utc(value: datetime) -> datetime:
     """SQLite hands back naive datetimes; every stored time is UTC."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def audit_details(user: User) -> dict:
+    """What an audit row says about a user it changed: never the token or its hash."""
+    expires = _utc(user.token_expires_at).isoformat() if user.token_expires_at else None
+    return {"email": user.email, "is_admin": user.is_admin, "token_expires_at": expires}

@@ -19,6 +19,7 @@ from sigmasight_resources.users import (
     UserError,
     UserExistsError,
     UserNotFoundError,
+    audit_details,
     create_user,
     get_user,
     revoke_token,
@@ -44,7 +45,7 @@ def add_user(body: UserCreate, admin: AdminUser, db: DbDep) -> UserCreated:
             user, token = create_user(
                 session, body.email, is_admin=body.is_admin, expires_at=token_expiry(body.expires_in_days)
             )
-            record(session, api_actor(admin), Action.USER_CREATE, f"user:{user.id}", _user_details(user))
+            record(session, api_actor(admin), Action.USER_CREATE, f"user:{user.id}", audit_details(user))
             public = _created(user, token)
     except UserExistsError as exc:
         raise ApiError(409, "user_exists", str(exc)) from exc
@@ -64,7 +65,7 @@ def rotate_user_token(
     with db.transaction() as session:
         user = _user(session, user_id)
         token = rotate_token(session, user, expires_at=token_expiry(expires_in_days))
-        record(session, api_actor(admin), Action.TOKEN_ROTATE, f"user:{user.id}", _user_details(user))
+        record(session, api_actor(admin), Action.TOKEN_ROTATE, f"user:{user.id}", audit_details(user))
         return _created(user, token)
 
 
@@ -81,7 +82,7 @@ def revoke_user_token(user_id: UserId, admin: AdminUser, db: DbDep) -> UserRevok
     with db.transaction() as session:
         user = _user(session, user_id)
         revoked_at = revoke_token(session, user)
-        record(session, api_actor(admin), Action.TOKEN_REVOKE, f"user:{user.id}", _user_details(user))
+        record(session, api_actor(admin), Action.TOKEN_REVOKE, f"user:{user.id}", audit_details(user))
         return UserRevoked(
             id=user.id,
             email=user.email,
@@ -107,9 +108,3 @@ def _created(user: User, token: str) -> UserCreated:
         token=token,
         token_expires_at=user.token_expires_at,
     )
-
-
-def _user_details(user: User) -> dict:
-    """What the audit row says about the user (never the token or its hash)."""
-    expires = user.token_expires_at.isoformat() if user.token_expires_at else None
-    return {"email": user.email, "is_admin": user.is_admin, "token_expires_at": expires}

@@ -1,4 +1,4 @@
-"""The `sigmasight` command line: `init`, `users`, `portfolios`, `run`, `report`, `demo`, `api`.
+"""The `sigmasight` command line: `init`, `users`, `portfolios`, `symbols`, `run`, `report`, `demo`, `api`.
 
 Typer never prints its rich traceback (`pretty_exceptions_enable=False`): known failures are
 one `error: …` line via `common.cli_errors`, and an unexpected exception keeps Python's plain
@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 from sigmasight_assets.cli import api, demo, report, run
 from sigmasight_assets.cli.common import EXIT_FAILURE, cli_errors, echo, fail, get_settings, make_db, redact_url
 from sigmasight_assets.cli.portfolios import app as portfolios_app
+from sigmasight_assets.cli.symbols import app as symbols_app
 from sigmasight_assets.cli.users import app as users_app
 from sigmasight_assets.runs.instance import prepare_dagster_home
 from sigmasight_resources.db.engine import migrate
@@ -26,6 +27,7 @@ app = typer.Typer(
 )
 app.add_typer(users_app, name="users")
 app.add_typer(portfolios_app, name="portfolios")
+app.add_typer(symbols_app, name="symbols")
 run.register(app)
 report.register(app)
 demo.register(app)

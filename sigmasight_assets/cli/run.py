@@ -6,6 +6,8 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from sigmasight_assets.assets import DAY_ASSETS
+from sigmasight_assets.cli.actor import AsOption, actor_for
 from sigmasight_assets.cli.common import (
     EXIT_FAILURE,
     cli_errors,
@@ -23,17 +25,22 @@ from sigmasight_assets.runs.in_process import (
     RangeError,
     RunOutcome,
     completed_days,
-    run_range,
+    execute,
+    plan_runs,
     skipped_days,
 )
 from sigmasight_assets.runs.instance import local_instance
+from sigmasight_resources.audit import REQUESTED_BY_TAG, Action, record
 from sigmasight_resources.db import queries
 
 
-def materialize(start: date, end: date, portfolio_ids: list[int], force: bool = False) -> list[RunOutcome]:
+def materialize(
+    start: date, end: date, portfolio_ids: list[int], force: bool = False, tags: dict[str, str] | None = None
+) -> list[RunOutcome]:
     """Run every asset over the range with a progress bar; print a per-asset summary; exit 1 on failure.
 
-    Without `force`, portfolio-days the results DB already holds are skipped (and counted).
+    Without `force`, portfolio-days the results DB already holds are skipped (and counted). `tags`
+    go on every run (who asked: `sigmasight/requested_by`).
     """
     settings = get_settings()
     defs = build_definitions(settings)
@@ -54,7 +61,7 @@ def materialize(start: date, end: date, portfolio_ids: list[int], force: bool = 
             else:
                 progress.advance(task)
 
-        outcomes = run_range(defs, instance, start, end, portfolio_ids, on_run, force=force)
+        outcomes = _run_all(defs, instance, start, end, portfolio_ids, on_run, force, tags or {})
     _print_summary(outcomes)
     if skipped:
         echo(f"skipped {skipped} portfolio-days already materialized (--force redoes them)")
@@ -66,6 +73,19 @@ def materialize(start: date, end: date, portfolio_ids: list[int], force: bool = 
             f"{outcome.plan.tags.get('dagster/asset_partition_range_end')}"
         )
         fail(f"{asset} failed for partitions {span} (run {outcome.run_id}): {message}", EXIT_FAILURE)
+    return outcomes
+
+
+def _run_all(defs, instance, start, end, portfolio_ids, on_run, force: bool, tags: dict[str, str]) -> list[RunOutcome]:
+    """`run_range` with `tags` on every run (it takes none): plan, execute, stop after a failed day-level run."""
+    outcomes = []
+    for planned in plan_runs(instance, start, end, portfolio_ids, None if force else completed_days(defs)):
+        on_run(planned, None)
+        outcome = execute(defs, instance, planned, extra_tags=tags)
+        outcomes.append(outcome)
+        on_run(planned, outcome)
+        if not outcome.success and planned.selection == DAY_ASSETS:
+            break
     return outcomes
 
 
@@ -95,6 +115,7 @@ def register(app: typer.Typer) -> None:
         end: str = typer.Option(..., "--end", help="last day, YYYY-MM-DD"),
         portfolio: int | None = typer.Option(None, "--portfolio", help="one portfolio id (default: all active)"),
         force: bool = typer.Option(False, "--force", help="re-materialize portfolio-level partitions already done"),
+        as_email: AsOption = None,
     ) -> None:
         """Materialize every asset over a date range through the Dagster instance (rows are replaced, never duplicated)."""  # noqa: E501 - the help text
         with cli_errors():
@@ -103,6 +124,11 @@ def register(app: typer.Typer) -> None:
                 fail(f"--end {last} is before --start {first}")
             with open_db() as db, db.transaction() as session:
                 active = queries.active_portfolio_ids(session)
-            if portfolio is not None and portfolio not in active:
-                fail(f"portfolio {portfolio} not found (or deleted)")
-            materialize(first, last, [portfolio] if portfolio is not None else active, force=force)
+                if portfolio is not None and portfolio not in active:
+                    fail(f"portfolio {portfolio} not found (or deleted)")
+                ids = [portfolio] if portfolio is not None else active
+                # Audited before the runs start, so a run killed midway still has its request on record.
+                actor = actor_for(session, as_email)
+                details = {"start": first.isoformat(), "end": last.isoformat(), "portfolio_ids": ids, "force": force}
+                record(session, actor, Action.RUN_LAUNCH, f"range:{first}..{last}", details)
+            materialize(first, last, ids, force=force, tags={REQUESTED_BY_TAG: actor.tag})
