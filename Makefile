@@ -31,14 +31,23 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# `sigmasight init` migrates the results DB and installs dagster.yaml into DAGSTER_HOME first.
+# `sigmasight init` migrates the results DB and installs dagster.yaml into DAGSTER_HOME first. Dagster
+# then runs in DAGSTER_HOME, since `dagster dev` warns about any dagster.yaml in its working folder but
+# DAGSTER_HOME's (this folder holds the template init copies); both homes are made absolute first, and
+# a relative path in another SIGMASIGHT_* variable would be read from DAGSTER_HOME.
+# `dagster dev` also warns that `dg dev` supersedes it; dg is not part of this install, so that one
+# warning is filtered. `make ui UI_PORT=3001` serves the UI on another port.
+UI_PORT ?= 3000
+DAGSTER_HOMES = export SIGMASIGHT_HOME="$(abspath $(SIGMASIGHT_HOME))" && \
+	export DAGSTER_HOME="$$(realpath -m "$${DAGSTER_HOME:-$$SIGMASIGHT_HOME/dagster}")" && \
+	$(BIN)/sigmasight init >/dev/null && cd "$$DAGSTER_HOME"
+
 ui: install
-	DAGSTER_HOME=$${DAGSTER_HOME:-$(SIGMASIGHT_HOME)/dagster} $(BIN)/sigmasight init >/dev/null && \
-	DAGSTER_HOME=$${DAGSTER_HOME:-$(SIGMASIGHT_HOME)/dagster} $(BIN)/dagster dev -w workspace.yaml
+	$(DAGSTER_HOMES) && $(abspath $(BIN))/python -W 'ignore:Function `dev_command` is superseded' \
+	$(abspath $(BIN))/dagster dev -w "$(CURDIR)/workspace.yaml" -p $(UI_PORT)
 
 daemon: install
-	DAGSTER_HOME=$${DAGSTER_HOME:-$(SIGMASIGHT_HOME)/dagster} $(BIN)/sigmasight init >/dev/null && \
-	DAGSTER_HOME=$${DAGSTER_HOME:-$(SIGMASIGHT_HOME)/dagster} $(BIN)/dagster-daemon run -w workspace.yaml
+	$(DAGSTER_HOMES) && $(abspath $(BIN))/dagster-daemon run -w "$(CURDIR)/workspace.yaml"
 
 api: install
 	$(BIN)/sigmasight api
