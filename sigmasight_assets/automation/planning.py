@@ -16,9 +16,11 @@ import dagster as dg
 from sqlalchemy.orm import Session
 
 from sigmasight_assets.assets import DAY_ASSETS, PORTFOLIO_ASSETS
+from sigmasight_assets.pipeline.pools import PORTFOLIO_POOL
 from sigmasight_assets.pipeline.tags import (
     LEVEL_TAG,
     MARKET_SCOPE,
+    PORTFOLIO_JOB,
     PORTFOLIO_LEVEL,
     PORTFOLIO_TAG,
     run_dates,
@@ -80,11 +82,24 @@ def contiguous_blocks(days: list[str]) -> list[tuple[str, str]]:
     return [(a, b) for a, b in blocks]
 
 
+def writes_portfolio_level(run: dg.DagsterRun) -> bool:
+    """Whether a run executes portfolio-level assets, whoever launched it.
+
+    Job runs carry the level tag; an asset page's Materialize or a backfill runs `__ASSET_JOB`
+    without it, so its asset selection or, for a run of every asset, its pools say it.
+    """
+    if run.tags.get(LEVEL_TAG) == PORTFOLIO_LEVEL or run.job_name == PORTFOLIO_JOB:
+        return True
+    if run.asset_selection is not None:
+        return any(key.to_user_string() in PORTFOLIO_ASSETS for key in run.asset_selection)
+    return run.run_op_concurrency is not None and PORTFOLIO_POOL in (run.run_op_concurrency.all_pools or ())
+
+
 def busy_portfolios(instance: dg.DagsterInstance, active: Iterable[str]) -> set[str]:
     """Portfolios a queued or in-progress run writes (all `active` ones for a run over every portfolio)."""
     busy: set[str] = set()
     for run in instance.get_runs(dg.RunsFilter(statuses=IN_PROGRESS)):
-        if run.tags.get(LEVEL_TAG) == PORTFOLIO_LEVEL:
+        if writes_portfolio_level(run):
             named = run_portfolios(run.tags)
             busy |= set(active) if named is None else set(named)
         elif run.tags.get(PORTFOLIO_TAG, MARKET_SCOPE) != MARKET_SCOPE:

@@ -147,7 +147,8 @@ def build_sensors(partitions_start: date) -> list[dg.SensorDefinition]:
         description=(
             "One portfolio-level run per contiguous block of missing days, writing every portfolio that"
             " lacks exactly that block (the day just closed, for all portfolios at once; any day some"
-            " portfolio lags), skipping portfolios with a run in flight or still onboarding; a failed"
+            " portfolio lags), skipping portfolios with a run in flight (any run of portfolio-level assets,"
+            " also an asset page's or a backfill's) or still onboarding; a failed"
             f" range is retried at most {MAX_ATTEMPTS} times."
         ),
         job=portfolio_assets_job,
