@@ -6,6 +6,8 @@ import dagster as dg
 
 from sigmasight_assets import assets
 from sigmasight_assets.automation.alerts import AlertWebhook, run_failure_alert_sensor, run_summary_sensor
+from sigmasight_assets.automation.coverage import build_coverage_check
+from sigmasight_assets.automation.failed_partitions import failed_partitions_sensor
 from sigmasight_assets.automation.jobs import JOBS
 from sigmasight_assets.automation.schedules import build_schedules
 from sigmasight_assets.automation.sensors import build_sensors
@@ -19,7 +21,9 @@ WEBHOOK_ENV = f"{ENV_PREFIX}ALERT_WEBHOOK_URL"
 
 
 def build_assets(settings: Settings) -> list[dg.AssetsDefinition]:
-    return assets.build_assets(trading_day_partitions(settings.partitions_start, settings.partitions_end))
+    """Every asset, plus the day-partitioned coverage check (an AssetsDefinition too, so in-process runs get it)."""
+    days = trading_day_partitions(settings.partitions_start, settings.partitions_end)
+    return [*assets.build_assets(days), build_coverage_check(days)]
 
 
 def build_resources(settings: Settings) -> dict:
@@ -39,7 +43,12 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         assets=build_assets(settings),
         jobs=JOBS,
         schedules=build_schedules(settings.partitions_start),
-        sensors=[*build_sensors(settings.partitions_start), run_summary_sensor, run_failure_alert_sensor],
+        sensors=[
+            *build_sensors(settings.partitions_start),
+            run_summary_sensor,
+            run_failure_alert_sensor,
+            failed_partitions_sensor,
+        ],
         resources=build_resources(settings),
         executor=dg.in_process_executor,
     )

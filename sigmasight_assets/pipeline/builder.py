@@ -3,7 +3,8 @@
 A portfolio asset is a module-level function from (book, scope, inputs) to a `Computed`: its rows
 per results table and its data_quality rows. It needs no Dagster and no database, so it is tested
 on a small synthetic book. The builder wraps it into a Dagster asset that reads the run's scope,
-values each chunk's book, writes every chunk into one transaction and reports metadata and checks.
+values each chunk's book, writes every chunk into one transaction and reports metadata and checks:
+per partition, that day's stored results (`day_metadata.py`); per run, what the run wrote.
 """
 
 from collections.abc import Callable
@@ -14,6 +15,7 @@ import dagster as dg
 import pandas as pd
 
 from sigmasight_assets.pipeline.book import Book, load_book
+from sigmasight_assets.pipeline.day_metadata import run_result, stored_day_metadata
 from sigmasight_assets.pipeline.pools import PORTFOLIO_POOL
 from sigmasight_assets.pipeline.scope import RunScope
 from sigmasight_assets.pipeline.tags import LEVEL_TAG, PORTFOLIO_LEVEL
@@ -98,7 +100,9 @@ def build_portfolio_asset(spec: PortfolioAsset, days: dg.PartitionsDefinition) -
                 writer.write(chunk, result.tables, result.quality)
                 computed.append(result)
         metadata, checks = spec.conclude(computed, db, scope) if spec.conclude else ({}, [])
-        return writer.result(metadata, checks)
+        for partition_key, stored in stored_day_metadata(db, spec.name, spec.tables, scope.days).items():
+            context.add_asset_metadata(stored, partition_key=partition_key)
+        return run_result(writer, scope, metadata, checks)
 
     return portfolio_asset
 
