@@ -77,6 +77,7 @@ def defs(server) -> dg.Definitions:
 
 
 def job_names(defs: dg.Definitions) -> set[str]:
+    """The jobs of the code location, `__ASSET_JOB` (asset pages, backfills) among them."""
     return {job.name for job in defs.get_repository_def().get_all_jobs()}
 
 
@@ -157,3 +158,16 @@ def test_an_api_launch_is_a_backfill_whose_runs_hold_the_level_pool_and_reexecut
     assert {key.to_user_string() for key in run.asset_selection} == set(DAY_ASSETS)
     assert run.run_op_concurrency.all_pools == {DAY_POOL}
     assert reexecute(server, run.run_id).status == S.SUCCESS
+
+
+def test_sensor_and_schedule_run_requests_name_jobs_of_the_definitions(bench):
+    portfolio = bench.add_portfolio(
+        "new", [{"symbol": "AAPL", "quantity": 10, "entry_price": 180.0, "entry_date": START}]
+    )
+    [request] = bench.sensor("portfolio_onboarding_sensor").run_requests
+    assert request.job_name == DAY_JOB and request.tags["portfolio"] == str(portfolio)
+    repository = bench.defs.get_repository_def()
+    for schedule in repository.schedule_defs:
+        assert schedule.job_name in job_names(bench.defs)  # a schedule's requests run its job
+    targets = {name for sensor in repository.sensor_defs for target in sensor.targets for name in [target.job_name]}
+    assert {DAY_JOB, PORTFOLIO_JOB} <= targets <= job_names(bench.defs)
