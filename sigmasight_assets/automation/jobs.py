@@ -1,14 +1,17 @@
-"""One asset job per level: schedules and sensors launch runs of these by name.
+"""One asset job per level: every run of the product's own launch paths is a run of one of these.
 
-Each job selects the assets tagged with its level (`sigmasight/level`), so an asset joins its
-job by carrying the tag. Both levels share the trading-day partitions, but they run apart: the
-day-level run for a day must finish before any portfolio-level run reads it, and dagster.yaml
-limits each level to one run at a time. The level tag is a job tag (`tags=`, no `run_tags=`):
-Dagster copies a job's tags onto every run of the job, whoever launches it (schedules, sensors,
-the launchpad and GraphQL, `dagster job launch`, `execute_in_process`), so the limit holds also
-for a run launched by hand without the tag. (A job's separate `run_tags` reach only the runs of
-schedules, sensors and in-process execution, not the launchpad or `dagster job launch`.) The
-company profiles, unpartitioned, get their own job.
+Each job selects the assets tagged with its level (`sigmasight/level`), so an asset joins its job
+by carrying the tag. Both levels share the trading-day partitions, but they run apart: the
+day-level run for a day must finish before any portfolio-level run reads it. Schedules and sensors
+launch these jobs by name, and `sigmasight run` and the demo execute them in process with the code
+location's origin (`runs.job_runs`), so the UI opens and re-executes every such run.
+
+One run per level at a time is held by the level's pool, named by every asset of the level and
+limited to one run at run granularity in dagster.yaml: it holds for any run executing the assets,
+also asset-page materializations and backfills, which run `__ASSET_JOB` without these jobs' tags.
+The level is also a job tag (`tags=`, not `run_tags=`, which the launchpad and `dagster job launch`
+do not copy), with its own limit in dagster.yaml for job runs. The company profiles, unpartitioned,
+get their own job.
 """
 
 import dagster as dg
@@ -21,7 +24,7 @@ day_assets_job = dg.define_asset_job(
     tags={LEVEL_TAG: DAY_LEVEL},
     description=(
         "Day-level assets (market_prices, symbol_factor_exposures, symbol_metrics, risk_model): market data"
-        " for every symbol of the universe, per trading day. One run at a time (sigmasight/level=day)."
+        " for every symbol of the universe, per trading day. One run at a time (pool sigmasight_day)."
     ),
 )
 portfolio_assets_job = dg.define_asset_job(
