@@ -22,7 +22,11 @@ from sigmasight_resources.market_data.resource import MarketDataResource
 def company_profiles(
     context: dg.AssetExecutionContext, db: ResultsDatabase, market_data: MarketDataResource
 ) -> dg.MaterializeResult:
-    """Name, sector, industry and market cap per price symbol of the active positions (option underlyings included)."""
+    """Name, sector, industry and market cap per price symbol of the active positions (option underlyings included).
+
+    From the market data: Polygon's ticker details, the simulator's, or a CSV's sidecar
+    `<stem>_profiles.csv` (the demo ships one, without market caps); a CSV without one fails the run.
+    """
     with db.transaction() as session:
         symbols = sorted(set(queries.positions_frame(session)["price_symbol"].dropna()))
     try:
