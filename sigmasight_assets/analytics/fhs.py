@@ -105,7 +105,7 @@ def filtered_var_es(
     hypothetical : ndarray (T, W)
         `hypothetical_returns` output, fractions of NAV, NaN where missing.
     lam : float
-        EWMA decay in (0, 1) (default `FHS_LAMBDA`, RiskMetrics 0.94).
+        EWMA decay in (0, 1) (default `FHS_LAMBDA`, 0.97).
     levels : sequence of float
         Confidence levels in (0, 1) (default 0.95 and 0.99).
     min_obs : int

@@ -26,4 +26,4 @@ COVARIANCE_WINDOW = 504  # EWMA factor and factor-ETF covariances
 COVARIANCE_HALF_LIFE = 63
 COVARIANCE_MIN_OBS = 60
 FHS_WINDOW = 500  # filtered historical simulation of the current book
-FHS_LAMBDA = 0.94  # RiskMetrics EWMA decay of the hypothetical book returns
+FHS_LAMBDA = 0.97  # EWMA decay of the hypothetical book returns (0.94, RiskMetrics' daily value, failed Kupiec at 99%)
