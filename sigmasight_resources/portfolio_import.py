@@ -400,6 +400,19 @@ def _row(
 
 def parse_positions(data: bytes, *, today: date) -> list[PositionSpec]:
     """Validate a positions CSV (see the module docstring); all problems raised at once."""
+    specs, problems = position_rows(data, today=today)
+    if problems:
+        raise PortfolioImportError(problems)
+    return specs
+
+
+def position_rows(data: bytes, *, today: date) -> tuple[list[PositionSpec], list[ImportProblem]]:
+    """The valid rows of a positions CSV and every problem of the others, without raising.
+
+    For callers that add checks of their own to the import's (an amendment checks the rows
+    against stored positions) and must still report every problem at once. A file-level
+    problem (size, emptiness) still raises `PortfolioImportError`.
+    """
     rows, problems = read_rows(data, POSITIONS)
     specs = []
     for row in rows:
@@ -408,9 +421,7 @@ def parse_positions(data: bytes, *, today: date) -> list[PositionSpec]:
         if spec is not None:
             specs.append(spec)
     problems.extend(_duplicates(specs))
-    if problems:
-        raise PortfolioImportError(problems)
-    return specs
+    return specs, problems
 
 
 def _position(row: _Row, today: date) -> PositionSpec | None:

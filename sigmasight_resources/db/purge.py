@@ -1,8 +1,10 @@
-"""Hard deletion of a soft-deleted portfolio: its positions, marks and every stored result row.
+"""Deleting stored rows of a portfolio: all of them for a purged portfolio, or its results from a day on.
 
 Soft deletion keeps results readable (and the API can still show them); purging is the explicit,
 irreversible second step, so it refuses an active portfolio.
 """
+
+from datetime import date
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
@@ -33,3 +35,26 @@ def purge_portfolio(session: Session, portfolio_id: int) -> dict[str, int]:
     session.delete(portfolio)  # positions and manual marks go with it (ORM cascade)
     session.flush()
     return deleted
+
+
+def result_tables_by_day() -> list:
+    """The tables of per-(day, portfolio) results: every table keyed by both `date` and `portfolio_id`.
+
+    Read from the metadata rather than listed, so a result table added later is purged too.
+    """
+    return [t for t in metadata.sorted_tables if "portfolio_id" in t.c and "date" in t.c]
+
+
+def delete_results_from(session: Session, portfolio_id: int, start: date) -> dict[str, int]:
+    """Delete the portfolio's stored portfolio-level results dated `start` or later; rows deleted per table.
+
+    In the caller's transaction, so the results go with the change that made them stale (an
+    amendment) or not at all. Losing the `data_quality` rows is what makes those days missing for
+    the close sensor's catch-up (`planning.completed_portfolio_days`), which recomputes them.
+    """
+    return {
+        table.name: session.execute(
+            delete(table).where(table.c.portfolio_id == portfolio_id, table.c.date >= start)
+        ).rowcount
+        for table in result_tables_by_day()
+    }

@@ -18,7 +18,7 @@ from sigmasight_resources.db.models import (
     Position,
     UnavailableSymbol,
 )
-from sigmasight_resources.db.results import DataQuality
+from sigmasight_resources.db.results import DataQuality, SymbolMetric
 from sigmasight_resources.vocabulary import InvestmentClass
 
 INSERT_CHUNK = 5000
@@ -321,3 +321,15 @@ def _chunks(rows: Iterable) -> Iterator[list]:
     rows = iter(rows)
     while chunk := list(islice(rows, INSERT_CHUNK)):
         yield chunk
+
+
+def symbol_metric_days(session: Session, symbols: Iterable[str], start: date, end: date) -> dict[str, set[date]]:
+    """Per symbol, the days in [start, end] on which `symbol_metrics` has a row: the days a day-level run
+    computed with the symbol in its universe (every day-level asset runs over the same universe)."""
+    query = select(SymbolMetric.symbol, SymbolMetric.date).where(
+        SymbolMetric.symbol.in_(sorted(set(symbols))), SymbolMetric.date.between(start, end)
+    )
+    days: dict[str, set[date]] = {}
+    for symbol, day in session.execute(query).all():
+        days.setdefault(symbol, set()).add(day)
+    return days
