@@ -88,6 +88,7 @@ def revoke_user_token(user_id: UserId, admin: AdminUser, db: DbDep) -> UserRevok
             email=user.email,
             is_admin=user.is_admin,
             created_at=user.created_at,
+            token_expires_at=user.token_expires_at,
             token_revoked_at=revoked_at,
         )
 

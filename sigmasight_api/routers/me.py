@@ -1,4 +1,4 @@
-"""`GET /me`: who the token belongs to."""
+"""`GET /me`: who the token belongs to, and when it expires (so a client can ask for a new one in time)."""
 
 from fastapi import APIRouter
 

@@ -22,6 +22,9 @@ class UserPublic(BaseModel):
     email: str
     is_admin: bool
     created_at: Timestamp
+    token_expires_at: Timestamp | None = Field(
+        default=None, description="when the user's token stops working (401 `token_expired`); null: no expiry"
+    )
 
 
 class UserCreate(BaseModel):
@@ -32,7 +35,6 @@ class UserCreate(BaseModel):
 
 class UserCreated(UserPublic):
     token: str = Field(description="the API token, shown only in this answer; only its hash is stored")
-    token_expires_at: Timestamp | None = Field(description="when the token stops working; null: no expiry")
 
 
 class TokenRotate(BaseModel):

@@ -67,7 +67,8 @@ def test_a_rotated_token_old_gets_401_new_gets_200(api):
 
 def test_an_expired_token_gets_401_with_the_expiry_in_the_message(api):
     user = new_user(api, "expiring@example.com", expires_in_days=1)
-    assert user["token_expires_at"] and me(api, user["token"]).status_code == 200
+    shown = me(api, user["token"]).json()["token_expires_at"]
+    assert datetime.fromisoformat(shown) == datetime.fromisoformat(user["token_expires_at"])
     past = datetime.now(UTC) - timedelta(seconds=1)
     with api.db.transaction() as session:
         session.execute(update(User).where(User.id == user["id"]).values(token_expires_at=past))
