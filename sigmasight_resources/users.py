@@ -157,7 +157,7 @@ def revoke_token(session: Session, user: User) -> datetime:
     if user.token_revoked_at is None:
         user.token_revoked_at = datetime.now(UTC)
         session.flush()
-    return user.token_revoked_at
+    return _utc(user.token_revoked_at)
 
 
 def find_user_by_token(session: Session, token: str) -> User | None:
@@ -172,7 +172,7 @@ def find_user_by_token(session: Session, token: str) -> User | None:
 
 
 def authenticate(session: Session, token: str, now: datetime | None = None) -> User:
-    """The user of a valid token; `TokenRejected` (invalid_token, token_revoked, token_expired) otherwise."""
+    """The user of a valid token; `TokenRejected` (unauthorized, token_revoked, token_expired) otherwise."""
     user = find_user_by_token(session, token)
     if user is None:
         raise TokenRejected("unauthorized", "invalid bearer token")
