@@ -11,18 +11,25 @@ on the same backend (dagster-postgres for PostgreSQL):
 - status: reading the materialization status of every partition of `position_values` (the largest
   portfolio-level asset) from the instance, as the API's asset summary and the Dagster UI do.
 
+The daily phase runs `--daily-runs` times, on consecutive sessions after the rebuilt range (each
+a fresh child process); `daily_s` is the median, and `daily_portfolio_s` the median of its
+portfolio-level run alone (what the history length can change). Peak RSS is reported per phase.
+
 Prints each N's figures as a JSON line as soon as they are measured (smallest N first), then a
-table for --portfolios, the cost table over `--cost-sizes`, and as its last line one JSON object
-(rebuild_s, daily_s, peak_rss_mb, rows_per_s, status_query_s for --portfolios).
+table for --portfolios, the cost table over `--cost-sizes`, the history table over
+`--history-sizes` (the daily path at --portfolios for each history length), and as its last line
+one JSON object (rebuild_s, daily_s, peak_rss_mb, rows_per_s, status_query_s for --portfolios).
 
     .venv/bin/python benchmarks/scale.py                      # defaults: 200 × 30 positions, 1200 symbols, 756 days
     .venv/bin/python benchmarks/scale.py --portfolios 20 --days 120 --cost-sizes ""
+    .venv/bin/python benchmarks/scale.py --portfolios 25 --cost-sizes "" --history-sizes 252,756,1512
 """
 
 import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -59,6 +66,8 @@ class Figures:
     status_partitions: int
     rebuild_rss_mb: float
     daily_rss_mb: float
+    daily_portfolio_s: float
+    daily_samples: list[float]
 
 
 def universe(size: int) -> list[str]:
@@ -282,33 +291,42 @@ def status_query(home: Path) -> tuple[float, int]:
     return seconds, len(materialized)
 
 
-def measure(base_url: str, portfolios: int, positions: int, universe_size: int, days: int) -> Figures:
+def portfolio_run_seconds(figures: dict) -> float:
+    """Seconds of the phase's portfolio-level run(s) alone."""
+    return sum(seconds for label, seconds in figures["runs"].items() if label.startswith("portfolio-level"))
+
+
+def measure(
+    base_url: str, portfolios: int, positions: int, universe_size: int, days: int, daily_runs: int = 1
+) -> Figures:
     from sigmasight_resources import calendar
     from sigmasight_resources.db.engine import migrate
 
     sessions = calendar.previous_sessions(END, days - 1)
     period = calendar.sessions(sessions, END)
-    next_day = calendar.sessions(END + timedelta(days=1), END + timedelta(days=10))[0]
+    next_days = calendar.sessions(END + timedelta(days=1), END + timedelta(days=10 + 2 * daily_runs))[:daily_runs]
     with databases(base_url) as (url, home):
         migrate(url)
         count = generate(url, portfolios, positions, universe(universe_size), period)
         rebuild = phase(url, home, period[0], period[0], END, force=True)
         rows = count_rows(url)
-        daily = phase(url, home, period[0], next_day, next_day, force=False)
+        dailies = [phase(url, home, period[0], day, day, force=False) for day in next_days]
         status_s, partitions = status_query(home)
     return Figures(
         portfolios=portfolios,
         positions=count,
         days=days,
         rebuild_s=round(rebuild["seconds"], 1),
-        daily_s=round(daily["seconds"], 1),
-        peak_rss_mb=round(max(rebuild["rss_mb"], daily["rss_mb"]), 0),
+        daily_s=round(statistics.median(d["seconds"] for d in dailies), 1),
+        peak_rss_mb=round(max(rebuild["rss_mb"], *(d["rss_mb"] for d in dailies)), 0),
         rows_written=rows,
         rows_per_s=round(rows / rebuild["seconds"], 0),
         status_query_s=round(status_s, 3),
         status_partitions=partitions,
         rebuild_rss_mb=round(rebuild["rss_mb"], 0),
-        daily_rss_mb=round(daily["rss_mb"], 0),
+        daily_rss_mb=round(max(d["rss_mb"] for d in dailies), 0),
+        daily_portfolio_s=round(statistics.median(portfolio_run_seconds(d) for d in dailies), 1),
+        daily_samples=[round(d["seconds"], 1) for d in dailies],
     )
 
 
@@ -330,7 +348,9 @@ def print_table(title: str, rows: list[Figures]) -> None:
         "days",
         "rebuild_s",
         "daily_s",
-        "peak_rss_mb",
+        "daily_portfolio_s",
+        "rebuild_rss_mb",
+        "daily_rss_mb",
         "rows_written",
         "rows_per_s",
         "status_query_s",
@@ -347,6 +367,17 @@ def print_table(title: str, rows: list[Figures]) -> None:
             f"linear fit: rebuild_s = {slope_r[1]:.1f} + {slope_r[0] * 1000:.2f} per 1000 positions; "
             f"daily_s = {slope_d[1]:.1f} + {slope_d[0] * 1000:.2f} per 1000 positions"
         )
+
+
+def print_history(portfolios: int, rows: list[Figures]) -> None:
+    """The daily path over history lengths: its median, its portfolio-level run, and each against the shortest."""
+    print(f"\ndaily path for N = {portfolios} by history length (load average {os.getloadavg()[0]:.1f})")
+    print("  ".join(f"{c:>18}" for c in ("days", "daily_s", "daily_portfolio_s", "vs_shortest", "daily_rss_mb")))
+    base = rows[0]
+    for row in rows:
+        ratio = row.daily_s / base.daily_s if base.daily_s else float("nan")
+        values = (row.days, row.daily_s, row.daily_portfolio_s, f"{ratio:.2f}", row.daily_rss_mb)
+        print("  ".join(f"{v:>18}" for v in values))
 
 
 def main() -> None:
@@ -366,6 +397,12 @@ def main() -> None:
         default="25,50,100,200",
         help="comma-separated N for the cost table ('' to skip); --portfolios reuses its run",
     )
+    parser.add_argument(
+        "--history-sizes",
+        default="",
+        help="comma-separated history lengths D (days) for the daily-path table at --portfolios ('' to skip)",
+    )
+    parser.add_argument("--daily-runs", type=int, default=3, help="daily phases per size (consecutive sessions)")
     parser.add_argument("--phase", nargs=2, metavar=("START", "END"), help=argparse.SUPPRESS)
     parser.add_argument("--force", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -378,12 +415,18 @@ def main() -> None:
     sizes = sorted({args.portfolios, *(int(n) for n in args.cost_sizes.split(",") if n.strip())})
     measured = {}
     for n in sizes:  # smallest first: each row is printed as soon as it is measured
-        measured[n] = measure(url, n, args.positions, args.universe, args.days)
+        measured[n] = measure(url, n, args.positions, args.universe, args.days, args.daily_runs)
         print(json.dumps({"measured": asdict(measured[n])}), flush=True)
+    histories = {args.days: measured[args.portfolios]}
+    for d in sorted({int(n) for n in args.history_sizes.split(",") if n.strip()} - {args.days}):
+        histories[d] = measure(url, args.portfolios, args.positions, args.universe, d, args.daily_runs)
+        print(json.dumps({"measured": asdict(histories[d])}), flush=True)
     main_figures = measured[args.portfolios]
     print_table(f"N = {args.portfolios}", [main_figures])
     if len(sizes) > 1:
         print_table("cost per unit of work", [measured[n] for n in sizes])
+    if len(histories) > 1:
+        print_history(args.portfolios, [histories[d] for d in sorted(histories)])
     print(
         json.dumps(
             {
