@@ -38,6 +38,10 @@ from sigmasight_resources.vocabulary import InvestmentClass
 DATE_FIELDS = ("entry_date", "exit_date", "mark_date")
 
 
+class PortfolioBusyError(RuntimeError):
+    """A run writing the portfolio is queued or in progress; amend once it has finished."""
+
+
 @dataclass(frozen=True)
 class AmendedPosition:
     """What one row does: `action` is `add`, `exit`, `mark` or `exit+mark`; `position_id` the row it wrote."""

@@ -1,4 +1,4 @@
-"""`sigmasight portfolios …`: import a positions CSV, record cash flows, list, soft-delete, purge."""
+"""`sigmasight portfolios …`: import a positions CSV, amend it, record cash flows, list, soft-delete, purge."""
 
 import json
 from datetime import date, datetime
@@ -8,22 +8,39 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sigmasight_assets.cli.common import EXIT_INVALID, cli_errors, echo, fail, open_db, register_error, stdout
+from sigmasight_assets.cli.actor import AsOption, actor_for
+from sigmasight_assets.cli.common import (
+    EXIT_FAILURE,
+    EXIT_INVALID,
+    cli_errors,
+    echo,
+    fail,
+    get_settings,
+    open_db,
+    register_error,
+    stdout,
+    warn,
+)
+from sigmasight_resources.amendments import PortfolioBusyError
 from sigmasight_resources.cash_flows import record_cash_flows
 from sigmasight_resources.db.purge import PortfolioStillActiveError, purge_portfolio
 from sigmasight_resources.db.report import latest_result_date
 from sigmasight_resources.portfolio_import import (
     DEFAULT_BENCHMARK,
     MAX_IMPORT_BYTES,
+    PortfolioImportError,
     delete_portfolio,
     import_portfolio,
     list_portfolios,
 )
 
 app = typer.Typer(
-    help="Portfolios: import, cash flows, list, delete, purge.", no_args_is_help=True, pretty_exceptions_enable=False
+    help="Portfolios: import, amend, cash flows, list, delete, purge.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
 )
 register_error(PortfolioStillActiveError)
+register_error(PortfolioBusyError, EXIT_FAILURE)
 
 
 def read_upload(path: Path) -> bytes:
@@ -62,6 +79,56 @@ def import_(
             echo(str(portfolio_id))
         else:
             echo(f"imported portfolio {portfolio_id}: {' '.join(name.split())!r} for {owner.strip().lower()}")
+
+
+@app.command("amend")
+def amend(
+    portfolio_id: Annotated[int, typer.Argument(help="Id of an active portfolio.")],
+    file: Annotated[Path, typer.Argument(help="CSV with the import's columns: exits, marks and new positions.")],
+    as_email: AsOption = None,
+) -> None:
+    """Exit, mark or add positions after onboarding (all or nothing); the daemon recomputes the days touched.
+
+    A row whose symbol and entry date match an open position sets its exit (exit_date, exit_price)
+    or, for a PRIVATE position, its mark (mark_price, mark_date); any other row adds a position.
+    The portfolio's results from the earliest date touched are deleted at once and recomputed by
+    the close sensor; new symbols' closes first, by a day-level run put on the daemon's queue.
+    """
+    from sigmasight_assets.amendments import amend_portfolio  # loads the definitions: only for this command
+    from sigmasight_assets.runs.instance import local_instance
+
+    with cli_errors():
+        data = read_upload(file)
+        settings = get_settings()
+        with open_db() as db:
+            with db.transaction() as session:
+                actor = actor_for(session, as_email)
+            instance = local_instance(settings)
+            try:
+                amended = amend_portfolio(db, instance, settings, portfolio_id, data, actor)
+            except PortfolioImportError as exc:
+                for problem in exc.problems:
+                    warn(f"  {problem}")
+                count = len(exc.problems)
+                fail(f"amendment rejected: {count} problem{'s' if count != 1 else ''}; nothing was written")
+            finally:
+                instance.dispose()
+        result, run = amended.result, amended.day_run
+        echo(
+            f"amended portfolio {portfolio_id}: {result.count('add')} added, {result.count('exit')} exited, "
+            f"{result.count('mark')} marked"
+        )
+        for change in result.changes:
+            echo(f"  line {change.line}: {change.action} position {change.position_id} {change.symbol}")
+        echo(
+            f"results from {result.earliest} on deleted ({sum(result.deleted.values())} rows); "
+            "the close sensor recomputes them (make daemon)"
+        )
+        if run is not None:
+            echo(
+                f"queued day-level run {run.run_id} over {run.start}..{run.end} for the new symbols' closes; "
+                "the portfolio's days follow once it succeeds"
+            )
 
 
 @app.command("flows")
