@@ -160,8 +160,8 @@ def test_an_exit_of_held_symbols_queues_no_run_and_the_close_sensor_requests_fro
 
 
 BAD = [
-    pytest.param(b"AAPL,100,180,2025-03-03,2025-02-28,190\n", 2, "exit_date", "before entry_date", id="exit-before-entry"),
-    pytest.param(b"MSFT,50,400,2025-03-03,2025-03-05,401\n", 2, "exit_date", "already closed on 2025-03-04", id="closed"),
+    pytest.param(b"AAPL,100,180,2025-03-03,2025-02-28,190\n", 2, "exit_date", "before entry_date", id="exit<entry"),
+    pytest.param(b"MSFT,50,400,2025-03-03,2025-03-05,401\n", 2, "exit_date", "closed on 2025-03-04", id="closed"),
     pytest.param(b"AAPL,100,180,2025-03-03,,,,190,2025-03-10\n", 2, "mark_price", "only for PRIVATE", id="public-mark"),
     pytest.param(b"AAPL,100,180,2025-03-03,2025-03-17,190\n", 2, "exit_date", "after the latest closed", id="late"),
     pytest.param(b"NVDA,40,120,2025-03-17,,\n", 2, "entry_date", "after the latest closed trading day", id="late-add"),
