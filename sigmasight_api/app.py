@@ -20,6 +20,7 @@ from sigmasight_api.routers import (
     admin_runs,
     admin_symbols,
     admin_users,
+    amendments,
     health,
     me,
     portfolios,
@@ -70,4 +71,5 @@ def create_app(settings: Settings, instance: dg.DagsterInstance | None = None) -
     app.include_router(health.router)
     for module in (me, portfolios, results, admin_users, admin_runs, admin_assets, admin_audit, admin_symbols):
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(amendments.router, prefix=API_PREFIX)
     return app

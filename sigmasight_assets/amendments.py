@@ -28,7 +28,7 @@ from sigmasight_assets.definitions import build_definitions
 from sigmasight_assets.pipeline.tags import DAY_JOB, day_range_tags
 from sigmasight_assets.runs.job_runs import DEFINITIONS_ATTRIBUTE, DEFINITIONS_MODULE, job_origin
 from sigmasight_resources import calendar
-from sigmasight_resources.amendments import AmendmentResult, PortfolioBusyError, apply_amendment, parse_amendment
+from sigmasight_resources.amendments import AmendmentResult, PortfolioBusyError, amendment_rows, apply_amendment
 from sigmasight_resources.audit import REQUESTED_BY_TAG, Action, Actor, record
 from sigmasight_resources.cash_flows import active_portfolio
 from sigmasight_resources.db import queries
@@ -78,12 +78,12 @@ def amend_portfolio(
     key = str(portfolio_id)
     with db.transaction() as session:
         active_portfolio(session, portfolio_id)
-        specs = parse_amendment(data, today=now.date(), latest=latest)
+        specs, problems = amendment_rows(data, today=now.date(), latest=latest)
         if key in busy_portfolios(instance, [key]):
             raise PortfolioBusyError(
                 f"a run writing portfolio {portfolio_id} is queued or in progress; amend once it has finished"
             )
-        result = apply_amendment(session, portfolio_id, specs)
+        result = apply_amendment(session, portfolio_id, specs, problems)
         day_run = None
         if key in onboarded_portfolio_keys(instance):  # else the onboarding sensor's first runs cover it all
             span = refresh_span(instance, session, result, settings.partitions_start, latest)

@@ -3,7 +3,7 @@
 A row whose symbol and entry date match an open position of the portfolio amends it: it sets the
 exit (`exit_date`, `exit_price`) and/or, for a PRIVATE position, a mark (`mark_price`,
 `mark_date`). Any other row adds a position. The rows go through the import's own validation
-(`portfolio_import.position_rows`); on top of it an amendment refuses a date after the latest
+(`portfolio_import.position_rows`, via `amendment_rows`); on top of it an amendment refuses a date after the latest
 trading day, a matching row that sets neither an exit nor a mark, a quantity or entry price that
 differs from the matched position (a partial exit would need a split), an exit or mark on a
 position already closed, an exit before one of the position's marks, and two rows amending one
@@ -66,34 +66,37 @@ class AmendmentResult:
         return sum(action in change.action.split("+") for change in self.changes)
 
 
-def parse_amendment(data: bytes, *, today: date, latest: date) -> list[PositionSpec]:
-    """The rows, validated as an import's plus no date after `latest` (the latest trading day); all problems at once."""
+def amendment_rows(data: bytes, *, today: date, latest: date) -> tuple[list[PositionSpec], list[ImportProblem]]:
+    """The valid rows and the problems of the others: the import's rules plus no date after `latest` (the
+    latest trading day). A file-level problem (size, emptiness) raises `PortfolioImportError` at once."""
     specs, problems = position_rows(data, today=today)
+    valid = []
     for spec in specs:
-        for name in DATE_FIELDS:
-            value = getattr(spec, name)
-            if value is not None and value > latest:
-                problems.append(
-                    ImportProblem(spec.line, name, f"{value} is after the latest closed trading day {latest}")
-                )
-    if problems:
-        raise PortfolioImportError(problems)
-    return specs
+        late = [
+            ImportProblem(spec.line, name, f"{getattr(spec, name)} is after the latest closed trading day {latest}")
+            for name in DATE_FIELDS
+            if getattr(spec, name) is not None and getattr(spec, name) > latest
+        ]
+        problems.extend(late)
+        if not late:
+            valid.append(spec)
+    return valid, problems
 
 
-def apply_amendment(session: Session, portfolio_id: int, specs: Sequence[PositionSpec]) -> AmendmentResult:
+def apply_amendment(
+    session: Session, portfolio_id: int, specs: Sequence[PositionSpec], problems: Sequence[ImportProblem] = ()
+) -> AmendmentResult:
     """Amend an active portfolio's positions, delete its results from the earliest day touched; caller's transaction.
 
-    `PortfolioNotFoundError` unless active; `PortfolioImportError` (every problem, nothing written) when
-    a row contradicts the stored positions. Takes the portfolio's write lock first, as the assets'
-    writers do, so no materialization of this portfolio commits between the check and the write.
+    `PortfolioNotFoundError` unless active; `PortfolioImportError` (nothing written) when a row
+    contradicts the stored positions, listing those problems with `problems` (the rows' own, from
+    `amendment_rows`), so a file's problems are all reported at once. Takes the portfolio's write lock
+    first, as the assets' writers do, so no materialization of it commits between the check and the write.
     """
     portfolio = active_portfolio(session, portfolio_id)
     queries.lock_portfolios(session, [portfolio_id])
-    if not specs:
-        raise PortfolioImportError([ImportProblem(0, "file", "no rows to amend")])
     positions = list(portfolio.positions)
-    problems: list[ImportProblem] = []
+    problems = list(problems)
     claimed: dict[int, int] = {}  # position id -> the line amending it
     plan: list[tuple[PositionSpec, Position | None]] = []
     for spec in specs:
@@ -102,6 +105,8 @@ def apply_amendment(session: Session, portfolio_id: int, specs: Sequence[Positio
             plan.append((spec, target))
     if problems:
         raise PortfolioImportError(problems)
+    if not plan:
+        raise PortfolioImportError([ImportProblem(0, "file", "no rows to amend")])
 
     written = [_apply(session, portfolio_id, spec, target) for spec, target in plan]
     session.flush()  # the added positions get their ids

@@ -14,6 +14,7 @@ from dagster._core.execution.api import execute_run
 from sqlalchemy import func, select
 
 from benchmarks.scenarios.pipeline import STOCKS
+from sigmasight_api.onboarding import onboarding_status
 from sigmasight_assets.amendments import AMENDMENT_TAG, amend_portfolio
 from sigmasight_assets.assets import PORTFOLIO_ASSETS
 from sigmasight_assets.automation.registry import register_onboarded_portfolios
@@ -84,6 +85,12 @@ def execute_queued(bench, run_id: str) -> None:
     assert result.success
 
 
+def status(bench, portfolio: int) -> str:
+    """What GET /portfolios/{id}/onboarding answers as its status."""
+    with bench.db.transaction() as session:
+        return onboarding_status(bench.instance, session, portfolio).status
+
+
 def close_requests(bench) -> list[tuple[str, str, list[str]]]:
     result = bench.sensor("portfolio_close_sensor")
     return [(*run_dates(r.tags), run_portfolios(r.tags)) for r in result.run_requests], result
@@ -95,6 +102,7 @@ def test_an_amendment_is_recomputed_from_its_earliest_day_by_the_close_sensor(be
     assert all(o.success for o in outcomes)
     every = sessions(FIRST, LAST)
     assert set(result_days(bench, p1)["data_quality"]) == set(every)
+    assert status(bench, p1) == "completed"
     other_before = bench.rows("position_values", f"WHERE portfolio_id = {p2}")
     assert bench.sensor("portfolio_close_sensor").run_requests == []
 
@@ -120,15 +128,18 @@ def test_an_amendment_is_recomputed_from_its_earliest_day_by_the_close_sensor(be
     # while it is queued the close sensor leaves p1 alone: nothing is computed without NVDA's closes
     requested, _ = close_requests(bench)
     assert requested == []
+    assert status(bench, p1) == "pending"  # the status endpoint follows the queued run, then the catch-up
 
     execute_queued(bench, run.run_id)
     requested, result = close_requests(bench)
     assert requested == [("2025-03-10", "2025-03-14", [str(p1)])]  # exactly the deleted days, p1 alone
+    assert status(bench, p1) == "pending"  # the day level is back, p1's days are not
 
     [request] = result.run_requests
     assert execute(bench.defs, bench.instance, PlannedRun("catch-up", PORTFOLIO_ASSETS, dict(request.tags))).success
     assert set(result_days(bench, p1)["data_quality"]) == set(every)
     assert close_requests(bench)[0] == []
+    assert status(bench, p1) == "completed"
 
     with bench.db.transaction() as session:
         report = build_report(session, p1, LAST)
