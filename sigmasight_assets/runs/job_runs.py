@@ -24,15 +24,14 @@ LOCATION_NAME = "sigmasight"
 DEFINITIONS_MODULE, DEFINITIONS_ATTRIBUTE = "sigmasight_assets.definitions", "defs"
 
 
-def job_for(defs: dg.Definitions, selection: Iterable[str]) -> tuple[dg.JobDefinition, frozenset[dg.AssetKey] | None]:
-    """The named job whose assets include `selection`, and the asset subset to run (None: the whole job)."""
+def job_for(defs: dg.Definitions, selection: Iterable[str]) -> dg.JobDefinition:
+    """The named job of the definitions that selects exactly these assets."""
     wanted = frozenset(dg.AssetKey(name) for name in selection)
     for job in JOBS:
         job_def = defs.resolve_job_def(job.name)
-        keys = job_def.asset_layer.executable_asset_keys
-        if wanted <= keys:
-            return job_def, None if wanted == keys else wanted
-    raise ValueError(f"no job of the definitions selects all of {sorted(k.to_user_string() for k in wanted)}")
+        if job_def.asset_layer.executable_asset_keys == wanted:
+            return job_def
+    raise ValueError(f"no job of the definitions selects exactly {sorted(k.to_user_string() for k in wanted)}")
 
 
 def job_origin(job_name: str) -> RemoteJobOrigin:
@@ -49,10 +48,8 @@ def launch_in_process(
     tags: Mapping[str, str],
     run_config: Mapping[str, object],
 ) -> dg.JobExecutionResult:
-    """Create a run of the job selecting `selection` and execute it here; never raises on step failure."""
-    job_def, subset = job_for(defs, selection)
-    if subset is not None:
-        job_def = job_def.get_subset(asset_selection=subset)
+    """Create a run of the job of exactly these assets and execute it here; never raises on step failure."""
+    job_def = job_for(defs, selection)
     run_tags = {**job_def.run_tags, **tags}
     plan = create_execution_plan(
         job_def,
@@ -65,7 +62,6 @@ def launch_in_process(
         execution_plan=plan,
         run_config=run_config,
         tags=run_tags,
-        asset_selection=subset,
         remote_job_origin=job_origin(job_def.name),
     )
     return execute_run(InMemoryJob(job_def), run, instance, raise_on_error=False)
