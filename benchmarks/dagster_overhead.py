@@ -4,7 +4,8 @@ A ranged run logs a planned event (one per partition, or one per asset with
 DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS) and one materialization per partition key, each
 stored by the instance's event log. This prints the per-partition cost (median of `--repeats`
 runs) for an in-memory instance, the embedded SQLite instance and (when reachable) a PostgreSQL
-instance, under each event setting: the floor under every SigmaSight run, since a 254-day
+instance, under each event setting, and with a day-partitioned check evaluated per day (one more
+event per day, as the coverage check logs): the floor under every SigmaSight run, since a 254-day
 onboarding materializes 12 assets × 254 partitions.
 
     .venv/bin/python benchmarks/dagster_overhead.py [--repeats 5] [--postgres-url postgresql+psycopg2://postgres@127.0.0.1:5432/postgres]
@@ -16,6 +17,7 @@ import statistics
 import tempfile
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -36,14 +38,27 @@ MODES = {
     "batched, planned per asset": {BATCH: "1000", SUBSET: "true"},
     "Dagster defaults": {BATCH: None, SUBSET: None},
 }
+CHECKED = "batched, planned per asset"  # also measured with a check evaluated per day
 
 
-def noop_asset() -> dg.AssetsDefinition:
-    @dg.asset(partitions_def=trading_day_partitions(date(2024, 1, 2)), backfill_policy=dg.BackfillPolicy.single_run())
-    def noop(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        return dg.MaterializeResult(metadata={"rows_written": 0})
+def noop_assets(with_check: bool) -> list[dg.AssetsDefinition]:
+    """The no-op asset, and with `with_check` a day-partitioned check evaluated per day, as the coverage check is."""
+    days = trading_day_partitions(date(2024, 1, 2))
+    with warnings.catch_warnings():  # single_run() is beta and a partitioned check a preview in Dagster 1.13
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        warnings.simplefilter("ignore", dg.PreviewWarning)
 
-    return noop
+        @dg.asset(partitions_def=days, backfill_policy=dg.BackfillPolicy.single_run())
+        def noop(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+            return dg.MaterializeResult(metadata={"rows_written": 0})
+
+        @dg.asset_check(asset=noop, partitions_def=days)
+        def noop_per_day(context: dg.AssetCheckExecutionContext) -> Iterator:
+            for key in context.op_execution_context.partition_keys:
+                yield dg.AssetCheckEvaluation(asset_key=noop.key, check_name="noop_per_day", passed=True, partition=key)
+            yield dg.Output(None)
+
+    return [noop, noop_per_day] if with_check else [noop]
 
 
 @contextmanager
@@ -59,10 +74,10 @@ def environment(values: dict[str, str | None]) -> Iterator[None]:
             os.environ.pop(name, None) if value is None else os.environ.__setitem__(name, value)
 
 
-def measure(instance: dg.DagsterInstance) -> tuple[int, float]:
+def measure(instance: dg.DagsterInstance, with_check: bool) -> tuple[int, float]:
     began = time.perf_counter()
     result = dg.materialize(
-        [noop_asset()],
+        noop_assets(with_check),
         instance=instance,
         run_config=QUIET_CONSOLE,
         tags={"dagster/asset_partition_range_start": START, "dagster/asset_partition_range_end": END},
@@ -70,14 +85,14 @@ def measure(instance: dg.DagsterInstance) -> tuple[int, float]:
     return len(result.get_asset_materialization_events()), time.perf_counter() - began
 
 
-def median_ms(make_instance: Callable[[], dg.DagsterInstance], repeats: int) -> tuple[int, float]:
+def median_ms(make_instance: Callable[[], dg.DagsterInstance], repeats: int, with_check: bool) -> tuple[int, float]:
     """Partitions per run and the median milliseconds per partition over `repeats` runs."""
     samples = []
     count = 0
     for _ in range(repeats):
         instance = make_instance()
         try:
-            count, seconds = measure(instance)
+            count, seconds = measure(instance, with_check)
         finally:
             instance.dispose()
         samples.append(seconds / count * 1000)
@@ -114,15 +129,17 @@ def main() -> None:
             for label, make_instance in storages.items():
                 for mode, values in MODES.items():
                     with environment(values):
-                        rows.append((label, mode, *median_ms(make_instance, args.repeats)))
+                        rows.append((label, mode, *median_ms(make_instance, args.repeats, False)))
+                with environment(MODES[CHECKED]):
+                    rows.append((label, f"{CHECKED} + check", *median_ms(make_instance, args.repeats, True)))
         finally:
             if postgres_url:
                 with admin.connect() as conn:
                     conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     print(f"median of {args.repeats} runs")
-    print(f"{'instance storage':<32}{'event settings':<34}{'partitions':>11}{'ms/partition':>14}")
+    print(f"{'instance storage':<32}{'event settings':<40}{'partitions':>11}{'ms/partition':>14}")
     for label, mode, count, ms in rows:
-        print(f"{label:<32}{mode:<34}{count:>11}{ms:>14.1f}")
+        print(f"{label:<32}{mode:<40}{count:>11}{ms:>14.1f}")
 
 
 if __name__ == "__main__":
