@@ -84,6 +84,8 @@ def _coverage_check(days: dg.PartitionsDefinition) -> dg.AssetChecksDefinition:
     )
     def portfolios_complete(context: dg.AssetCheckExecutionContext, db: ResultsDatabase) -> Iterator:
         keys = sorted(context.op_execution_context.partition_keys)
+        if not keys:  # a reversed range: the assets fail on it too, with the same line
+            raise dg.Failure("the run's partition range holds no trading day", allow_retries=False)
         onboarded = onboarded_portfolio_keys(context.instance)
         with db.transaction() as session:
             first_entry = queries.first_entry_dates(session)
