@@ -1,12 +1,13 @@
 """Portfolio import: validate a positions CSV completely, then write it in one transaction.
 
-Used by the CLI (`sigmasight portfolios import`), the demo loader and the API's upload; it knows
-nothing about any of them. Flow:
+Used by the CLI (`sigmasight portfolios import`), the demo loader, the API's upload and amendments
+(their rows are validated here); it knows nothing about any of them. Flow:
 
 1. `parse_positions(data, today=...)` reads the bytes and returns `PositionSpec`s, or raises
    `PortfolioImportError` listing *every* problem in the file (`ImportProblem(line, field,
    message)`; `line` is the physical line in the file, the header being line 1; line 0 means
-   the file or request as a whole).
+   the file or request as a whole). `position_rows` returns the valid rows and the problems
+   without raising, for callers that add checks of their own (an amendment, `amendments.py`).
 2. `create_portfolio(session, owner, name, specs)` writes the portfolio and its positions (and
    their manual marks) in the caller's transaction.
 3. `import_portfolio(db, data, name, owner_email, today, equity, benchmark)` does both: it validates

@@ -57,14 +57,21 @@ def test_the_daemon_recomputes_an_amendment_after_its_queued_day_level_run(stack
     day_run = instance.get_run_record_by_id(run_id)
     assert day_run.dagster_run.status == S.SUCCESS, run_id
 
-    wait_for("the catch-up of the deleted days", complete, 150)
-    catch_up = [
-        r
-        for r in instance.get_run_records(dg.RunsFilter(tags={PORTFOLIO_TAG: key}))
-        if r.dagster_run.tags.get(LEVEL_TAG) == "portfolio" and ONBOARDING_TAG not in r.dagster_run.tags
-    ]
-    assert catch_up and all(r.dagster_run.status == S.SUCCESS for r in catch_up)
-    assert min(r.start_time for r in catch_up) >= day_run.end_time  # never computed without ORCL's closes
+    def catch_up() -> list[dg.RunRecord]:
+        records = instance.get_run_records(dg.RunsFilter(tags={PORTFOLIO_TAG: key}))
+        return [
+            r
+            for r in records
+            if r.dagster_run.tags.get(LEVEL_TAG) == "portfolio" and ONBOARDING_TAG not in r.dagster_run.tags
+        ]
+
+    def caught_up() -> bool:
+        runs = catch_up()
+        return complete() and bool(runs) and all(r.dagster_run.is_finished for r in runs)
+
+    wait_for("the catch-up of the deleted days", caught_up, 150)
+    assert all(r.dagster_run.status == S.SUCCESS for r in catch_up())
+    assert min(r.start_time for r in catch_up()) >= day_run.end_time  # never computed without ORCL's closes
 
     def held(day: str) -> dict[str, dict]:
         with db.transaction() as session:
