@@ -1,18 +1,20 @@
-"""API latency: GET .../report and GET .../snapshots at 16 concurrent clients against a live uvicorn server.
+"""API latency: GET .../report and GET .../snapshots against a live `sigmasight api` server.
 
-Seeds 200 portfolios × 60 trading days of results (10 positions each) straight into a fresh
-results DB — materializing 200 portfolios through the asset graph would take far longer than
-the measurement and is not what is being measured — with realistic shapes and values: every
-table the report reads, 12 factors, 18 stress scenarios, a 10 × 10 correlation matrix and the
-data_quality rows. Then starts `uvicorn sigmasight_api.main:app_from_environment` in a
-subprocess, warms up, and prints p50/p95/p99 latency and throughput per endpoint.
+Seeds 200 portfolios × 60 trading days of results (`benchmarks/scenarios/api_seed.py`) into a
+fresh results DB, starts `sigmasight api` in a subprocess (its log in HOME/server.log), warms up
+and prints latency per endpoint. Closed loop (default): `--clients` clients back to back, p50/p95/
+p99 and throughput. Open loop (`--rate R`): R requests/s on a fixed timetable for `--duration` s,
+latency from each scheduled send time. `--find-max` raises the rate until p95 passes `--target-p95`
+and prints the highest rate that met it. Any dropped connection or 5xx fails the run (exit 1), with
+the server's warnings and worker restarts printed.
 
-    .venv/bin/python benchmarks/api_latency.py [--workers 2] [--requests 4000] [--database-url URL]
+    .venv/bin/python benchmarks/api_latency.py [--workers 2] [--requests 2000] [--clients 16]
+        [--rate 100 [--duration 20] | --find-max [--target-p95 30]] [--home DIR] [--database-url URL]
 """
 
 import argparse
 import asyncio
-import math
+import json
 import os
 import random
 import socket
@@ -20,246 +22,22 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime
+from collections import Counter
 from pathlib import Path
 
 import httpx
-from sqlalchemy import insert
 
-from sigmasight_resources import calendar
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: the `benchmarks` package
+
+from benchmarks.scenarios.api_load import Result, closed_loop, open_loop
+from benchmarks.scenarios.api_seed import DAYS, PORTFOLIOS, POSITIONS, seed
 from sigmasight_resources.db.engine import migrate
-from sigmasight_resources.db.models import InvestmentClass, Portfolio, Position, User
-from sigmasight_resources.db.results import (
-    DataQuality,
-    FactorExposure,
-    PortfolioBeta,
-    PortfolioCorrelation,
-    PortfolioSnapshot,
-    PortfolioVolatility,
-    PositionBeta,
-    PositionFactorExposure,
-    PositionValue,
-    StressResult,
-)
-from sigmasight_resources.db.session import ResultsDB
-from sigmasight_resources.users import hash_token
-from sigmasight_resources.vocabulary import FACTORS
 
-PORTFOLIOS, DAYS, POSITIONS, OWNERS = 200, 60, 10, 20
-CONCURRENCY = 16
-SCENARIOS = 18
-ASSETS = (
-    "position_values",
-    "portfolio_snapshots",
-    "position_betas",
-    "factor_exposures",
-    "portfolio_volatility",
-    "correlations",
-    "stress_tests",
-)
-
-
-def seed(url: str) -> dict[int, str]:
-    """Write users, portfolios, positions and 60 days of every result table; {portfolio id: owner's token}."""
-    rng = random.Random(7)
-    now = datetime.now(UTC)
-    days = calendar.sessions(date(2025, 6, 1), date(2025, 9, 30))[-DAYS:]
-    db = ResultsDB(url)
-    tokens = {}
-    with db.transaction() as session:
-        users = []
-        for u in range(OWNERS):
-            token = f"bench-token-{u:02d}-" + "x" * 24
-            users.append(
-                (
-                    User(email=f"owner{u}@bench.example", is_admin=False, token_hash=hash_token(token), created_at=now),
-                    token,
-                )
-            )
-        session.add_all(u for u, _ in users)
-        session.flush()
-        for p in range(PORTFOLIOS):
-            owner, token = users[p % OWNERS]
-            portfolio = Portfolio(owner_id=owner.id, name=f"bench {p}", created_at=now)
-            portfolio.positions = [
-                Position(
-                    symbol=f"B{p % 26:02d}{i}",
-                    investment_class=InvestmentClass.PUBLIC,
-                    quantity=rng.randint(-200, 500) or 1,
-                    entry_price=rng.uniform(20, 400),
-                    entry_date=date(2025, 1, 2),
-                )
-                for i in range(POSITIONS)
-            ]
-            session.add(portfolio)
-            session.flush()
-            tokens[portfolio.id] = token
-    ids = sorted(tokens)
-    with db.transaction() as session:
-        positions = {
-            pid: list(range((pid - ids[0]) * POSITIONS + 1, (pid - ids[0] + 1) * POSITIONS + 1)) for pid in ids
-        }
-        for pid in ids:
-            rows = _rows(rng, pid, positions[pid], days, now)
-            for table, records in rows.items():
-                session.execute(insert(table), records)
-    db.dispose()
-    return tokens
-
-
-def _rows(rng: random.Random, pid: int, position_ids: list[int], days: list[date], now: datetime) -> dict:
-    run = f"bench-{pid:04d}-{'0' * 20}"
-    prov = {"run_id": run, "computed_at": now}
-    out = {
-        t: []
-        for t in (
-            PositionValue,
-            PositionBeta,
-            PortfolioSnapshot,
-            PortfolioBeta,
-            FactorExposure,
-            PositionFactorExposure,
-            PortfolioVolatility,
-            PortfolioCorrelation,
-            StressResult,
-            DataQuality,
-        )
-    }
-    nav, cumulative = 1_000_000.0, 0.0
-    symbols = [f"S{pid}{i}" for i in range(len(position_ids))]
-    for day in days:
-        pnl = rng.gauss(0, 8_000)
-        nav += pnl
-        cumulative += pnl
-        key = {"date": day, "portfolio_id": pid, **prov}
-        for position_id, symbol in zip(position_ids, symbols, strict=True):
-            value = rng.uniform(-80_000, 200_000)
-            out[PositionValue].append(
-                {
-                    **key,
-                    "position_id": position_id,
-                    "symbol": symbol,
-                    "investment_class": "PUBLIC",
-                    "quantity": 100.0,
-                    "price": abs(value) / 100,
-                    "market_value": value,
-                    "exposure": value,
-                    "weight": value / nav,
-                    "daily_pnl": rng.gauss(0, 900),
-                    "underlying_price": None,
-                    "delta": None,
-                    "gamma": None,
-                    "vega": None,
-                    "theta": None,
-                    "flag": None,
-                }
-            )
-            out[PositionBeta].append(
-                {
-                    **key,
-                    "position_id": position_id,
-                    "symbol": symbol,
-                    "market_beta": rng.uniform(0.5, 1.6),
-                    "ir_beta": rng.uniform(-0.3, 0.3),
-                    "n_obs": 90,
-                }
-            )
-            out[PositionFactorExposure].append(
-                {
-                    **key,
-                    "position_id": position_id,
-                    "symbol": symbol,
-                    "exposure": value,
-                    **{
-                        f: rng.gauss(0, 0.5)
-                        for f in (
-                            "market_beta",
-                            "ir_beta",
-                            "value",
-                            "growth",
-                            "momentum",
-                            "quality",
-                            "size",
-                            "low_volatility",
-                            "growth_value_spread",
-                            "momentum_spread",
-                            "size_spread",
-                            "quality_spread",
-                        )
-                    },
-                }
-            )
-        out[PortfolioSnapshot].append(
-            {
-                **key,
-                "nav": nav,
-                "long_exposure": nav * 1.2,
-                "short_exposure": -nav * 0.2,
-                "gross_exposure": nav * 1.4,
-                "net_exposure": nav,
-                "daily_pnl": pnl,
-                "daily_return": pnl / nav,
-                "cumulative_pnl": cumulative,
-                "positions_count": len(position_ids),
-            }
-        )
-        out[PortfolioBeta].append({**key, "market_beta": rng.uniform(0.7, 1.3), "ir_beta": rng.uniform(-0.2, 0.2)})
-        out[FactorExposure].extend(
-            {**key, "factor": f, "beta": rng.gauss(0, 0.6), "dollar_exposure": rng.gauss(0, 5e5)} for f in FACTORS
-        )
-        out[PortfolioVolatility].append(
-            {
-                **key,
-                **{
-                    f: abs(rng.gauss(0.2, 0.05))
-                    for f in ("realized_21d", "realized_63d", "realized_252d", "har_forecast_1d", "har_forecast_21d")
-                },
-                **{f: -abs(rng.gauss(0.02, 0.005)) * nav for f in ("var_95", "var_99", "es_95", "es_99")},
-            }
-        )
-        matrix = [
-            [1.0 if i == j else round(rng.uniform(-0.2, 0.9), 6) for j in range(len(symbols))]
-            for i in range(len(symbols))
-        ]
-        out[PortfolioCorrelation].append(
-            {
-                **key,
-                "average": 0.35,
-                "weighted": 0.4,
-                "symbols": symbols,
-                "matrix": matrix,
-                "clusters": [symbols[:4], symbols[4:]],
-                "excluded_positions": 0,
-                "factor_matrix": {},
-            }
-        )
-        out[StressResult].extend(
-            {
-                **key,
-                "scenario_id": f"scenario_{s:02d}",
-                "name": f"Scenario {s}",
-                "category": "market",
-                "direct_pnl": rng.gauss(-5e4, 2e4),
-                "direct_pct": rng.gauss(-0.05, 0.02),
-                "correlated_pnl": rng.gauss(-6e4, 2e4),
-                "correlated_pct": rng.gauss(-0.06, 0.02),
-            }
-            for s in range(SCENARIOS)
-        )
-        out[DataQuality].extend(
-            {
-                **key,
-                "asset": a,
-                "flag": "full_history",
-                "message": "all positions analyzed",
-                "positions_total": len(position_ids),
-                "positions_analyzed": len(position_ids),
-                "positions_skipped": {},
-                "data_days": 252,
-            }
-            for a in ASSETS
-        )
-    return out
+ENDPOINTS = {"report": "report", "snapshots": "snapshots?limit=60"}
+OPEN_LOOP_CONNECTIONS = 64
+WARM_UP = 400
+# Lines of the server log worth showing: uvicorn logs a worker it killed and restarted at INFO.
+LOG_MARKERS = ("died", "Traceback", "ERROR", "WARNING", "Exception")
 
 
 def free_port() -> int:
@@ -268,52 +46,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)]
-
-
-async def load(base: str, paths: list[tuple[str, str]], total: int) -> tuple[list[float], float, int]:
-    """`total` requests over CONCURRENCY clients; (latencies in ms, wall seconds, non-200 count)."""
-    queue: asyncio.Queue = asyncio.Queue()
-    for i in range(total):
-        queue.put_nowait(paths[i % len(paths)])
-    latencies: list[float] = []
-    errors = 0
-    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
-
-    async def client(http: httpx.AsyncClient) -> None:
-        nonlocal errors
-        while not queue.empty():
-            path, token = queue.get_nowait()
-            began = time.perf_counter()
-            response = await http.get(path, headers={"Authorization": f"Bearer {token}"})
-            latencies.append((time.perf_counter() - began) * 1000)
-            errors += response.status_code != 200
-
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
-        began = time.perf_counter()
-        await asyncio.gather(*(client(http) for _ in range(CONCURRENCY)))
-        return latencies, time.perf_counter() - began, errors
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (default 2: one per core)")
-    parser.add_argument("--requests", type=int, default=4000, help="measured requests per endpoint")
-    parser.add_argument("--database-url", help="an empty PostgreSQL database (default: SQLite in a temp dir)")
-    args = parser.parse_args()
-
-    home = Path(tempfile.mkdtemp(prefix="sigmasight-bench-"))
-    url = args.database_url or f"sqlite:///{home / 'results.db'}"
+def seeded(home: Path, database_url: str | None) -> tuple[str, dict[int, str]]:
+    """(results URL, {portfolio id: owner's token}); seeds HOME once, later runs with `--home` reuse it."""
+    url = database_url or f"sqlite:///{home / 'results.db'}"
+    marker = home / "tokens.json"
+    if marker.exists():
+        stored = json.loads(marker.read_text())
+        if stored["url"] == url:
+            print(f"reusing the seeded data in {home}")
+            return url, {int(k): v for k, v in stored["tokens"].items()}
     migrate(url)
     began = time.perf_counter()
     tokens = seed(url)
+    marker.write_text(json.dumps({"url": url, "tokens": tokens}))
     print(
         f"seeded {PORTFOLIOS} portfolios × {DAYS} days × {POSITIONS} positions in {time.perf_counter() - began:.0f} s "
         f"({url.split(':')[0]})"
     )
+    return url, tokens
 
+
+def start_server(home: Path, url: str, workers: int) -> tuple[subprocess.Popen, str, Path]:
+    """`sigmasight api` on a free port, healthy; (process, base URL, log path)."""
     port = free_port()
     env = {
         **os.environ,
@@ -322,58 +76,126 @@ def main() -> None:
         "DAGSTER_HOME": str(home / "dagster"),
         "SIGMASIGHT_PARTITIONS_START": "2025-01-02",
     }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "sigmasight_api.main:app_from_environment",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(args.workers),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 120
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.time() > deadline or server.poll() is not None:
-                raise SystemExit("the server did not become healthy")
-            time.sleep(0.5)
-        ids = sorted(tokens)
-        rng = random.Random(11)
-        print(
-            f"server: uvicorn, {args.workers} worker(s); {CONCURRENCY} concurrent clients (httpx async); "
-            f"{args.requests} requests per endpoint after a warm-up"
+    command = [str(Path(sys.executable).with_name("sigmasight")), "api", "--port", str(port)]
+    log = home / "server.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [*command, "--workers", str(workers), "--no-access-log"], env=env, stdout=out, stderr=subprocess.STDOUT
         )
-        print(f"{'endpoint':<34}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'req/s':>9}{'non-200':>9}")
-        for label, suffix in (
-            ("GET /portfolios/{id}/report", "report"),
-            ("GET /portfolios/{id}/snapshots", "snapshots?limit=60"),
-        ):
-            paths = [(f"/api/v1/portfolios/{pid}/{suffix}", tokens[pid]) for pid in rng.choices(ids, k=1000)]
-            asyncio.run(load(base, paths, 400))  # warm-up: connections, caches, worker imports
-            latencies, seconds, errors = asyncio.run(load(base, paths, args.requests))
-            print(
-                f"{label:<34}{percentile(latencies, 0.5):>8.1f}{percentile(latencies, 0.95):>8.1f}"
-                f"{percentile(latencies, 0.99):>8.1f}{len(latencies) / seconds:>9.0f}{errors:>9}"
-            )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 120
+    while True:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return server, base, log
+        except httpx.TransportError:
+            pass
+        if time.time() > deadline or server.poll() is not None:
+            server.kill()
+            raise SystemExit(f"the server did not become healthy; see {log}")
+        time.sleep(0.5)
+
+
+def row(label: str, result: Result, rate: float | None = None) -> str:
+    lag = f"{result.pct(0.99, result.send_lag):>9.1f}" if rate else f"{'':>9}"
+    offered = f"{rate:>8.0f}" if rate else f"{'':>8}"
+    errors = sum(result.transport_errors.values())
+    return (
+        f"{label:<12}{offered}{result.throughput:>8.0f}{result.pct(0.5):>8.1f}{result.pct(0.95):>8.1f}"
+        f"{result.pct(0.99):>8.1f}{max(result.latencies, default=float('nan')):>8.0f}{lag}"
+        f"{result.non_200:>8}{errors:>8}"
+    )
+
+
+HEADER = (
+    f"{'endpoint':<12}{'rate':>8}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'max ms':>8}"
+    f"{'lag p99':>9}{'non-200':>8}{'dropped':>8}"
+)
+
+
+def passes(result: Result, target: float) -> bool:
+    return result.pct(0.95) <= target and not result.non_200 and not result.transport_errors
+
+
+def find_max(base: str, name: str, paths: list, args: argparse.Namespace) -> tuple[float, list[Result]]:
+    """Multiply the rate by 1.5 until p95 misses the target, then bisect twice; (highest passing rate, trials)."""
+    passed, failed, rate, trials = 0.0, None, float(args.rate or 50), []
+    while failed is None or (failed - passed > max(10.0, passed * 0.1) and len(trials) < 12):
+        result = asyncio.run(open_loop(base, paths, rate, int(rate * args.duration), OPEN_LOOP_CONNECTIONS))
+        trials.append(result)
+        print(row(name, result, rate), flush=True)
+        if passes(result, args.target_p95):
+            passed = rate
+        else:
+            failed = rate
+        rate = rate * 1.5 if failed is None else round((passed + failed) / 2 / 5) * 5
+        if rate > args.max_rate:
+            break
+    return passed, trials
+
+
+def measure(base: str, tokens: dict[int, str], args: argparse.Namespace) -> list[Result]:
+    ids = sorted(tokens)
+    rng = random.Random(11)
+    mode = (
+        f"open loop, {args.duration:.0f} s per rate"
+        if args.rate or args.find_max
+        else f"closed loop, {args.clients} concurrent clients, {args.requests} requests"
+    )
+    print(f"server: sigmasight api, {args.workers} worker(s); {mode}; per endpoint after a {WARM_UP}-request warm-up")
+    print(HEADER)
+    results = []
+    for name in args.endpoints.split(","):
+        paths = [(f"/api/v1/portfolios/{pid}/{ENDPOINTS[name]}", tokens[pid]) for pid in rng.choices(ids, k=1000)]
+        asyncio.run(closed_loop(base, paths, WARM_UP, args.clients))  # connections, caches, worker imports
+        if args.find_max:
+            best, trials = find_max(base, name, paths, args)
+            results += trials
+            print(f"{name}: highest rate with p95 ≤ {args.target_p95:g} ms: {best:.0f} requests/s")
+        elif args.rate:
+            total = int(args.rate * args.duration)
+            results.append(asyncio.run(open_loop(base, paths, args.rate, total, OPEN_LOOP_CONNECTIONS)))
+            print(row(name, results[-1], args.rate), flush=True)
+        else:
+            results.append(asyncio.run(closed_loop(base, paths, args.requests, args.clients)))
+            print(row(name, results[-1]), flush=True)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=2, help="server worker processes (default 2: one per core)")
+    parser.add_argument("--requests", type=int, default=4000, help="closed loop: measured requests per endpoint")
+    parser.add_argument("--clients", type=int, default=16, help="closed loop: concurrent clients")
+    parser.add_argument("--rate", type=float, help="open loop: requests per second (with --find-max: the first rate)")
+    parser.add_argument("--duration", type=float, default=20, help="open loop: seconds per rate")
+    parser.add_argument("--find-max", action="store_true", help="open loop: highest rate meeting --target-p95")
+    parser.add_argument("--target-p95", type=float, default=30, help="ms (default 30)")
+    parser.add_argument("--max-rate", type=float, default=3000, help="--find-max stops above this rate")
+    parser.add_argument("--endpoints", default="report,snapshots", help="comma-separated: report, snapshots")
+    parser.add_argument("--home", type=Path, help="data directory, seeded once and reused (default: a temp dir)")
+    parser.add_argument("--database-url", help="an empty PostgreSQL database (default: SQLite in HOME)")
+    args = parser.parse_args()
+
+    home = args.home or Path(tempfile.mkdtemp(prefix="sigmasight-bench-"))
+    home.mkdir(parents=True, exist_ok=True)
+    url, tokens = seeded(home, args.database_url)
+    server, base, log = start_server(home, url, args.workers)
+    print("load average at start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
+    try:
+        results = measure(base, tokens, args)
     finally:
         server.terminate()
         server.wait(timeout=30)
+    print("load average at end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
+    notes = [line.rstrip() for line in log.read_text().splitlines() if any(m in line for m in LOG_MARKERS)]
+    dropped = sum((r.transport_errors for r in results), start=Counter())
+    for line in notes:
+        print(f"server log: {line}")
+    if dropped:
+        print(f"dropped connections: {dict(dropped)}")
+    if dropped or notes or any(r.non_200 for r in results if not args.find_max):
+        sys.exit(1)
 
 
 if __name__ == "__main__":
