@@ -42,19 +42,6 @@ class ResultsWriter:
         queries.insert_rows(self.session, DataQuality, to_records(quality, self.run_id, self.stamp))
         self.flags.update(quality["flag"])
 
-    def result(self, metadata: dict | None = None, check_results: list | None = None) -> dg.MaterializeResult:
-        return dg.MaterializeResult(
-            metadata={
-                "rows_written": sum(self.written.values()),
-                **{f"rows_{name}": count for name, count in sorted(self.written.items())},
-                "portfolios": len(self.scope.portfolios),
-                "days": len(self.scope.days),
-                "data_quality_flags": dg.MetadataValue.json(dict(self.flags)),
-                **(metadata or {}),
-            },
-            check_results=check_results or [],
-        )
-
 
 @contextmanager
 def replacing(
