@@ -22,6 +22,7 @@ HOME_SETTINGS_FILE = "settings.env"
 # The defaults, defined once: the Polygon provider and the market-data resource default to these too.
 DEFAULT_POLYGON_BASE_URL = "https://api.polygon.io"
 DEFAULT_POLYGON_REQUESTS_PER_MINUTE = 5  # Polygon's free plan
+DEFAULT_POLYGON_GROUPED_THRESHOLD = 50  # more symbols than this for a few days: one grouped request per day
 DEFAULT_RISK_FREE_RATE = 0.04  # continuously compounded, a fraction
 # Never echoed in an error: a key, or a URL that may embed a password or a token.
 SECRET_FIELDS = frozenset({"polygon_api_key", "database_url", "alert_webhook_url"})
@@ -56,6 +57,11 @@ class Settings(BaseSettings):
     alert_webhook_url: str | None = None
     # NYSE sessions after which a symbol recorded unavailable is asked of the vendor again.
     unavailable_cooloff_sessions: int = Field(default=5, ge=0)
+    # Sessions of stored closes each market_prices run re-fetches to catch corrections and splits (0: none),
+    # and the relative difference beyond which a re-fetched close replaces the stored one.
+    correction_sessions: int = Field(default=5, ge=0)
+    correction_tolerance: float = Field(default=1e-6, gt=0, lt=1)
+    polygon_grouped_threshold: int = Field(default=DEFAULT_POLYGON_GROUPED_THRESHOLD, ge=0)
 
     @field_validator("market_data")
     @classmethod

@@ -163,3 +163,27 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(String(200))
     details: Mapped[dict] = mapped_column(JSON)
+
+
+class PriceCorrection(Base):
+    """Stored closes of a symbol the vendor revised, found by `market_prices` re-fetching recent sessions.
+
+    `reason` is `correction` (changed closes replaced) or `split` (a split or re-adjusted history: the
+    whole stored history re-fetched). The close sensor re-materializes the days from `first_date` for
+    the portfolios holding the symbol; `handled` once their stale results are deleted (`portfolio_ids`).
+    """
+
+    __tablename__ = "price_corrections"
+    __table_args__ = (Index("ix_price_corrections_handled", "handled"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    symbol: Mapped[str] = mapped_column(String(32))
+    first_date: Mapped[date] = mapped_column(Date)  # the earliest close that changed
+    last_date: Mapped[date] = mapped_column(Date)  # the detecting run's last day: days re-materialized up to it
+    reason: Mapped[str] = mapped_column(String(16))
+    closes_changed: Mapped[int] = mapped_column(Integer)
+    detected_run_id: Mapped[str] = mapped_column(String(64))
+    detected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    handled: Mapped[bool] = mapped_column(Boolean, default=False)
+    handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    portfolio_ids: Mapped[list | None] = mapped_column(JSON)  # the holding portfolios whose results were deleted

@@ -16,6 +16,7 @@ from sigmasight_resources.db.models import (
     MarketPrice,
     Portfolio,
     Position,
+    PriceCorrection,
     UnavailableSymbol,
 )
 from sigmasight_resources.db.results import DataQuality, SymbolMetric
@@ -333,3 +334,67 @@ def symbol_metric_days(session: Session, symbols: Iterable[str], start: date, en
     for symbol, day in session.execute(query).all():
         days.setdefault(symbol, set()).add(day)
     return days
+
+
+def stored_closes(session: Session, symbols: Iterable[str], start: date | None, end: date | None) -> pd.DataFrame:
+    """Stored closes of `symbols` within [start, end] (unbounded where None), long: symbol, date (a date), close."""
+    query = select(MarketPrice.symbol, MarketPrice.date, MarketPrice.close).where(
+        MarketPrice.symbol.in_(sorted(set(symbols)))
+    )
+    if start is not None:
+        query = query.where(MarketPrice.date >= start)
+    if end is not None:
+        query = query.where(MarketPrice.date <= end)
+    frame = read_frame(session, query, ["symbol", "date", "close"])
+    return frame.assign(date=frame["date"].dt.date, close=frame["close"].astype(float))
+
+
+def replace_prices(session: Session, rows: pd.DataFrame, source: str, fetched_at: datetime) -> int:
+    """Store closes over the stored ones (a vendor's correction or re-adjusted history); rows written."""
+    records = [
+        {"symbol": s, "date": d, "close": float(c), "source": source, "fetched_at": fetched_at}
+        for s, d, c in rows[["symbol", "date", "close"]].itertuples(index=False)
+    ]
+    builder = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = builder(MarketPrice)
+    statement = statement.on_conflict_do_update(
+        index_elements=["symbol", "date"],
+        set_={
+            "close": statement.excluded.close,
+            "source": statement.excluded.source,
+            "fetched_at": statement.excluded.fetched_at,
+        },
+    )
+    for chunk in _chunks(records):
+        session.execute(statement, chunk)
+    return len(records)
+
+
+def record_price_corrections(session: Session, corrections: Iterable[dict]) -> list[int]:
+    """Insert correction records (unhandled); their ids."""
+    rows = [PriceCorrection(**c, handled=False) for c in corrections]
+    session.add_all(rows)
+    session.flush()
+    return [r.id for r in rows]
+
+
+def unhandled_corrections(session: Session) -> list[PriceCorrection]:
+    """Correction records whose re-materialization has not been set off, oldest first."""
+    query = select(PriceCorrection).where(PriceCorrection.handled.is_(False)).order_by(PriceCorrection.id)
+    return list(session.scalars(query))
+
+
+def handled_corrections(session: Session, since: date) -> list[PriceCorrection]:
+    """Handled correction records whose re-materialized days reach `since` or later, oldest first."""
+    query = (
+        select(PriceCorrection)
+        .where(PriceCorrection.handled.is_(True), PriceCorrection.last_date >= since)
+        .order_by(PriceCorrection.id)
+    )
+    return list(session.scalars(query))
+
+
+def mark_correction_handled(session: Session, correction_id: int, portfolio_ids: Sequence[int], at: datetime) -> None:
+    row = session.get(PriceCorrection, correction_id)
+    row.handled, row.handled_at, row.portfolio_ids = True, at, sorted(portfolio_ids)
+    session.flush()

@@ -151,6 +151,8 @@ class MarketDataProvider(ABC):
     """
 
     name: str
+    requests_sent: int = 0  # HTTP requests a networked provider sent, retries included (the vendor's cost)
+    requests_per_minute: int | None = None  # its client-side rate limit; None: no network, no limit
 
     @abstractmethod
     def daily_closes(self, symbols: Sequence[str], start: date, end: date) -> PriceBatch:
@@ -169,6 +171,14 @@ class MarketDataProvider(ABC):
 
         Unknown symbols are left out. ``sector``/``industry`` may be None, ``market_cap`` NaN.
         """
+
+    def splits(self, symbols: Sequence[str], start: date, end: date) -> dict[str, list[date]]:
+        """Per symbol, the split execution dates in [start, end] the vendor reports.
+
+        A provider without a splits reference reports none: a split then shows only in re-fetched
+        closes that all differ from the stored ones by one ratio (`market_prices` checks both).
+        """
+        return {}
 
     def close(self) -> None:  # noqa: B027 - a default for providers without connections, not abstract
         """Release connections; a no-op for providers without any."""

@@ -3,6 +3,13 @@
 - Aggregates: ``GET /v2/aggs/ticker/{T}/range/1/day/{from}/{to}?adjusted=true&sort=asc&limit=50000``,
   following ``next_url`` pages. A bar's ``t`` (ms since the epoch, the start of the session day in
   America/New_York) gives the date, ``c`` the split/dividend adjusted close.
+- Grouped daily: ``GET /v2/aggs/grouped/locale/us/market/stocks/{date}?adjusted=true``, one request
+  per session for the whole market, used instead of per-symbol aggregates when more than
+  ``grouped_threshold`` symbols are asked over fewer sessions than symbols (the daily close and the
+  re-fetched correction window of a large universe); a symbol absent from every grouped answer is
+  then asked alone, so an unknown symbol still gets its own reason.
+- Splits: ``GET /v3/reference/splits?execution_date.gte=…&execution_date.lte=…``, the whole market's
+  splits in a date range (paginated), filtered to the symbols asked.
 - Ticker details: ``GET /v3/reference/tickers/{T}``.
 - Authentication: ``Authorization: Bearer <key>`` (as Polygon's own client does), so the key is
   never part of a URL, an exception message or a log line. ``next_url`` pages are always fetched
@@ -47,12 +54,17 @@ from sigmasight_resources.market_data.base import (
     ticker_problem,
     unique_symbols,
 )
-from sigmasight_resources.settings import DEFAULT_POLYGON_BASE_URL, DEFAULT_POLYGON_REQUESTS_PER_MINUTE
+from sigmasight_resources.settings import (
+    DEFAULT_POLYGON_BASE_URL,
+    DEFAULT_POLYGON_GROUPED_THRESHOLD,
+    DEFAULT_POLYGON_REQUESTS_PER_MINUTE,
+)
 
 log = logging.getLogger(__name__)
 
 NEW_YORK = "America/New_York"
 PAGE_LIMIT = 50_000
+SPLITS_PAGE_LIMIT = 1000
 MAX_PAGES = 10_000  # guards against a next_url loop
 TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
@@ -148,6 +160,8 @@ class PolygonMarketData(MarketDataProvider):
     timeout : seconds for connect, read, write and pool waits of each request.
     backoff_base, backoff_max : the n-th retry waits about backoff_base * 2**n seconds (capped at
         backoff_max), with "equal jitter": half fixed, half uniform random.
+    grouped_threshold : more symbols than this, over fewer sessions than symbols, are fetched with
+        one grouped daily request per session instead of one aggregates request per symbol.
     max_retry_after : the longest ``Retry-After`` honoured; a longer one ends the retries with
         `TransientMarketDataError` (the Dagster RetryPolicy retries later).
     clock, sleep, rng : injectable time source, sleeper and jitter source (tests use fakes).
@@ -163,6 +177,7 @@ class PolygonMarketData(MarketDataProvider):
         max_retries: int = 6,
         timeout: float = 30.0,
         *,
+        grouped_threshold: int = DEFAULT_POLYGON_GROUPED_THRESHOLD,
         backoff_base: float = 1.0,
         backoff_max: float = 60.0,
         max_retry_after: float = 300.0,
@@ -186,6 +201,8 @@ class PolygonMarketData(MarketDataProvider):
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self.max_retry_after = max_retry_after
+        self.grouped_threshold = grouped_threshold
+        self.requests_per_minute = requests_per_minute
         self._key = key.strip()
         self._sleep = sleep
         self._rng = rng or random.Random()
@@ -235,6 +252,10 @@ class PolygonMarketData(MarketDataProvider):
 
         sessions = np.array(days, dtype="datetime64[D]")
         parts: list[pd.DataFrame] = []
+        if len(valid) > self.grouped_threshold and len(days) < len(valid):
+            grouped = self._grouped_closes(valid, days)
+            parts.append(grouped)
+            valid = [s for s in valid if s not in set(grouped["symbol"])]  # absent every day: asked alone
         for symbol in valid:
             bars, reason = self._aggregates(symbol, start, end)
             if reason is not None:
@@ -245,6 +266,7 @@ class PolygonMarketData(MarketDataProvider):
                 unavailable[symbol] = f"polygon returned no daily bars for {symbol} on NYSE sessions {start} to {end}"
                 continue
             parts.append(frame)
+        parts = [p for p in parts if not p.empty]
         if not parts:
             return PriceBatch(closes=empty_closes(), unavailable=unavailable)
         closes = pd.concat(parts, ignore_index=True).sort_values(["symbol", "date"], kind="stable")
@@ -278,7 +300,60 @@ class PolygonMarketData(MarketDataProvider):
         frame["market_cap"] = frame["market_cap"].astype("float64")
         return frame
 
+    def splits(self, symbols: Sequence[str], start: date, end: date) -> dict[str, list[date]]:
+        check_range(start, end)
+        wanted = {_polygon_spelling(s): s for s in unique_symbols(symbols) if ticker_problem(s) is None}
+        if not wanted:
+            return {}
+        url = self._url("/v3/reference/splits")
+        params: dict[str, str] | None = {
+            "execution_date.gte": start.isoformat(),
+            "execution_date.lte": end.isoformat(),
+            "limit": str(SPLITS_PAGE_LIMIT),
+        }
+        found: dict[str, list[date]] = {}
+        for page in range(1, MAX_PAGES + 1):
+            outcome = self._get(url, params, f"splits {start}..{end} page {page}")
+            results = (outcome.body.get("results") or []) if outcome.status == 200 else []
+            if not isinstance(results, list):
+                raise MarketDataError("polygon splits: 'results' is not a list")
+            for split in results:
+                try:
+                    symbol, day = wanted.get(split["ticker"]), date.fromisoformat(split["execution_date"])
+                except (KeyError, TypeError, ValueError) as exc:
+                    raise MarketDataError(f"polygon splits: malformed split ({exc!r})") from None
+                if symbol is not None:
+                    found.setdefault(symbol, []).append(day)
+            next_url = outcome.body.get("next_url")
+            if not next_url:
+                break
+            url, params = self._rebase(next_url), None
+        else:
+            raise MarketDataError(f"polygon splits: more than {MAX_PAGES} pages")
+        return {s: sorted(set(days)) for s, days in found.items()}
+
     # ---- aggregates ----------------------------------------------------------------------
+
+    def _grouped_closes(self, symbols: list[str], days: list[date]) -> pd.DataFrame:
+        """The closes of `symbols` on `days` from one grouped daily request per day (split/dividend adjusted)."""
+        wanted = {_polygon_spelling(s): s for s in symbols}
+        rows: list[tuple[str, date, float]] = []
+        for day in days:
+            url = self._url(f"/v2/aggs/grouped/locale/us/market/stocks/{day.isoformat()}")
+            outcome = self._get(url, {"adjusted": "true"}, f"grouped daily {day}")
+            results = (outcome.body.get("results") or []) if outcome.status == 200 else []
+            if not isinstance(results, list):
+                raise MarketDataError(f"polygon grouped daily {day}: 'results' is not a list")
+            for bar in results:
+                if not isinstance(bar, dict):
+                    raise MarketDataError(f"polygon grouped daily {day}: malformed bar {bar!r}")
+                symbol, close = wanted.get(bar.get("T")), bar.get("c")
+                if symbol is not None and isinstance(close, (int, float)) and np.isfinite(close) and close > 0:
+                    rows.append((symbol, day, float(close)))
+        if not rows:
+            return empty_closes()
+        frame = pd.DataFrame(rows, columns=["symbol", "date", "close"]).drop_duplicates(["symbol", "date"], keep="last")
+        return closes_frame(frame["symbol"].to_numpy(), frame["date"].to_numpy(), frame["close"].to_numpy())
 
     def _aggregates(self, symbol: str, start: date, end: date) -> tuple[list[dict[str, Any]], str | None]:
         """All daily bars of one symbol over [start, end] across pages, or a reason it has none."""
@@ -409,9 +484,13 @@ class PolygonMarketData(MarketDataProvider):
         return text.replace(self._key, "***") if self._key else text
 
 
-def _path_ticker(symbol: str) -> str:
+def _polygon_spelling(symbol: str) -> str:
     # Polygon spells share classes with a dot (BRK.B); accept the Yahoo spelling (BRK-B) too.
-    return quote(symbol.replace("-", "."), safe=".")
+    return symbol.replace("-", ".")
+
+
+def _path_ticker(symbol: str) -> str:
+    return quote(_polygon_spelling(symbol), safe=".")
 
 
 def _json_or_empty(response: httpx.Response) -> dict[str, Any]:

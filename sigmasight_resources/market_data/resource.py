@@ -21,6 +21,7 @@ from sigmasight_resources.market_data.polygon import PolygonMarketData
 from sigmasight_resources.market_data.simulator import SimulatedMarketData
 from sigmasight_resources.settings import (
     DEFAULT_POLYGON_BASE_URL,
+    DEFAULT_POLYGON_GROUPED_THRESHOLD,
     DEFAULT_POLYGON_REQUESTS_PER_MINUTE,
     ENV_PREFIX,
     Settings,
@@ -36,6 +37,7 @@ def build_provider(
     polygon_api_key: str | SecretStr | None = None,
     polygon_base_url: str = DEFAULT_POLYGON_BASE_URL,
     polygon_requests_per_minute: int = DEFAULT_POLYGON_REQUESTS_PER_MINUTE,
+    polygon_grouped_threshold: int = DEFAULT_POLYGON_GROUPED_THRESHOLD,
 ) -> MarketDataProvider:
     """A provider for a `SIGMASIGHT_MARKET_DATA` value; a bad spec raises PermanentMarketDataError."""
     spec = (spec or "").strip()
@@ -48,6 +50,7 @@ def build_provider(
             polygon_api_key,
             base_url=polygon_base_url,
             requests_per_minute=polygon_requests_per_minute,
+            grouped_threshold=polygon_grouped_threshold,
         )
     raise PermanentMarketDataError(f"market data spec {spec!r} is not {SPEC_HELP}")
 
@@ -59,6 +62,7 @@ def provider_from_settings(settings: Settings) -> MarketDataProvider:
         polygon_api_key=settings.polygon_api_key,
         polygon_base_url=settings.polygon_base_url,
         polygon_requests_per_minute=settings.polygon_requests_per_minute,
+        polygon_grouped_threshold=settings.polygon_grouped_threshold,
     )
 
 
@@ -80,6 +84,17 @@ class MarketDataResource(dg.ConfigurableResource):
     unavailable_cooloff_sessions: int = Field(
         default=5, ge=0, description="NYSE sessions before a symbol recorded unavailable is asked again"
     )
+    polygon_grouped_threshold: int = Field(
+        default=DEFAULT_POLYGON_GROUPED_THRESHOLD,
+        ge=0,
+        description="More symbols than this over fewer sessions than symbols: one grouped daily request per day",
+    )
+    correction_sessions: int = Field(
+        default=5, ge=0, description="Sessions of stored closes of held symbols each run re-fetches (0: none)"
+    )
+    correction_tolerance: float = Field(
+        default=1e-6, gt=0, lt=1, description="Relative difference beyond which a re-fetched close is a correction"
+    )
 
     _provider: MarketDataProvider | None = PrivateAttr(default=None)
 
@@ -97,6 +112,9 @@ class MarketDataResource(dg.ConfigurableResource):
             polygon_base_url=settings.polygon_base_url,
             polygon_requests_per_minute=settings.polygon_requests_per_minute,
             unavailable_cooloff_sessions=settings.unavailable_cooloff_sessions,
+            polygon_grouped_threshold=settings.polygon_grouped_threshold,
+            correction_sessions=settings.correction_sessions,
+            correction_tolerance=settings.correction_tolerance,
         )
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
@@ -130,4 +148,5 @@ class MarketDataResource(dg.ConfigurableResource):
             polygon_api_key=self.polygon_api_key,
             polygon_base_url=self.polygon_base_url,
             polygon_requests_per_minute=self.polygon_requests_per_minute,
+            polygon_grouped_threshold=self.polygon_grouped_threshold,
         )
