@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 
+from sigmasight_assets.automation import corrections
 from sigmasight_assets.automation.jobs import day_assets_job, portfolio_assets_job
 from sigmasight_assets.automation.planning import (
     FAILED,
@@ -151,7 +152,7 @@ def build_sensors(partitions_start: date) -> list[dg.SensorDefinition]:
             " also an asset page's or a backfill's) or still onboarding; a failed"
             f" range is retried at most {MAX_ATTEMPTS} times."
         ),
-        job=portfolio_assets_job,
+        jobs=[day_assets_job, portfolio_assets_job],  # day-level: re-materializing a price correction's days
         minimum_interval_seconds=30,
         default_status=dg.DefaultSensorStatus.RUNNING,
     )
@@ -159,6 +160,7 @@ def build_sensors(partitions_start: date) -> list[dg.SensorDefinition]:
         context: dg.SensorEvaluationContext, db: ResultsDatabase
     ) -> dg.SensorResult | dg.SkipReason:
         instance = context.instance
+        fixes = corrections.advance(context, db, partitions_start)  # before `done`: it may delete results
         with db.transaction() as session:
             first_entry = queries.first_entry_dates(session)
             done = completed_portfolio_days(session)
@@ -190,6 +192,7 @@ def build_sensors(partitions_start: date) -> list[dg.SensorDefinition]:
                         tags=portfolio_range_tags(first, last, group),
                     )
                 )
+        requests = [*fixes, *corrections.with_reasons(db, requests)]
         if not requests:
             given_up = f"; {len(missing)} given up after {MAX_ATTEMPTS} failed runs" if missing else ""
             return dg.SkipReason(
