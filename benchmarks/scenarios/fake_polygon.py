@@ -1,8 +1,11 @@
 """A fake clock and a local fake Polygon server, for the market-data tests and the resilience benchmark.
 
 The fake server is a real HTTP server on 127.0.0.1 (random free port, one thread per
-connection) speaking Polygon's aggregates and ticker-details protocol, with bearer-key checks,
-``next_url`` pagination, scripted faults per symbol and seeded random faults (`RandomFaults`).
+connection) speaking Polygon's aggregates, grouped daily, splits and ticker-details protocol, with
+bearer-key checks, ``next_url`` pagination, scripted faults per symbol and seeded random faults
+(`RandomFaults`). Grouped daily requests are faulted under the key ``grouped:<date>``, splits
+requests under ``splits``. `FakePolygon.correct` and `FakePolygon.split` revise served closes as a
+vendor would.
 Nothing here touches the internet.
 """
 
@@ -96,6 +99,7 @@ class FakePolygon:
     clock: FakeClock | None = None
     bars: dict[str, list[dict]] = field(default_factory=dict)
     details: dict[str, dict] = field(default_factory=dict)
+    splits: list[dict] = field(default_factory=list)  # Polygon split records: ticker, execution_date, split_from/to
     not_found: set[str] = field(default_factory=set)
     faults: dict[str, deque] = field(default_factory=lambda: defaultdict(deque))
     random_faults: RandomFaults | None = None  # applied after the scripted `faults`
@@ -116,6 +120,32 @@ class FakePolygon:
         for symbol, group in closes.groupby("symbol"):
             self.bars[symbol] = bars_for(group["date"], group["close"])
         return closes
+
+    def correct(self, symbol: str, day: date, close: float) -> None:
+        """The vendor corrects one close: the served bar of `day` now closes at `close`."""
+        for bar in self.bars[symbol]:
+            if _bar_day(bar) == day.isoformat():
+                bar.update(c=close, o=close, vw=close, h=close * 1.01, l=close * 0.99)
+                return
+        raise KeyError(f"no bar of {symbol} on {day}")
+
+    def split(self, symbol: str, execution_date: date, split_to: int, split_from: int = 1) -> None:
+        """A `split_to`-for-`split_from` split executed on `execution_date`: the adjusted closes before it
+        are divided by the ratio, and the splits reference reports it."""
+        ratio = split_to / split_from
+        for bar in self.bars[symbol]:
+            if _bar_day(bar) < execution_date.isoformat():
+                for key in ("c", "o", "vw", "h", "l"):
+                    bar[key] = bar[key] / ratio
+        self.splits.append(
+            {
+                "ticker": symbol,
+                "execution_date": execution_date.isoformat(),
+                "split_from": split_from,
+                "split_to": split_to,
+                "id": f"E{len(self.splits)}",
+            }
+        )
 
     def for_symbol(self, symbol: str) -> list[Seen]:
         return [r for r in self.requests if r.symbol == symbol]
@@ -172,6 +202,10 @@ class _Handler(BaseHTTPRequestHandler):
             and len(segments) == 4
         ):
             symbol = segments[3]
+        elif segments[:6] == ["v2", "aggs", "grouped", "locale", "us", "market"] and len(segments) == 8:
+            symbol = f"grouped:{segments[7]}"
+        elif segments == ["v3", "reference", "splits"]:
+            symbol = "splits"
         seen = Seen(parts.path, query, self.headers.get("Authorization"), symbol, fake.clock() if fake.clock else 0.0)
         fake.requests.append(seen)
 
@@ -191,6 +225,10 @@ class _Handler(BaseHTTPRequestHandler):
             if seen.fault is not None and self._inject(chaos.kinds[seen.fault]):
                 return
 
+        if symbol.startswith("grouped:"):
+            return self._grouped(symbol.removeprefix("grouped:"))
+        if symbol == "splits":
+            return self._splits(query)
         if symbol in fake.not_found:
             return self._json(404, {"status": "NOT_FOUND", "request_id": "r2", "message": "Ticker not found."})
         if segments[0] == "v3":
@@ -225,6 +263,28 @@ class _Handler(BaseHTTPRequestHandler):
             host = fake.next_url_host or fake.url
             body["next_url"] = f"{host}/v2/aggs/ticker/{symbol}/range/1/day/{start}/{end}?cursor={cursor}"
         self._json(200, body)
+
+    def _grouped(self, day: str) -> None:
+        """Every served symbol's bar of `day` (none 404s here: an unknown symbol is simply absent)."""
+        fake = self.server.fake
+        results = [
+            {"T": symbol, **bar}
+            for symbol, bars in sorted(fake.bars.items())
+            if symbol not in fake.not_found
+            for bar in bars
+            if _bar_day(bar) == day
+        ]
+        body = {"queryCount": len(results), "resultsCount": len(results), "adjusted": True, "status": "OK"}
+        self._json(200, {**body, "request_id": "r9", **({"results": results} if results else {})})
+
+    def _splits(self, query: dict[str, list[str]]) -> None:
+        fake = self.server.fake
+        low, high = query.get("execution_date.gte", [""])[0], query.get("execution_date.lte", ["9999"])[0]
+        tickers = query.get("ticker")
+        results = [
+            s for s in fake.splits if low <= s["execution_date"] <= high and (tickers is None or s["ticker"] in tickers)
+        ]
+        self._json(200, {"status": "OK", "request_id": "r10", "results": results})
 
     def _inject(self, fault: object) -> bool:
         """Apply one scripted fault; False means 'answer normally'."""

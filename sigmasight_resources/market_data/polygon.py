@@ -302,7 +302,10 @@ class PolygonMarketData(MarketDataProvider):
 
     def splits(self, symbols: Sequence[str], start: date, end: date) -> dict[str, list[date]]:
         check_range(start, end)
-        wanted = {_polygon_spelling(s): s for s in unique_symbols(symbols) if ticker_problem(s) is None}
+        wanted: dict[str, list[str]] = {}
+        for symbol in unique_symbols(symbols):
+            if ticker_problem(symbol) is None:
+                wanted.setdefault(_polygon_spelling(symbol), []).append(symbol)
         if not wanted:
             return {}
         url = self._url("/v3/reference/splits")
@@ -319,10 +322,10 @@ class PolygonMarketData(MarketDataProvider):
                 raise MarketDataError("polygon splits: 'results' is not a list")
             for split in results:
                 try:
-                    symbol, day = wanted.get(split["ticker"]), date.fromisoformat(split["execution_date"])
+                    names, day = wanted.get(split["ticker"], []), date.fromisoformat(split["execution_date"])
                 except (KeyError, TypeError, ValueError) as exc:
                     raise MarketDataError(f"polygon splits: malformed split ({exc!r})") from None
-                if symbol is not None:
+                for symbol in names:
                     found.setdefault(symbol, []).append(day)
             next_url = outcome.body.get("next_url")
             if not next_url:
@@ -336,7 +339,9 @@ class PolygonMarketData(MarketDataProvider):
 
     def _grouped_closes(self, symbols: list[str], days: list[date]) -> pd.DataFrame:
         """The closes of `symbols` on `days` from one grouped daily request per day (split/dividend adjusted)."""
-        wanted = {_polygon_spelling(s): s for s in symbols}
+        wanted: dict[str, list[str]] = {}
+        for symbol in symbols:  # BRK.B and BRK-B are one Polygon ticker
+            wanted.setdefault(_polygon_spelling(symbol), []).append(symbol)
         rows: list[tuple[str, date, float]] = []
         for day in days:
             url = self._url(f"/v2/aggs/grouped/locale/us/market/stocks/{day.isoformat()}")
@@ -347,9 +352,9 @@ class PolygonMarketData(MarketDataProvider):
             for bar in results:
                 if not isinstance(bar, dict):
                     raise MarketDataError(f"polygon grouped daily {day}: malformed bar {bar!r}")
-                symbol, close = wanted.get(bar.get("T")), bar.get("c")
-                if symbol is not None and isinstance(close, (int, float)) and np.isfinite(close) and close > 0:
-                    rows.append((symbol, day, float(close)))
+                close = bar.get("c")
+                if isinstance(close, (int, float)) and np.isfinite(close) and close > 0:
+                    rows.extend((symbol, day, float(close)) for symbol in wanted.get(bar.get("T"), ()))
         if not rows:
             return empty_closes()
         frame = pd.DataFrame(rows, columns=["symbol", "date", "close"]).drop_duplicates(["symbol", "date"], keep="last")
