@@ -8,6 +8,10 @@ proceeds (with the contributed collateral) are held as cash while it is open.
 
 A position is valued through its last open day (its exit or expiry), so its proceeds reach cash
 on the next session; NAV is the same either way, and exposures keep the position on that day.
+
+A valuation may start after some entries (the daily path values only the longest window the
+analytics read): `Prior` then says which trades fell before its first date, and the opening cash
+is their closed-form sum, so every date's cash equals that of a valuation from the first entry.
 """
 
 from collections.abc import Mapping
@@ -28,12 +32,35 @@ class CashAccount:
     external_flow: pd.DataFrame
 
 
+NOT_EXITED, EXITS_ON_FIRST, EXITED_BEFORE = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Prior:
+    """Trades before the first date of a valuation, per valuation column (position).
+
+    before : the session before the first date; external flows dated on or before it are in the
+        opening cash, later ones count on their session as usual.
+    entered : the position's entry (its cost, and its funding without inception equity) fell before
+        the first date.
+    exited : NOT_EXITED; EXITS_ON_FIRST (its last open day is `before`, so its proceeds land on the
+        first date); EXITED_BEFORE (they landed before it).
+    proceeds : market value on the last open day of the positions that exited (0 if unpriced).
+    """
+
+    before: pd.Timestamp
+    entered: np.ndarray
+    exited: np.ndarray
+    proceeds: np.ndarray
+
+
 def cash_account(
     positions: pd.DataFrame,
     valuation: Valuation,
     portfolio_of: pd.Series,
     equity: Mapping[int, float],
     flows: pd.DataFrame,
+    prior: Prior | None = None,
 ) -> CashAccount:
     """Cash and external flows per portfolio on every date of `valuation`.
 
@@ -46,6 +73,7 @@ def cash_account(
     equity : portfolio id → inception equity, for the portfolios that have one.
     flows : long frame (portfolio_id, date, amount) of external flows; a flow on a day without a
         session counts on the next session, one after the last date is not counted.
+    prior : the trades before the first date, when the valuation starts after some entries.
     """
     dates = valuation.open.index
     ids = valuation.open.columns
@@ -64,22 +92,44 @@ def cash_account(
     proceeds = np.where(closed, np.nan_to_num(value[last, np.arange(len(ids))]), 0.0)
 
     funded = ~np.isin(owners, list(equity))  # no inception equity: entries funded by contributions
+    entered = np.zeros(len(ids), dtype=bool) if prior is None else np.asarray(prior.entered, dtype=bool)
+    exited = np.full(len(ids), NOT_EXITED) if prior is None else np.asarray(prior.exited)
+    enters = ever & ~entered
     trades = np.zeros((len(dates), len(ids)))
     contributions = np.zeros((len(dates), len(ids)))
     columns = np.arange(len(ids))
-    np.add.at(trades, (first[ever], columns[ever]), -cost[ever])
+    np.add.at(trades, (first[enters], columns[enters]), -cost[enters])
     np.add.at(trades, (last[closed] + 1, columns[closed]), proceeds[closed])
     entry_funding = np.where(funded, np.abs(cost), 0.0)
-    np.add.at(contributions, (first[ever], columns[ever]), entry_funding[ever])
+    np.add.at(contributions, (first[enters], columns[enters]), entry_funding[enters])
     handed_back = np.abs(cost) - cost + proceeds
     np.add.at(contributions, (last[closed & funded] + 1, columns[closed & funded]), -handed_back[closed & funded])
+    opening = np.zeros(len(ids))
+    if prior is not None:
+        before_proceeds = np.nan_to_num(np.asarray(prior.proceeds, dtype=float))
+        before_handed_back = np.abs(cost) - cost + before_proceeds
+        on_first = exited == EXITS_ON_FIRST
+        if len(dates):
+            trades[0, on_first] += before_proceeds[on_first]
+            contributions[0, on_first & funded] -= before_handed_back[on_first & funded]
+        landed = exited == EXITED_BEFORE
+        opening = np.where(entered, entry_funding - cost, 0.0)
+        opening += np.where(landed, before_proceeds - np.where(funded, before_handed_back, 0.0), 0.0)
 
     def by_portfolio(values: np.ndarray) -> pd.DataFrame:
         frame = pd.DataFrame(values, index=dates, columns=ids)
         return frame.T.groupby(owners).sum().T.reindex(columns=portfolios, fill_value=0.0)
 
-    external = by_portfolio(contributions) + _dated_flows(flows, dates, portfolios)
-    start = pd.Series({p: float(equity.get(p, 0.0)) for p in portfolios})
+    counted = flows
+    start = pd.Series({p: float(equity.get(p, 0.0)) for p in portfolios}, dtype=float)
+    if prior is not None:
+        early = pd.to_datetime(flows["date"]) <= prior.before
+        counted = flows[~early]
+        early_flows = flows[early].groupby("portfolio_id")["amount"].sum()
+        trade_state = pd.Series(opening, index=ids).groupby(owners).sum()
+        start = start + trade_state.reindex(portfolios, fill_value=0.0)
+        start = start + early_flows.reindex(portfolios, fill_value=0.0)
+    external = by_portfolio(contributions) + _dated_flows(counted, dates, portfolios)
     cash = (external + by_portfolio(trades)).cumsum() + start
     return CashAccount(cash=cash, external_flow=external)
 

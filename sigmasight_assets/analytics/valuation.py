@@ -66,12 +66,21 @@ def carried_closes(closes: pd.DataFrame, sessions: int) -> tuple[pd.DataFrame, p
     return carried, closes.isna() & carried.notna()
 
 
+def last_open_day(positions: pd.DataFrame) -> np.ndarray:
+    """Each position's last open day (datetime64): its exit date, or its expiry if it has no exit date
+    or expires before it; NaT for an open-ended position."""
+    exit_day = pd.to_datetime(positions["exit_date"]).to_numpy()
+    expiry = pd.to_datetime(positions["expiry"]).to_numpy()
+    return np.where(np.isnat(exit_day) | (~np.isnat(expiry) & (expiry < exit_day)), expiry, exit_day)
+
+
 def value_positions(
     positions: pd.DataFrame,
     closes: pd.DataFrame,
     vols: pd.DataFrame,
     marks: pd.DataFrame,
     rate: float,
+    opening_cumulative: np.ndarray | None = None,
 ) -> Valuation:
     """Value every position on every date of `closes`.
 
@@ -82,6 +91,9 @@ def value_positions(
     closes, vols : (T, symbols) close prices and annualized 63-day realized vol, same index.
     marks : long frame (position_id, mark_date, price) of manual marks for private positions.
     rate : annual risk-free rate, continuously compounded, for Black–Scholes.
+    opening_cumulative : per position, its cumulative P&L on the session before the first date
+        (NaN: none yet), so a range that starts after an entry carries it on days without a price
+        exactly as a range starting at the entry would.
     """
     missing = [c for c in POSITION_COLUMNS if c not in positions.columns]
     if missing:
@@ -102,7 +114,7 @@ def value_positions(
     entry = pd.to_datetime(positions["entry_date"]).to_numpy()
     exit_day = pd.to_datetime(positions["exit_date"]).to_numpy()
     expiry = pd.to_datetime(positions["expiry"]).to_numpy()
-    last_day = np.where(np.isnat(exit_day) | (~np.isnat(expiry) & (expiry < exit_day)), expiry, exit_day)
+    last_day = last_open_day(positions)
     is_open = (day >= entry) & (np.isnat(last_day) | (day <= last_day))
 
     symbols = positions["price_symbol"].where(~is_private, None)
@@ -140,7 +152,11 @@ def value_positions(
     base = np.where(day == entry, entry_price, previous)
     pnl = quantity * multiplier * (price - base)
     since_entry = np.where(is_open, quantity * multiplier * (price - entry_price), np.nan)
-    cumulative = pd.DataFrame(since_entry).ffill().to_numpy()
+    if opening_cumulative is None:
+        cumulative = pd.DataFrame(since_entry).ffill().to_numpy()
+    else:
+        opening = np.asarray(opening_cumulative, dtype=float).reshape(1, len(ids))
+        cumulative = pd.DataFrame(np.vstack([opening, since_entry])).ffill().to_numpy()[1:]
     cumulative = np.where(day < entry, 0.0, cumulative)
 
     flag = np.full(shape, None, dtype=object)

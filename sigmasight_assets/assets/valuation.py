@@ -22,7 +22,7 @@ POSITION_COLUMNS = ("portfolio_id", "symbol", "investment_class", "quantity")
 
 def snapshot_quality(book: Book) -> pd.DataFrame:
     """Coverage of the valuation; data_days counts the portfolio's days since its first entry."""
-    history = book.snapshots.groupby(level="portfolio_id").cumcount() + 1
+    history = book.history_days()
     return quality_table(
         book.valuation.open,
         book.valuation_reasons(),

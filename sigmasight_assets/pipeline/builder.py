@@ -94,7 +94,7 @@ def build_portfolio_asset(spec: PortfolioAsset, days: dg.PartitionsDefinition) -
         computed = []
         with replacing(context, db, scope, list(spec.tables)) as writer:
             for chunk in scope.chunks(db):
-                book = load_book(db, chunk.portfolios, chunk.end, pricing.risk_free_rate)
+                book = chunk_book(db, chunk, pricing.risk_free_rate)
                 inputs = spec.load(db, book, chunk) if spec.load else {}
                 result = spec.compute(book, chunk, **inputs)
                 writer.write(chunk, result.tables, result.quality)
@@ -105,6 +105,12 @@ def build_portfolio_asset(spec: PortfolioAsset, days: dg.PartitionsDefinition) -
         return run_result(writer, scope, metadata, checks)
 
     return portfolio_asset
+
+
+def chunk_book(db: ResultsDatabase, chunk: RunScope, rate: float) -> Book:
+    """The chunk's book, loaded once per run and shared by the portfolio assets (a run-scoped memo on `db`)."""
+    key = ("book", tuple(chunk.portfolios), chunk.start, chunk.end, rate)
+    return db.memoized(key, lambda: load_book(db, chunk.portfolios, chunk.start, chunk.end, rate), Book.nbytes.fget)
 
 
 def table_metadata(tables: tuple[type, ...]) -> dict:
