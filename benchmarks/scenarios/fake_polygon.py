@@ -124,7 +124,7 @@ class FakePolygon:
     def correct(self, symbol: str, day: date, close: float) -> None:
         """The vendor corrects one close: the served bar of `day` now closes at `close`."""
         for bar in self.bars[symbol]:
-            if _bar_day(bar) == day.isoformat():
+            if bar_day(bar) == day.isoformat():
                 bar.update(c=close, o=close, vw=close, h=close * 1.01, l=close * 0.99)
                 return
         raise KeyError(f"no bar of {symbol} on {day}")
@@ -134,7 +134,7 @@ class FakePolygon:
         are divided by the ratio, and the splits reference reports it."""
         ratio = split_to / split_from
         for bar in self.bars[symbol]:
-            if _bar_day(bar) < execution_date.isoformat():
+            if bar_day(bar) < execution_date.isoformat():
                 for key in ("c", "o", "vw", "h", "l"):
                     bar[key] = bar[key] / ratio
         self.splits.append(
@@ -177,7 +177,7 @@ def bars_for(dates, closes) -> list[dict]:
     return bars
 
 
-def _bar_day(bar: dict) -> str:
+def bar_day(bar: dict) -> str:
     return datetime.fromtimestamp(bar["t"] / 1000, ZoneInfo(NEW_YORK)).date().isoformat()
 
 
@@ -244,7 +244,7 @@ class _Handler(BaseHTTPRequestHandler):
             offset, limit = json.loads(base64.urlsafe_b64decode(query["cursor"][0]))
         else:
             offset, limit = 0, int(query.get("limit", ["5000"])[0])
-        bars = [b for b in fake.bars.get(symbol, []) if start <= _bar_day(b) <= end]
+        bars = [b for b in fake.bars.get(symbol, []) if start <= bar_day(b) <= end]
         page_len = min(limit, fake.page_size)
         page = bars[offset : offset + page_len]
         body: dict = {
@@ -272,7 +272,7 @@ class _Handler(BaseHTTPRequestHandler):
             for symbol, bars in sorted(fake.bars.items())
             if symbol not in fake.not_found
             for bar in bars
-            if _bar_day(bar) == day
+            if bar_day(bar) == day
         ]
         body = {"queryCount": len(results), "resultsCount": len(results), "adjusted": True, "status": "OK"}
         self._json(200, {**body, "request_id": "r9", **({"results": results} if results else {})})
