@@ -24,7 +24,7 @@ T = TypeVar("T")
 
 class ResultsDatabase(dg.ConfigurableResource):
     url: str
-    run_cache_mb: int = 192  # values memoized per run (the books of its chunks); beyond it they are rebuilt
+    run_cache_mb: int = 128  # values memoized per run (the books of its chunks); beyond it they are rebuilt
     _db: ResultsDB | None = PrivateAttr(default=None)
     _closes: dict = PrivateAttr(default_factory=dict)
     _memo: dict = PrivateAttr(default_factory=dict)
