@@ -99,7 +99,10 @@ def apply_amendment(
     problems = list(problems)
     claimed: dict[int, int] = {}  # position id -> the line amending it
     plan: list[tuple[PositionSpec, Position | None]] = []
+    reported = {p.line for p in problems}  # e.g. the import's duplicate rows: one problem per line is enough
     for spec in specs:
+        if spec.line in reported:
+            continue
         target = _match(spec, positions, claimed, problems)
         if target is not False:
             plan.append((spec, target))

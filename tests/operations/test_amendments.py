@@ -219,3 +219,44 @@ def test_an_unknown_portfolio_or_a_busy_one_is_refused_and_nothing_is_written(be
     with pytest.raises(PortfolioBusyError, match=f"portfolio {p1} is queued or in progress"):
         amend_portfolio(bench.db, bench.instance, settings, p1, AMENDMENT, ACTOR, now=NOW)
     assert snapshot(bench, p1) == before
+
+
+def test_a_mark_on_a_private_position_is_stored_and_recomputed_from_its_date(bench):
+    fund = {
+        "symbol": "Credit Fund",
+        "investment_class": "PRIVATE",
+        "quantity": 1000,
+        "entry_price": 100.0,
+        "entry_date": FIRST,
+        "marks": [(date(2025, 3, 7), 101.0)],
+    }
+    p1 = bench.add_portfolio("private", [*stocks(), fund])
+    register_onboarded_portfolios(bench.instance, [p1])
+    bench.materialized(sessions(FIRST, LAST))
+    bench.completed(sessions(FIRST, LAST), str(p1))
+    header = b"symbol,quantity,entry_price,entry_date,investment_class,mark_price,mark_date,exit_date,exit_price\n"
+    settings = settings_of(bench)
+
+    # an exit before the fund's stored mark of 03-07 contradicts it: refused, nothing written
+    before = snapshot(bench, p1)
+    early_exit = header + b"Credit Fund,1000,100,2025-03-03,PRIVATE,,,2025-03-06,100\n"
+    with pytest.raises(PortfolioImportError) as caught:
+        amend_portfolio(bench.db, bench.instance, settings, p1, early_exit, ACTOR, now=NOW)
+    [problem] = caught.value.problems
+    assert (problem.line, problem.field) == (2, "exit_date") and "mark of 2025-03-07" in problem.message
+    assert snapshot(bench, p1) == before
+
+    twice = b"Credit Fund,1000,100,2025-03-03,PRIVATE,103,2025-03-12,,\n" * 2
+    with pytest.raises(PortfolioImportError) as caught:  # two rows amending one position: the import's duplicate
+        amend_portfolio(bench.db, bench.instance, settings, p1, header + twice, ACTOR, now=NOW)
+    [problem] = caught.value.problems
+    assert (problem.line, problem.field) == (3, "row") and "duplicate of line 2" in problem.message
+
+    remark = header + b"Credit Fund,1000,100,2025-03-03,PRIVATE,102,2025-03-07,,\n"  # replaces the 03-07 mark
+    amended = amend_portfolio(bench.db, bench.instance, settings, p1, remark, ACTOR, now=NOW)
+    assert amended.day_run is None and amended.result.earliest == date(2025, 3, 7)
+    assert [(c.line, c.action) for c in amended.result.changes] == [(2, "mark")]
+    with bench.db.transaction() as session:
+        stored = sorted((m.mark_date, m.price) for m in session.scalars(select(ManualMark)))
+    assert stored == [(date(2025, 3, 7), 102.0)]
+    assert close_requests(bench)[0] == [("2025-03-07", "2025-03-14", [str(p1)])]
