@@ -3,11 +3,11 @@
 A row whose symbol and entry date match an open position of the portfolio amends it: it sets the
 exit (`exit_date`, `exit_price`) and/or, for a PRIVATE position, a mark (`mark_price`,
 `mark_date`). Any other row adds a position. The rows go through the import's own validation
-(`portfolio_import.position_rows`, via `amendment_rows`); on top of it an amendment refuses a date after the latest
-trading day, a matching row that sets neither an exit nor a mark, a quantity or entry price that
-differs from the matched position (a partial exit would need a split), an exit or mark on a
-position already closed, an exit before one of the position's marks, and two rows amending one
-position. Rows refer to the stored positions, not to those added by the same file (a trade opened
+(`portfolio_import.position_rows`, via `amendment_rows`); on top of it an amendment refuses a date
+after the latest trading day, a matching row that sets neither an exit nor a mark, a quantity or
+entry price that differs from the matched position (a partial exit would need a split), an exit or
+mark on a position already closed, an exit before one of the position's marks, and two rows
+amending one position. Rows refer to the stored positions, not to those added by the same file (a trade opened
 and closed since onboarding is one row with its entry and exit). Every problem is reported with
 its line and field and nothing is written.
 
