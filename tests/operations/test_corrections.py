@@ -88,7 +88,9 @@ def test_a_split_replaces_the_history_and_rematerializes_the_holder_from_its_fir
     first_stored = split[2]
     assert split == ("MSFT", "split", first_stored, SPLIT_DAY, True, [msft]) and first_stored < FIRST
     with scenario.pipeline.db.transaction() as session:  # the whole stored history is the vendor's adjusted one
-        stored = dict(session.execute(select(MarketPrice.date, MarketPrice.close).where(MarketPrice.symbol == "MSFT")))
+        stored = dict(
+            session.execute(select(MarketPrice.date, MarketPrice.close).where(MarketPrice.symbol == "MSFT")).all()
+        )
     served = {date.fromisoformat(bar_day(b)): b["c"] for b in scenario.server.bars["MSFT"]}
     assert len(stored) > 500 and min(stored) == first_stored
     assert all(close == pytest.approx(served[day], rel=1e-12) for day, close in stored.items())
