@@ -125,7 +125,7 @@ def cash_account(
     if prior is not None:
         early = pd.to_datetime(flows["date"]) <= prior.before
         counted = flows[~early]
-        early_flows = flows[early].groupby("portfolio_id")["amount"].sum()
+        early_flows = flows[early]["amount"].astype(float).groupby(flows[early]["portfolio_id"]).sum()
         trade_state = pd.Series(opening, index=ids).groupby(owners).sum()
         start = start + trade_state.reindex(portfolios, fill_value=0.0)
         start = start + early_flows.reindex(portfolios, fill_value=0.0)

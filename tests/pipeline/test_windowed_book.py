@@ -197,12 +197,14 @@ def test_the_window_holds_what_it_is_for(closes, marks):
 
 
 def test_a_private_only_history_gives_the_same_rows(closes):
-    """A block of pre-window positions without a price symbol reads no closes and still carries its state."""
+    """A block of pre-window positions without a price symbol reads no closes and still carries its state;
+    flows as the DB hands back none (object columns) keep the cash numeric."""
     fund = {"portfolio_id": 5, "symbol": "Fund", "investment_class": InvestmentClass.PRIVATE.value}
     positions = positions_frame([{**fund, "quantity": 2.0, "entry_price": 500.0, "entry_date": date(2022, 1, 10)}])
     marks = pd.DataFrame({"position_id": [1], "mark_date": [date(2023, 1, 3)], "price": [510.0]})
-    full = assemble_book(positions, marks, closes, {}, 0.04, {5: 2000.0}, None)
-    windowed = book_between(positions, marks, reader(closes), {}, 0.04, {5: 2000.0}, None, LAST, LAST)
+    no_flows = pd.DataFrame(columns=["portfolio_id", "date", "amount"])  # as the DB hands back none: object columns
+    full = assemble_book(positions, marks, closes, {}, 0.04, {5: 2000.0}, no_flows)
+    windowed = book_between(positions, marks, reader(closes), {}, 0.04, {5: 2000.0}, no_flows, LAST, LAST)
     scope = RunScope([LAST], [5])
     for compute in (position_values, portfolio_snapshots, portfolio_volatility):
         expected, actual = compute(full, scope), compute(windowed, scope)
