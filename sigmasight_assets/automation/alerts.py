@@ -67,6 +67,7 @@ class RunSummary:
     failed: dict[str, int] = field(default_factory=dict)
     behind: dict[str, int] = field(default_factory=dict)  # portfolio -> missing portfolio-level days
     error: str | None = None
+    vendor: str | None = None  # market_prices' vendor cost in requests and the rate limit
 
     def text(self) -> str:
         took = f"{self.seconds:.1f}s" if self.seconds is not None else "?"
@@ -75,6 +76,8 @@ class RunSummary:
             lines.append(
                 f"  {asset}: {self.succeeded.get(asset, 0)} partitions succeeded, {self.failed.get(asset, 0)} failed"
             )
+        if self.vendor:
+            lines.append(f"  market data vendor: {self.vendor}")
         if self.error:
             lines.append(f"  error: {self.error}")
         behind = ", ".join(f"{p} ({n} days)" for p, n in sorted(self.behind.items(), key=lambda i: int(i[0])))
@@ -90,9 +93,14 @@ def summarize_run(instance: dg.DagsterInstance, run: dg.DagsterRun, db: ResultsD
     """Count the run's materializations per asset; in a failed run, each selected asset's partitions
     without a materialization count as failed (its step failed or never ran)."""
     succeeded: dict[str, int] = {}
+    vendor = None
     for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):
         name = entry.dagster_event.asset_key.to_user_string()
         succeeded[name] = succeeded.get(name, 0) + 1
+        metadata = entry.dagster_event.event_specific_data.materialization.metadata
+        if "vendor_requests" in metadata:  # the same on every day of market_prices' run
+            limit = metadata["vendor_rate_limit_per_minute"].value
+            vendor = f"{metadata['vendor_requests'].value} requests, rate limit {f'{limit}/min' if limit else 'none'}"
     failures = instance.all_logs(
         run.run_id, of_type={dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.RUN_FAILURE}
     )
@@ -115,6 +123,7 @@ def summarize_run(instance: dg.DagsterInstance, run: dg.DagsterRun, db: ResultsD
         failed=failed,
         behind=portfolios_behind(instance, db),
         error=_first_error(failures),
+        vendor=vendor,
     )
 
 

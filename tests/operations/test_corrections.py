@@ -18,6 +18,9 @@ from benchmarks.scenarios.corrections import (
     sensor_tick,
 )
 from benchmarks.scenarios.fake_polygon import bar_day
+from sigmasight_assets.automation.alerts import summarize_run
+from sigmasight_assets.automation.corrections import REASON_TAG
+from sigmasight_assets.pipeline.tags import DAY_LEVEL, LEVEL_TAG, run_dates
 from sigmasight_resources.db.models import MarketPrice, PriceCorrection
 
 
@@ -70,6 +73,15 @@ def test_a_corrected_close_rematerializes_its_days_for_the_holders_only(scenario
     [value] = scenario.pipeline.rows("position_values", f"WHERE portfolio_id = {aapl} AND date = '2025-03-11'")
     assert value["price"] == pytest.approx(served * 1.03)
     assert sensor_tick(scenario.pipeline).run_requests == []
+    # the daily run's summary names its vendor cost and the rate limit
+    instance = scenario.pipeline.instance
+    [daily] = [
+        r
+        for r in instance.get_runs()
+        if r.tags.get(LEVEL_TAG) == DAY_LEVEL and REASON_TAG not in r.tags and run_dates(r.tags)[0] == "2025-03-13"
+    ]
+    summary = summarize_run(instance, daily, scenario.pipeline.defs.resources["db"]).text()
+    assert "market data vendor: " in summary and "requests, rate limit 1000000/min" in summary
     # re-running the daily run changes nothing: no new record, no new request
     scenario.daily(CORRECTION_DAY)
     assert len(records(scenario)) == 1 and sensor_tick(scenario.pipeline).run_requests == []
