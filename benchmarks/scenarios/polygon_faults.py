@@ -22,6 +22,7 @@ from benchmarks.scenarios.fake_polygon import (
     Seen,
     running_fake_polygon,
 )
+from sigmasight_resources import calendar
 from sigmasight_resources.market_data import PolygonMarketData
 from sigmasight_resources.market_data.base import PriceBatch
 
@@ -105,14 +106,47 @@ def run_fault_scenario(
         )
 
 
-def _client(server: FakePolygon, clock: FakeClock, seed: int) -> PolygonMarketData:
+def _client(
+    server: FakePolygon, clock: FakeClock, seed: int, requests_per_minute: int = 10_000, **options
+) -> PolygonMarketData:
     return PolygonMarketData(
         API_KEY,
         base_url=server.url,
-        requests_per_minute=10_000,
+        requests_per_minute=requests_per_minute,
         max_retries=MAX_RETRIES,
         timeout=READ_TIMEOUT,
         clock=clock,
         sleep=clock.sleep,
         rng=random.Random(seed),
+        **options,
     )
+
+
+def grouped_daily_cost(
+    symbols: int = 1200, sessions: int = 5, requests_per_minute: int = 5, fault_rate: float = 0.2, seed: int = 20240101
+) -> dict[str, object]:
+    """The daily close's correction window (`sessions` sessions) of a `symbols`-symbol universe, per symbol and
+    through grouped daily, at `requests_per_minute` on a fake clock, the grouped fetch also through seeded faults:
+    requests sent and the minutes the rate limit (and the faults' backoff) would take."""
+    universe = [f"S{i:04d}" for i in range(symbols)]
+    window = calendar.sessions(date(2024, 6, 3), date(2024, 6, 28))[:sessions]
+    days = (window[0], window[-1])
+    figures: dict[str, object] = {"symbols": symbols, "rate_limit_per_minute": requests_per_minute}
+    with running_fake_polygon() as server:
+        server.serve_simulated(universe, date(2024, 5, 1), date(2024, 6, 30))
+        fetched = {}
+        for label, threshold, faults in (
+            ("per_symbol", symbols, None),
+            ("grouped", 50, None),
+            ("grouped_faults", 50, fault_rate),
+        ):
+            server.random_faults = None if faults is None else RandomFaults(rate=faults, seed=seed)
+            clock = FakeClock()
+            with _client(server, clock, seed, requests_per_minute, grouped_threshold=threshold) as client:
+                began = clock()
+                fetched[label] = client.daily_closes(universe, *days)
+                figures[f"{label}_requests"] = client.requests_sent
+                figures[f"{label}_minutes"] = round((clock() - began) / 60, 1)
+        figures["sessions"] = fetched["grouped"].closes["date"].nunique()
+        figures["data_identical"] = all(b.closes.equals(fetched["per_symbol"].closes) for b in fetched.values())
+    return figures
