@@ -54,7 +54,7 @@ def advance(
     """Steps 1 and 2 for every unhandled record; the day-level runs to launch."""
     with db.transaction() as session:
         pending = queries.unhandled_corrections(session)
-        positions = queries.positions_frame(session)
+        positions = queries.positions_frame(session) if pending else None  # every 30 s: only when needed
     if not pending:
         return []
     instance = context.instance
