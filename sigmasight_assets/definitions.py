@@ -42,9 +42,9 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     return dg.Definitions(
         assets=build_assets(settings),
         jobs=JOBS,
-        schedules=build_schedules(settings.partitions_start),
+        schedules=build_schedules(settings.partitions_start, settings.partitions_end),
         sensors=[
-            *build_sensors(settings.partitions_start),
+            *build_sensors(settings.partitions_start, settings.partitions_end),
             run_summary_sensor,
             run_failure_alert_sensor,
             failed_partitions_sensor,

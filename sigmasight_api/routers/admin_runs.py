@@ -18,6 +18,7 @@ from sigmasight_api.schemas.admin import CancelPublic, DailyLaunch, LaunchCreate
 from sigmasight_api.schemas.common import ErrorDetail, ErrorPublic, Page
 from sigmasight_api.schemas.portfolios import RunBrief
 from sigmasight_assets.assets import DAY_ASSETS, PORTFOLIO_ASSETS
+from sigmasight_assets.automation.bounds import last_partition, outside
 from sigmasight_resources import calendar
 from sigmasight_resources.audit import CANCELED_BY_TAG, Action, api_actor, record
 from sigmasight_resources.db import queries
@@ -77,7 +78,7 @@ def launch(
 
 def _plan(body, session, settings: Settings) -> Launch:
     """Check the request against the calendar and the results DB; 422/404 name what is wrong."""
-    last_closed = calendar.latest_closed_session(datetime.now(UTC))
+    now = datetime.now(UTC)
     if isinstance(body, DailyLaunch):
         start = end = body.date
     else:
@@ -86,12 +87,11 @@ def _plan(body, session, settings: Settings) -> Launch:
             raise ApiError(422, "invalid_range", f"end {end} is before start {start}")
         if (end - start) > timedelta(days=MAX_RANGE_DAYS):
             raise ApiError(422, "invalid_range", f"the range is longer than {MAX_RANGE_DAYS} days")
-    if start < settings.partitions_start or end > last_closed:
-        raise ApiError(
-            422,
-            "invalid_range",
-            f"dates must lie between {settings.partitions_start} and {last_closed} (the last closed session)",
-        )
+    names = ("date", "date") if isinstance(body, DailyLaunch) else ("start", "end")
+    problem = outside(start, end, settings.partitions_start, last_partition(settings.partitions_end, now), names)
+    if problem:
+        field, message = problem
+        raise ApiError(422, "invalid_range", message, [ErrorDetail(field=field, message=message)])
     days = calendar.sessions(start, end)
     if not days:
         raise ApiError(422, "invalid_range", f"no NYSE trading day between {start} and {end}")

@@ -17,17 +17,19 @@ CLOSE_CRON = "30 18 * * 1-5"
 PROFILES_CRON = "0 18 * * 1-5"
 
 
-def skip_reason(day: date, partitions_start: date) -> dg.SkipReason | None:
-    """Why a weekday tick has nothing to do: an NYSE closure (named) or a day before the partitions."""
+def skip_reason(day: date, partitions_start: date, partitions_end: date | None = None) -> dg.SkipReason | None:
+    """Why a weekday tick has nothing to do: an NYSE closure (named) or a day outside the partitions."""
     closure = calendar.closure_name(day)
     if closure:
         return dg.SkipReason(f"{day} is not an NYSE trading day: {closure}")
     if day < partitions_start:
         return dg.SkipReason(f"{day} is before the partitions start {partitions_start}")
+    if partitions_end is not None and day > partitions_end:
+        return dg.SkipReason(f"{day} is after the partitions end {partitions_end}")
     return None
 
 
-def build_schedules(partitions_start: date) -> list[dg.ScheduleDefinition]:
+def build_schedules(partitions_start: date, partitions_end: date | None = None) -> list[dg.ScheduleDefinition]:
     @dg.schedule(
         name="daily_close_schedule",
         description=(
@@ -41,7 +43,7 @@ def build_schedules(partitions_start: date) -> list[dg.ScheduleDefinition]:
     )
     def daily_close_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
         day = context.scheduled_execution_time.astimezone(NY).date()
-        skip = skip_reason(day, partitions_start)
+        skip = skip_reason(day, partitions_start, partitions_end)
         if skip:
             return skip
         return dg.RunRequest(
@@ -60,6 +62,6 @@ def build_schedules(partitions_start: date) -> list[dg.ScheduleDefinition]:
     )
     def company_profiles_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
         day = context.scheduled_execution_time.astimezone(NY).date()
-        return skip_reason(day, partitions_start) or dg.RunRequest(run_key=f"profiles-{day}")
+        return skip_reason(day, partitions_start, partitions_end) or dg.RunRequest(run_key=f"profiles-{day}")
 
     return [daily_close_schedule, company_profiles_schedule]

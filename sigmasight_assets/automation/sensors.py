@@ -65,18 +65,22 @@ def onboarding_pending(runs: list[dg.DagsterRun]) -> bool:
     return failures < MAX_ATTEMPTS or any(r.status not in FAILED for r in runs)
 
 
-def onboarding_range(first_entry: date, partitions_start: date, now: datetime) -> tuple[date, date] | None:
-    """[earliest entry clamped to the partitions start, latest closed session], or None if empty."""
+def onboarding_range(
+    first_entry: date, partitions_start: date, now: datetime, partitions_end: date | None = None
+) -> tuple[date, date] | None:
+    """The sessions from the earliest entry (not before the partitions start) to the latest closed
+    session (not after the partitions end) as (first, last), or None if there are none."""
     start, end = max(first_entry, partitions_start), calendar.latest_closed_session(now)
-    first = calendar.sessions(start, end)
-    return (first[0], end) if first else None
+    end = min(end, partitions_end) if partitions_end is not None else end
+    sessions = calendar.sessions(start, end)
+    return (sessions[0], sessions[-1]) if sessions else None
 
 
 def _load_cursor(cursor: str | None) -> set[str]:
     return set(json.loads(cursor)["pending"]) if cursor else set()
 
 
-def build_sensors(partitions_start: date) -> list[dg.SensorDefinition]:
+def build_sensors(partitions_start: date, partitions_end: date | None = None) -> list[dg.SensorDefinition]:
     @dg.sensor(
         name="portfolio_onboarding_sensor",
         description=(
@@ -99,7 +103,7 @@ def build_sensors(partitions_start: date) -> list[dg.SensorDefinition]:
         now = datetime.now(UTC)
 
         for key in sorted(set(first_entry) - known - pending, key=int):
-            span = onboarding_range(first_entry[key], partitions_start, now)
+            span = onboarding_range(first_entry[key], partitions_start, now, partitions_end)
             if span is None:
                 continue  # entered after the latest close: onboard once a session has closed
             added.append(key)
@@ -132,7 +136,7 @@ def build_sensors(partitions_start: date) -> list[dg.SensorDefinition]:
                 )
                 pending.discard(key)
             else:
-                span = onboarding_range(first_entry[key], partitions_start, now)
+                span = onboarding_range(first_entry[key], partitions_start, now, partitions_end)
                 if span is not None:
                     requests.append(_day_run(key, *span, attempt=len(day_runs) + 1))
         if added:

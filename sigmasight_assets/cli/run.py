@@ -1,12 +1,13 @@
 """`sigmasight run`: materialize a date range through the Dagster instance, with a per-asset summary."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from sigmasight_assets.assets import DAY_ASSETS
+from sigmasight_assets.automation.bounds import last_partition, outside
 from sigmasight_assets.cli.actor import AsOption, actor_for
 from sigmasight_assets.cli.common import (
     EXIT_FAILURE,
@@ -122,6 +123,16 @@ def register(app: typer.Typer) -> None:
             first, last = parse_day(start, "--start"), parse_day(end, "--end")
             if last < first:
                 fail(f"--end {last} is before --start {first}")
+            settings = get_settings()
+            problem = outside(
+                first,
+                last,
+                settings.partitions_start,
+                last_partition(settings.partitions_end, datetime.now(UTC)),
+                ("--start", "--end"),
+            )
+            if problem:
+                fail(problem[1])
             with open_db() as db, db.transaction() as session:
                 active = queries.active_portfolio_ids(session)
                 if portfolio is not None and portfolio not in active:

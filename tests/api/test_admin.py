@@ -179,3 +179,16 @@ def test_assets_summary_data_quality_and_freshness(api):
     assert any(s["portfolio_id"] == api.mixed and "private" in s["positions_skipped"] for s in quality["skipped"])
     stale = {p["portfolio_id"]: p for p in api.get("/api/v1/admin/freshness", "admin").json()["items"]}
     assert stale[api.mixed]["latest_result"] == "2025-09-05" and stale[api.mixed]["trading_days_behind"] > 0
+
+
+def test_a_launch_outside_the_partitions_is_refused_naming_the_field(api):
+    body = {"kind": "portfolio", "portfolio_id": api.mixed, "start": "2023-12-01", "end": "2024-01-05"}
+    early = api.post("/api/v1/admin/runs", "admin", json=body)
+    assert early.status_code == 422 and early.json()["error"]["code"] == "invalid_range"
+    assert early.json()["error"]["details"][0]["field"] == "start"
+    assert "start 2023-12-01 is before the partitions start" in early.json()["error"]["message"]
+    late = api.post("/api/v1/admin/runs", "admin", json={**body, "start": "2025-09-02", "end": "2027-01-05"})
+    assert late.status_code == 422 and late.json()["error"]["details"][0]["field"] == "end"
+    assert "is after the partitions end (the partitions run 2024-01-02.." in late.json()["error"]["message"]
+    daily = api.post("/api/v1/admin/runs", "admin", json={"kind": "daily", "date": "2023-12-01"})
+    assert daily.status_code == 422 and daily.json()["error"]["details"][0]["field"] == "date"
