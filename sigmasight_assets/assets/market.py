@@ -21,7 +21,12 @@ from sigmasight_resources import calendar
 from sigmasight_resources.db import queries, unavailable
 from sigmasight_resources.db.models import MarketPrice, PriceCorrection, UnavailableSymbol
 from sigmasight_resources.db.resource import ResultsDatabase
-from sigmasight_resources.market_data.base import MarketDataProvider, PermanentMarketDataError, PriceBatch
+from sigmasight_resources.market_data.base import (
+    MarketDataProvider,
+    PermanentMarketDataError,
+    PriceBatch,
+    empty_closes,
+)
 from sigmasight_resources.market_data.resource import MarketDataResource
 
 NAME = "market_prices"
@@ -72,13 +77,16 @@ def with_check_window(
     spans: dict[tuple[date, date], list[str]], held: set[str], check_from: date | None, end: date
 ) -> dict[tuple[date, date], list[str]]:
     """The spans to fetch: each held symbol's missing span widened to [check_from, end] (one request
-    answers both), a held symbol missing nothing gets that window alone."""
+    answers both), a held symbol missing nothing gets that window alone; a symbol missing only days
+    of the window joins it too, so the daily close of a large universe is one span (one grouped
+    daily request per session with Polygon)."""
     if check_from is None:
         return spans
     widened: dict[tuple[date, date], list[str]] = defaultdict(list)
     for (first, last), symbols in spans.items():
         for symbol in symbols:
-            widened[(min(first, check_from), end) if symbol in held else (first, last)].append(symbol)
+            widen = symbol in held or first >= check_from
+            widened[(min(first, check_from), end) if widen else (first, last)].append(symbol)
     fetched = {s for symbols in spans.values() for s in symbols}
     widened[(check_from, end)].extend(sorted(held - fetched))
     return {span: sorted(symbols) for span, symbols in widened.items() if symbols}
@@ -94,7 +102,8 @@ def find_revisions(
 ) -> list[revisions.Revision]:
     """Stored closes the vendor now answers differently; a split symbol's whole stored history is re-fetched."""
     changes = revisions.changed_closes(recent, fetched, tolerance)
-    split = sorted(revisions.readjusted(changes, recent) | set(reported))
+    # A reported split whose window closes all agree was handled already (or moved nothing stored).
+    split = sorted(revisions.readjusted(changes, recent) | (set(reported) & set(changes["symbol"])))
     found = revisions.corrections(changes, set(split))
     if split:
         with db.transaction() as session:
@@ -157,7 +166,8 @@ def build_market_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.Asse
     def market_prices(
         context: dg.AssetExecutionContext, db: ResultsDatabase, market_data: MarketDataResource
     ) -> dg.MaterializeResult:
-        """Daily closes of the universe over [start − lookback, end]; only unstored (symbol, date) pairs are fetched."""
+        """Daily closes of the universe over [start − lookback, end]: the unstored (symbol, date) pairs, plus
+        the last sessions of held symbols re-fetched, whose revised closes replace the stored ones."""
         requested = requested_days(context)
         start, end = requested[0], requested[-1]
         with db.transaction() as session:
@@ -174,9 +184,10 @@ def build_market_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.Asse
             replays = replay_spans(session, list(windows), replay_windows(load_scenarios()))
             held = held_symbols(positions, start, end) & windows.keys()
             check_from = check_window(end, market_data.correction_sessions)
-            recent = queries.stored_closes(session, held, check_from or end, end)
-        spans = missing_spans(stored, windows, end)
-        fetches = with_check_window(spans, held, check_from, end)
+            spans = missing_spans(stored, windows, end)
+            fetches = with_check_window(spans, held, check_from, end)
+            widened = held | {s for (a, _), symbols in fetches.items() if a == check_from for s in symbols}
+            recent = queries.stored_closes(session, widened, check_from, end) if check_from else empty_closes()
 
         with market_data.provider() as provider:
             sent = provider.requests_sent
@@ -189,7 +200,8 @@ def build_market_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.Asse
                 if check_from is not None and held and check_from < end:
                     after = calendar.sessions(check_from, end)[1]  # a split on check_from moved no window close
                     reported = provider.splits(sorted(held), after, end)
-                found = find_revisions(provider, db, recent, batch.closes, reported, market_data.correction_tolerance)
+                checked = recent[recent["symbol"].isin(held)]  # only held symbols' closes are re-checked
+                found = find_revisions(provider, db, checked, batch.closes, reported, market_data.correction_tolerance)
             except PermanentMarketDataError as exc:
                 raise refused(exc, "request") from exc
             cost = provider.requests_sent - sent
