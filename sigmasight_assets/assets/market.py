@@ -63,7 +63,8 @@ def missing_spans(stored: pd.DataFrame, windows: dict[str, date], end: date) -> 
 
 
 def held_symbols(positions: pd.DataFrame, start: date, end: date) -> set[str]:
-    """The price symbols of positions open in [start, end]: the symbols whose stored closes are re-checked."""
+    """The price symbols of positions open in [start, end] (the run's range and the re-fetched window, so a
+    position exited inside the window counts): the symbols whose stored closes are re-checked."""
     open_positions = queries.positions_overlapping(positions, start, end).dropna(subset=["price_symbol"])
     return set(open_positions["price_symbol"])
 
@@ -182,8 +183,8 @@ def build_market_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.Asse
             first = min(windows.values())
             stored = queries.stored_price_dates(session, windows, first, end)
             replays = replay_spans(session, list(windows), replay_windows(load_scenarios()))
-            held = held_symbols(positions, start, end) & windows.keys()
             check_from = check_window(end, market_data.correction_sessions)
+            held = held_symbols(positions, min(start, check_from or start), end) & windows.keys()
             spans = missing_spans(stored, windows, end)
             fetches = with_check_window(spans, held, check_from, end)
             widened = held | {s for (a, _), symbols in fetches.items() if a == check_from for s in symbols}
