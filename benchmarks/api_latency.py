@@ -17,6 +17,7 @@ import asyncio
 import json
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -50,12 +51,12 @@ def seeded(home: Path, database_url: str | None) -> tuple[str, dict[int, str]]:
     """(results URL, {portfolio id: owner's token}); seeds HOME once, later runs with `--home` reuse it."""
     url = database_url or f"sqlite:///{home / 'results.db'}"
     marker = home / "tokens.json"
+    migrate(url)  # also brings reused data to the latest schema
     if marker.exists():
         stored = json.loads(marker.read_text())
         if stored["url"] == url:
             print(f"reusing the seeded data in {home}")
             return url, {int(k): v for k, v in stored["tokens"].items()}
-    migrate(url)
     began = time.perf_counter()
     tokens = seed(url)
     marker.write_text(json.dumps({"url": url, "tokens": tokens}))
@@ -180,6 +181,7 @@ def main() -> None:
     home = args.home or Path(tempfile.mkdtemp(prefix="sigmasight-bench-"))
     home.mkdir(parents=True, exist_ok=True)
     url, tokens = seeded(home, args.database_url)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` stops the server
     server, base, log = start_server(home, url, args.workers)
     print("load average at start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     try:

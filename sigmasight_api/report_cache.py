@@ -3,8 +3,8 @@
 A report changes only when an asset rewrites the portfolio's rows for that date (and every
 portfolio-level asset rewrites its `data_quality` row in the same transaction, with a new
 computation time) or when company profiles are refreshed. The cache key carries both versions,
-so a report is never served stale, and a hit costs two small queries instead of the full report
-(`sigmasight_resources.db.result_reads.report_version`).
+so a report is never served stale, and a hit costs one small query instead of the full report
+(`sigmasight_resources.db.result_reads.report_key`).
 """
 
 import threading

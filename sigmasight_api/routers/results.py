@@ -22,7 +22,6 @@ from sigmasight_resources.db.report import (
     ReportNotFound,
     build_report,
     factor_contribution_objects,
-    latest_result_date,
     position_contribution_object,
 )
 from sigmasight_resources.db.result_reads import (
@@ -31,7 +30,7 @@ from sigmasight_resources.db.result_reads import (
     portfolio_day_row,
     portfolio_risk_row,
     position_rows_page,
-    report_version,
+    report_key,
     snapshots_with_quality,
     stress_results_page,
 )
@@ -60,13 +59,13 @@ STRESS_FIELDS = ("direct_pnl", "direct_pct", "correlated_pnl", "correlated_pct")
 @router.get("/report", response_model=None, responses={200: {"model": ReportPublic}, **RESPONSES})
 def report(session: SessionDep, portfolio: OwnedPortfolio, request: Request, day: Day = None) -> Response:
     """Every result for the date: the object `sigmasight report --json` prints, unchanged."""
-    as_of = day or latest_result_date(session, portfolio.id)
+    version = report_key(session, portfolio.id, day)
     cache: ReportCache = request.app.state.report_cache
-    key = (portfolio.id, as_of, *report_version(session, portfolio.id, as_of)) if as_of else None
+    key = (portfolio.id, *version) if version else None
     body = cache.get(key) if key else None
     if body is None:
         try:
-            body = JSONResponse(build_report(session, portfolio.id, as_of)).body
+            body = JSONResponse(build_report(session, portfolio.id, version[0] if version else None)).body
         except ReportNotFound as exc:
             raise ApiError(404, "result_not_found", str(exc)) from exc
         cache.put(key, body)

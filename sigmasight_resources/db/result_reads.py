@@ -7,7 +7,7 @@ another page follows.
 
 from datetime import date
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Date, Row, func, literal, select
 from sqlalchemy.orm import Session
 
 from sigmasight_resources.db.profiles import CompanyProfile
@@ -144,17 +144,30 @@ def days_written_per_asset(
     return written
 
 
-def report_version(session: Session, portfolio_id: int, as_of: date) -> tuple:
-    """What the report for (portfolio, date) was computed from: latest result write and profile refresh.
+def report_key(session: Session, portfolio_id: int, day: date | None) -> tuple | None:
+    """What the report for (portfolio, `day` or else its latest snapshot's date) is computed from; None without a date.
 
-    Every portfolio-level asset rewrites its data_quality row with its results, with a new
-    computation time, so (latest computed_at, row count) of those rows and of the company profiles
-    changes whenever the report would.
+    (date, latest computed_at and count of the day's data_quality rows, the same of the company
+    profiles): every portfolio-level asset rewrites its data_quality row with its results, with a
+    new computation time, so this changes whenever the report would. One statement (scalar
+    subqueries), as it is the whole cost of a cached report.
     """
-    results = session.execute(
-        select(func.max(DataQuality.computed_at), func.count()).where(
-            DataQuality.portfolio_id == portfolio_id, DataQuality.date == as_of
+    if day is None:
+        as_of = (
+            select(func.max(PortfolioSnapshot.date))
+            .where(PortfolioSnapshot.portfolio_id == portfolio_id)
+            .scalar_subquery()
+        )
+    else:
+        as_of = literal(day, Date)
+    results = select(DataQuality).where(DataQuality.portfolio_id == portfolio_id, DataQuality.date == as_of)
+    row = session.execute(
+        select(
+            as_of,
+            results.with_only_columns(func.max(DataQuality.computed_at)).scalar_subquery(),
+            results.with_only_columns(func.count()).scalar_subquery(),
+            select(func.max(CompanyProfile.computed_at)).scalar_subquery(),
+            select(func.count()).select_from(CompanyProfile).scalar_subquery(),
         )
     ).one()
-    profiles = session.execute(select(func.max(CompanyProfile.computed_at), func.count())).one()
-    return (*results, *profiles)
+    return tuple(row) if row[0] is not None else None
