@@ -1,7 +1,8 @@
 """The daily path on a history longer than the analytics' window, through Dagster on a real results DB.
 
 A day materialized alone values the book over [D − BOOK_HISTORY, D] only (the state before it in
-closed form) and must store the rows a run from the first entry stored for that day; and each run
+closed form) and must store the rows that a short range ending on D, valued from the first entry,
+stored for that day; and each run
 loads each chunk's book once for its eight portfolio assets, and again in the next run.
 """
 
@@ -17,7 +18,9 @@ from sigmasight_resources.cash_flows import record_cash_flows
 from sigmasight_resources.db.models import InvestmentClass, Portfolio
 from tests.support.rows import assert_same_rows
 
-FIRST, DAY = date(2024, 1, 2), date(2025, 2, 14)
+DAY = date(2025, 2, 14)
+FIRST = calendar.previous_sessions(DAY, BOOK_HISTORY + 6)  # the first entry
+RANGE_START = calendar.previous_sessions(DAY, 7)  # a range this short is still valued from the first entry
 DAY_LEVEL = {"symbol_factor_exposures", "symbol_metrics", "symbol_risk_models", "factor_covariances"}
 PORTFOLIO_TABLES = [t for t in RESULT_TABLES if t not in DAY_LEVEL]  # a day's universe is the range's held symbols
 POSITIONS = [
@@ -58,12 +61,13 @@ def _day_rows(pipeline, day: date) -> dict[str, list]:
 
 
 def test_a_day_alone_on_a_long_history_stores_the_rows_of_a_run_from_the_first_entry(pipeline, monkeypatch):
-    assert len(calendar.sessions(FIRST, DAY)) > BOOK_HISTORY + 1  # the day alone is valued over the window only
+    assert calendar.previous_sessions(DAY, BOOK_HISTORY + 1) > FIRST  # the day alone: over the window only
+    assert calendar.previous_sessions(RANGE_START, BOOK_HISTORY + 1) <= FIRST  # the range: from the first entry
     pid = pipeline.add_portfolio("long history", [dict(p) for p in POSITIONS])
     with pipeline.db.transaction() as session:
         session.execute(update(Portfolio).where(Portfolio.id == pid).values(inception_equity=100_000.0))
     record_cash_flows(pipeline.db, pid, b"date,amount\n2024-03-15,25000\n2024-11-01,-5000\n", today=date(2025, 12, 1))
-    assert all(o.success for o in pipeline.run(FIRST, DAY, [pid]))
+    assert all(o.success for o in pipeline.run(RANGE_START, DAY, [pid]))
     from_inception = _day_rows(pipeline, DAY)
 
     loads = []
