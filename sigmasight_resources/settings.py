@@ -7,7 +7,7 @@ the UI, the daemon and every command on that home load the same code location), 
 """
 
 import os
-from datetime import date
+from datetime import date, time
 from functools import cached_property
 from pathlib import Path
 
@@ -24,6 +24,7 @@ DEFAULT_POLYGON_BASE_URL = "https://api.polygon.io"
 DEFAULT_POLYGON_REQUESTS_PER_MINUTE = 5  # Polygon's free plan
 DEFAULT_POLYGON_GROUPED_THRESHOLD = 50  # more symbols than this for a few days: one grouped request per day
 DEFAULT_RISK_FREE_RATE = 0.04  # continuously compounded, a fraction
+RISK_FREE_RATE_BOUNDS = (-0.05, 0.5)
 # Never echoed in an error: a key, or a URL that may embed a password or a token.
 SECRET_FIELDS = frozenset({"polygon_api_key", "database_url", "alert_webhook_url"})
 
@@ -53,7 +54,9 @@ class Settings(BaseSettings):
     polygon_requests_per_minute: int = Field(default=DEFAULT_POLYGON_REQUESTS_PER_MINUTE, gt=0)
     partitions_start: date = Field(default_factory=_three_years_ago)
     partitions_end: date | None = None  # None: the partitions run on to the latest closed session
-    risk_free_rate: float = Field(default=DEFAULT_RISK_FREE_RATE, ge=-0.05, le=0.5)
+    risk_free_rate: float = Field(
+        default=DEFAULT_RISK_FREE_RATE, ge=RISK_FREE_RATE_BOUNDS[0], le=RISK_FREE_RATE_BOUNDS[1]
+    )
     alert_webhook_url: str | None = None
     # NYSE sessions after which a symbol recorded unavailable is asked of the vendor again.
     unavailable_cooloff_sessions: int = Field(default=5, ge=0)
@@ -62,6 +65,10 @@ class Settings(BaseSettings):
     correction_sessions: int = Field(default=5, ge=0)
     correction_tolerance: float = Field(default=1e-6, gt=0, lt=1)
     polygon_grouped_threshold: int = Field(default=DEFAULT_POLYGON_GROUPED_THRESHOLD, ge=0)
+    # New York time by which every active portfolio should have the day's results, else one alert.
+    completion_deadline: time = time(20, 0)
+    # Disjoint groups the close sensor splits a day's portfolios into, run as that many runs at once.
+    portfolio_groups: int = Field(default=1, ge=1, le=64)
 
     @field_validator("market_data")
     @classmethod
