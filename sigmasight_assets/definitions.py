@@ -7,6 +7,7 @@ import dagster as dg
 from sigmasight_assets import assets
 from sigmasight_assets.automation.alerts import AlertWebhook, run_failure_alert_sensor, run_summary_sensor
 from sigmasight_assets.automation.coverage import build_coverage_check
+from sigmasight_assets.automation.deadline import build_deadline_sensor
 from sigmasight_assets.automation.failed_partitions import failed_partitions_sensor
 from sigmasight_assets.automation.jobs import JOBS
 from sigmasight_assets.automation.schedules import build_schedules
@@ -44,7 +45,8 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         jobs=JOBS,
         schedules=build_schedules(settings.partitions_start, settings.partitions_end),
         sensors=[
-            *build_sensors(settings.partitions_start, settings.partitions_end),
+            *build_sensors(settings.partitions_start, settings.partitions_end, settings.portfolio_groups),
+            build_deadline_sensor(settings.partitions_start, settings.partitions_end, settings.completion_deadline),
             run_summary_sensor,
             run_failure_alert_sensor,
             failed_partitions_sensor,

@@ -29,7 +29,7 @@ def test_every_job_has_a_description(repository):
 
 def test_every_schedule_and_sensor_has_a_description(repository):
     instigators = {d.name: d.description for d in (*repository.schedule_defs, *repository.sensor_defs)}
-    assert len(instigators) == 8, instigators  # with failed_partitions_sensor
+    assert len(instigators) == 9, instigators  # with failed_partitions_sensor and completion_deadline_sensor
     assert all(d and d.strip() for d in instigators.values()), instigators
 
 

@@ -10,6 +10,7 @@ day across portfolios). The close sensor, the run summaries and `sigmasight run`
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import dagster as dg
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from sigmasight_assets.assets import DAY_ASSETS, PORTFOLIO_ASSETS
 from sigmasight_assets.pipeline.pools import PORTFOLIO_POOL
 from sigmasight_assets.pipeline.tags import (
+    DAY_LEVEL,
     LEVEL_TAG,
     MARKET_SCOPE,
     PORTFOLIO_JOB,
@@ -37,6 +39,7 @@ IN_PROGRESS = [
     dg.DagsterRunStatus.CANCELING,
 ]
 FAILED = [dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED]
+PARTITION_TAG = "dagster/partition"  # a single-day run's partition (the schedule's)
 
 
 def materialized_days(instance: dg.DagsterInstance) -> set[str]:
@@ -119,3 +122,58 @@ def failed_attempts(
         for portfolio in (active if named is None else named) if span else ():
             counts[(portfolio, *span)] += 1
     return counts
+
+
+def run_days(tags: dict[str, str]) -> list[str]:
+    """The ISO trading days a day-level run covers: its range, or its single partition."""
+    span = run_dates(tags) or ((tags[PARTITION_TAG],) * 2 if PARTITION_TAG in tags else None)
+    if span is None:
+        return []
+    return [d.isoformat() for d in calendar.sessions(date.fromisoformat(span[0]), date.fromisoformat(span[1]))]
+
+
+@dataclass(frozen=True)
+class DayLevelGaps:
+    """Days the day level lacks before its horizon, how often each failed, and those given up on."""
+
+    due: list[tuple[str, str, int]]  # (first, last, failed runs so far) per block to request
+    given_up: list[str]
+
+
+def day_level_gaps(
+    instance: dg.DagsterInstance,
+    start: date,
+    end: date,
+    since: datetime,
+    max_attempts: int,
+    owned: Iterable[str] = (),
+) -> DayLevelGaps:
+    """Trading days in [start, end] not materialized by every day-level asset, up to the latest day a
+    day-level materialization or a failed or in-flight run reached (later days are the schedule's; a
+    close that never ran is the deadline alert's), without a day-level run in flight; days that failed
+    `max_attempts` times since `since` are given up. Runs serving an `owned` portfolio (still onboarding,
+    which retries its own) are left out."""
+    per_asset = [instance.get_materialized_partitions(dg.AssetKey(name)) for name in DAY_ASSETS]
+    ready, touched = set.intersection(*per_asset), set.union(*per_asset)
+    failed: Counter[str] = Counter()
+    in_flight: set[str] = set()
+    owned = set(owned)
+    for run in instance.get_runs(dg.RunsFilter(tags={LEVEL_TAG: DAY_LEVEL}, created_after=since)):
+        days = run_days(run.tags)
+        if run.status in IN_PROGRESS:
+            in_flight.update(days)
+        if run.tags.get(PORTFOLIO_TAG) in owned or run.status == dg.DagsterRunStatus.SUCCESS:
+            continue  # a success left its materializations, which count
+        touched.update(days)
+        if run.status in FAILED:
+            failed.update(days)
+    horizon = min(max(touched, default=""), end.isoformat())
+    lacking = [
+        d.isoformat()
+        for d in calendar.sessions(start, end)
+        if d.isoformat() <= horizon and d.isoformat() not in ready | in_flight
+    ]
+    given_up = [d for d in lacking if failed[d] >= max_attempts]
+    retry = [d for d in lacking if failed[d] < max_attempts]
+    due = [(a, b, max(failed[d] for d in retry if a <= d <= b)) for a, b in contiguous_blocks(retry)]
+    return DayLevelGaps(due, given_up)

@@ -17,13 +17,17 @@ from datetime import UTC, date, datetime, timedelta
 import dagster as dg
 
 from sigmasight_assets.automation import corrections
+from sigmasight_assets.automation.alerts import AlertWebhook
+from sigmasight_assets.automation.bounds import last_partition
 from sigmasight_assets.automation.jobs import day_assets_job, portfolio_assets_job
 from sigmasight_assets.automation.planning import (
     FAILED,
     IN_PROGRESS,
+    DayLevelGaps,
     busy_portfolios,
     completed_portfolio_days,
     contiguous_blocks,
+    day_level_gaps,
     failed_attempts,
     materialized_days,
     missing_days,
@@ -80,7 +84,9 @@ def _load_cursor(cursor: str | None) -> set[str]:
     return set(json.loads(cursor)["pending"]) if cursor else set()
 
 
-def build_sensors(partitions_start: date, partitions_end: date | None = None) -> list[dg.SensorDefinition]:
+def build_sensors(
+    partitions_start: date, partitions_end: date | None = None, groups: int = 1
+) -> list[dg.SensorDefinition]:
     @dg.sensor(
         name="portfolio_onboarding_sensor",
         description=(
@@ -151,43 +157,46 @@ def build_sensors(partitions_start: date, partitions_end: date | None = None) ->
         name="portfolio_close_sensor",
         description=(
             "One portfolio-level run per contiguous block of missing days, writing every portfolio that"
-            " lacks exactly that block (the day just closed, for all portfolios at once; any day some"
-            " portfolio lags), skipping portfolios with a run in flight (any run of portfolio-level assets,"
-            " also an asset page's or a backfill's) or still onboarding; a failed"
-            f" range is retried at most {MAX_ATTEMPTS} times."
+            " lacks exactly that block (the day just closed, for all portfolios at once, split into"
+            f" {groups} disjoint group(s); any day some portfolio lags), skipping portfolios with a run in"
+            " flight (any run of portfolio-level assets, also an asset page's or a backfill's) or still"
+            " onboarding; a day the day level lacks (failed, or a hole) gets a day-level run. A failed"
+            f" range is retried at most {MAX_ATTEMPTS} times, then alerted once through the webhook."
         ),
-        jobs=[day_assets_job, portfolio_assets_job],  # day-level: re-materializing a price correction's days
+        jobs=[day_assets_job, portfolio_assets_job],
         minimum_interval_seconds=30,
         default_status=dg.DefaultSensorStatus.RUNNING,
     )
     def portfolio_close_sensor(
-        context: dg.SensorEvaluationContext, db: ResultsDatabase
+        context: dg.SensorEvaluationContext, db: ResultsDatabase, alert_webhook: AlertWebhook
     ) -> dg.SensorResult | dg.SkipReason:
         instance = context.instance
+        now = datetime.now(UTC)
         fixes = corrections.advance(context, db, partitions_start)  # before `done`: it may delete results
         with db.transaction() as session:
             first_entry = queries.first_entry_dates(session)
             done = completed_portfolio_days(session)
         known = onboarded_portfolio_keys(instance)
         onboarding = onboarding_runs(instance, set(first_entry) & known)
-        skip = busy_portfolios(instance, first_entry) | {
-            k for k, runs in onboarding.items() if onboarding_pending(runs)
-        }
+        owned = {k for k, runs in onboarding.items() if onboarding_pending(runs)}
+        skip = busy_portfolios(instance, first_entry) | owned
         eligible = {k: d for k, d in first_entry.items() if k in known and k not in skip}
         missing = missing_days(eligible, materialized_days(instance), done, partitions_start)
-        attempts = failed_attempts(instance, datetime.now(UTC) - ATTEMPT_WINDOW, first_entry)
+        attempts = failed_attempts(instance, now - ATTEMPT_WINDOW, first_entry)
+        given_up: list[str] = []
         blocks: dict[tuple[str, str], list[str]] = {}
         for key, days in missing.items():
             for block in contiguous_blocks(days):
                 tried = attempts[(key, *block)]
                 if tried >= MAX_ATTEMPTS:
-                    context.log.error(f"portfolio {key} {block[0]}..{block[1]} failed {tried} times; not retrying")
+                    given_up.append(f"portfolio {key} {block[0]}..{block[1]}")
                 else:
                     blocks.setdefault(block, []).append(key)
         requests = []
         for (first, last), keys in sorted(blocks.items()):
-            for group in isolate_last_attempt(sorted(keys, key=int), {k: attempts[(k, first, last)] for k in keys}):
-                tried = max(attempts[(key, first, last)] for key in group)
+            tried_by = {k: attempts[(k, first, last)] for k in keys}
+            for group in split_groups(isolate_last_attempt(sorted(keys, key=int), tried_by), groups):
+                tried = max(tried_by[key] for key in group)
                 digest = hashlib.sha256(",".join(group).encode()).hexdigest()[:12]
                 requests.append(
                     dg.RunRequest(
@@ -196,14 +205,36 @@ def build_sensors(partitions_start: date, partitions_end: date | None = None) ->
                         tags=portfolio_range_tags(first, last, group),
                     )
                 )
-        requests = [*fixes, *corrections.with_reasons(db, requests)]
+        entries = [d for k, d in first_entry.items() if k in known and k not in owned]
+        gaps = (
+            day_level_gaps(
+                instance,
+                max(min(entries), partitions_start),
+                last_partition(partitions_end, now),
+                now - ATTEMPT_WINDOW,
+                MAX_ATTEMPTS,
+                owned,
+            )
+            if entries
+            else DayLevelGaps([], [])
+        )
+        day_runs = [
+            dg.RunRequest(run_key=f"day-{first}-{last}-{tried}", job_name=DAY_JOB, tags=day_range_tags(first, last))
+            for first, last, tried in gaps.due
+        ]
+        given_up += [f"day level {a}..{b}" for a, b in contiguous_blocks(gaps.given_up)]
+        alert_given_up(context, alert_webhook, given_up)
+        requests = [*fixes, *day_runs, *corrections.with_reasons(db, requests)]
         if not requests:
-            given_up = f"; {len(missing)} given up after {MAX_ATTEMPTS} failed runs" if missing else ""
+            note = f"; {len(given_up)} given up after {MAX_ATTEMPTS} failed runs" if given_up else ""
             return dg.SkipReason(
-                f"{len(eligible) - len(missing)} portfolios current; {len(skip)} in flight or onboarding{given_up}"
+                f"{len(eligible) - len(missing)} portfolios current; {len(skip)} in flight or onboarding{note}"
             )
         covered = {key for keys in blocks.values() for key in keys}
-        context.log.info(f"requesting {len(requests)} portfolio-level runs for {len(covered)} portfolios")
+        context.log.info(
+            f"requesting {len(requests)} runs: portfolio-level for {len(covered)} portfolios,"
+            f" {len(day_runs)} day-level for days the day level lacks"
+        )
         return dg.SensorResult(run_requests=requests)
 
     @dg.sensor(
@@ -228,6 +259,27 @@ def build_sensors(partitions_start: date, partitions_end: date | None = None) ->
         return dg.SensorResult(dynamic_partitions_requests=[onboarded_portfolios.build_delete_request(stale)])
 
     return [portfolio_onboarding_sensor, portfolio_close_sensor, portfolio_cleanup_sensor]
+
+
+def alert_given_up(context: dg.SensorEvaluationContext, webhook: AlertWebhook, given_up: list[str]) -> None:
+    """Log every range given up on and POST the newly given-up ones once (the cursor holds those alerted)."""
+    alerted = set(json.loads(context.cursor)["alerted"]) if context.cursor else set()
+    for line in given_up:
+        context.log.error(f"{line} failed {MAX_ATTEMPTS} times; not retrying")
+    new = [line for line in given_up if line not in alerted]
+    if new:
+        text = f"{', '.join(new)}: failed {MAX_ATTEMPTS} times, not retried; rerun with `sigmasight run`"
+        webhook.post({"text": f":rotating_light: SigmaSight {text}", "given_up": new}, context.log)
+    context.update_cursor(json.dumps({"alerted": sorted(given_up)}))
+
+
+def split_groups(runs: list[list[str]], groups: int) -> list[list[str]]:
+    """Each run's portfolios dealt into at most `groups` disjoint runs of consecutive ids (K runs at once)."""
+    out = []
+    for keys in runs:
+        size = -(-len(keys) // max(groups, 1))
+        out += [keys[i : i + size] for i in range(0, len(keys), size)]
+    return out
 
 
 def isolate_last_attempt(keys: list[str], tried: dict[str, int]) -> list[list[str]]:

@@ -95,5 +95,7 @@ def test_definitions_load_with_every_schedule_and_sensor(defs):
         "portfolio_cleanup_sensor",
         "run_summary_sensor",
         "run_failure_alert_sensor",
+        "failed_partitions_sensor",
+        "completion_deadline_sensor",
     }
     assert {s.name for s in repository.schedule_defs} == {"daily_close_schedule", "company_profiles_schedule"}
