@@ -13,7 +13,9 @@ on the same backend (dagster-postgres for PostgreSQL):
 
 The daily phase runs `--daily-runs` times, on consecutive sessions after the rebuilt range (each
 a fresh child process); `daily_s` is the median, and `daily_portfolio_s` the median of its
-portfolio-level run alone (what the history length can change). Peak RSS is reported per phase.
+portfolio-level run alone (what the history length can change), `daily_cpu_s` the median CPU
+seconds of the phase process (steadier than wall time on a shared machine; the PostgreSQL
+server's work is not in it). Peak RSS is reported per phase.
 
 Prints each N's figures as a JSON line as soon as they are measured (smallest N first), then a
 table for --portfolios, the cost table over `--cost-sizes`, the history table over
@@ -68,6 +70,7 @@ class Figures:
     daily_rss_mb: float
     daily_portfolio_s: float
     daily_samples: list[float]
+    daily_cpu_s: float  # the phase process's own CPU seconds: steadier than wall time on a shared machine
 
 
 def universe(size: int) -> list[str]:
@@ -245,9 +248,9 @@ def run_phase(start: date, end: date, force: bool) -> None:
         ids = queries.active_portfolio_ids(session)
     db.dispose()
     instance = dg.DagsterInstance.from_config(os.environ["DAGSTER_HOME"])
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     outcomes = run_range(build_definitions(settings), instance, start, end, ids, force=force)
-    seconds = time.perf_counter() - began
+    seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
     failed = [f"{asset}: {message}" for o in outcomes for asset, message in o.failures]
     if failed or not all(o.success for o in outcomes):
         raise SystemExit("run failed: " + "; ".join(failed))
@@ -255,6 +258,7 @@ def run_phase(start: date, end: date, force: bool) -> None:
         json.dumps(
             {
                 "seconds": seconds,
+                "cpu_s": cpu,
                 "runs": {o.plan.label: round(o.seconds, 1) for o in outcomes},
                 "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             }
@@ -327,6 +331,7 @@ def measure(
         daily_rss_mb=round(max(d["rss_mb"] for d in dailies), 0),
         daily_portfolio_s=round(statistics.median(portfolio_run_seconds(d) for d in dailies), 1),
         daily_samples=[round(d["seconds"], 1) for d in dailies],
+        daily_cpu_s=round(statistics.median(d["cpu_s"] for d in dailies), 1),
     )
 
 
@@ -372,11 +377,12 @@ def print_table(title: str, rows: list[Figures]) -> None:
 def print_history(portfolios: int, rows: list[Figures]) -> None:
     """The daily path over history lengths: its median, its portfolio-level run, and each against the shortest."""
     print(f"\ndaily path for N = {portfolios} by history length (load average {os.getloadavg()[0]:.1f})")
-    print("  ".join(f"{c:>18}" for c in ("days", "daily_s", "daily_portfolio_s", "vs_shortest", "daily_rss_mb")))
+    columns = ("days", "daily_s", "daily_portfolio_s", "vs_shortest", "daily_rss_mb", "daily_cpu_s")
+    print("  ".join(f"{c:>18}" for c in columns))
     base = rows[0]
     for row in rows:
         ratio = row.daily_s / base.daily_s if base.daily_s else float("nan")
-        values = (row.days, row.daily_s, row.daily_portfolio_s, f"{ratio:.2f}", row.daily_rss_mb)
+        values = (row.days, row.daily_s, row.daily_portfolio_s, f"{ratio:.2f}", row.daily_rss_mb, row.daily_cpu_s)
         print("  ".join(f"{v:>18}" for v in values))
 
 
