@@ -9,18 +9,21 @@ from fastapi import APIRouter, Query
 
 from sigmasight_api import pagination
 from sigmasight_api.dagster_state import ACTIVE, utc
-from sigmasight_api.deps import AdminUser, AssetGraphDep, InstanceDep, SessionDep
+from sigmasight_api.deps import AdminUser, AssetGraphDep, InstanceDep, SessionDep, SettingsDep
 from sigmasight_api.reads import aware
 from sigmasight_api.run_details import latest_checks
 from sigmasight_api.schemas import admin as s
 from sigmasight_api.schemas.common import ErrorPublic
 from sigmasight_assets.assets import DAY_ASSETS, PORTFOLIO_ASSETS
+from sigmasight_assets.automation.bounds import last_partition
+from sigmasight_assets.automation.planning import completed_portfolio_days, contiguous_blocks, missing_days
 from sigmasight_resources import calendar
+from sigmasight_resources.db import queries
 from sigmasight_resources.db.admin_reads import (
     latest_quality_date,
+    portfolios_latest_page,
     quality_flag_counts,
     skipped_positions_page,
-    stale_portfolios_page,
     unavailable_symbol_rows,
 )
 
@@ -122,13 +125,24 @@ def data_quality_rollup(
 
 @router.get("/freshness", response_model=s.FreshnessPublic, responses={422: {"model": ErrorPublic}})
 def freshness(
-    _: AdminUser, session: SessionDep, limit: pagination.Limit = 100, cursor: pagination.Cursor = None
+    _: AdminUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    limit: pagination.Limit = 100,
+    cursor: pagination.Cursor = None,
 ) -> s.FreshnessPublic:
-    """Active portfolios whose latest snapshot is older than the latest closed trading day, and by how many days."""
-    latest_day = calendar.latest_closed_session(datetime.now(UTC))
+    """Active portfolios with a hole anywhere in their history (since the first entry, within the
+    partitions) or whose latest snapshot is older than the latest closed trading day; each lists its holes."""
+    latest_day = last_partition(settings.partitions_end, datetime.now(UTC))
     after = pagination.decode(cursor, int)
+    days = [d.isoformat() for d in calendar.sessions(settings.partitions_start, latest_day)]
+    missing = missing_days(
+        queries.first_entry_dates(session), days, completed_portfolio_days(session), settings.partitions_start
+    )
     rows, next_cursor = pagination.page(
-        stale_portfolios_page(session, latest_day, after, limit + 1), limit, lambda r: r.id
+        portfolios_latest_page(session, sorted(int(p) for p in missing), latest_day, after, limit + 1),
+        limit,
+        lambda r: r.id,
     )
     items = [
         s.StalePortfolio(
@@ -136,7 +150,14 @@ def freshness(
             name=r.name,
             latest_result=r.latest,
             trading_days_behind=len(calendar.sessions(r.latest + timedelta(days=1), latest_day)) if r.latest else None,
+            missing_days=len(missing.get(str(r.id), [])),
+            holes=[_hole(a, b) for a, b in contiguous_blocks(missing.get(str(r.id), []))],
         )
         for r in rows
     ]
     return s.FreshnessPublic(latest_trading_day=latest_day, items=items, next_cursor=next_cursor)
+
+
+def _hole(first: str, last: str) -> s.Hole:
+    a, b = date.fromisoformat(first), date.fromisoformat(last)
+    return s.Hole(first=a, last=b, days=len(calendar.sessions(a, b)))

@@ -121,11 +121,21 @@ class DataQualityRollup(BaseModel):
     unavailable_symbols: list[UnavailableSymbolPublic]
 
 
+class Hole(BaseModel):
+    """Consecutive trading days a portfolio lacks some portfolio-level result for."""
+
+    first: date
+    last: date
+    days: int
+
+
 class StalePortfolio(BaseModel):
     portfolio_id: int
     name: str
     latest_result: date | None
     trading_days_behind: int | None = Field(description="null when the portfolio has no result yet")
+    missing_days: int = Field(0, description="trading days since its first entry without every result")
+    holes: list[Hole] = Field(default_factory=list, description="every gap in its history, oldest first")
 
 
 class FreshnessPublic(BaseModel):

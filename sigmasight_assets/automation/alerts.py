@@ -16,6 +16,7 @@ from pydantic import Field
 
 from sigmasight_assets.automation.planning import (
     completed_portfolio_days,
+    contiguous_blocks,
     materialized_days,
     missing_days,
 )
@@ -65,7 +66,7 @@ class RunSummary:
     scope: str
     succeeded: dict[str, int] = field(default_factory=dict)
     failed: dict[str, int] = field(default_factory=dict)
-    behind: dict[str, int] = field(default_factory=dict)  # portfolio -> missing portfolio-level days
+    behind: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # portfolio -> its holes (first, last)
     error: str | None = None
     vendor: str | None = None  # market_prices' vendor cost in requests and the rate limit
 
@@ -80,8 +81,10 @@ class RunSummary:
             lines.append(f"  market data vendor: {self.vendor}")
         if self.error:
             lines.append(f"  error: {self.error}")
-        behind = ", ".join(f"{p} ({n} days)" for p, n in sorted(self.behind.items(), key=lambda i: int(i[0])))
-        lines.append(f"  portfolios behind: {behind or 'none'}")
+        lines.append(f"  portfolios behind: {len(self.behind) or 'none'}")
+        for portfolio, holes in sorted(self.behind.items(), key=lambda i: int(i[0])):
+            spans = ", ".join(a if a == b else f"{a}..{b}" for a, b in holes)
+            lines.append(f"    portfolio {portfolio} ({_days(holes)} days): {spans}")
         return "\n".join(lines)
 
     def slack_payload(self) -> dict:
@@ -127,13 +130,20 @@ def summarize_run(instance: dg.DagsterInstance, run: dg.DagsterRun, db: ResultsD
     )
 
 
-def portfolios_behind(instance: dg.DagsterInstance, db: ResultsDatabase) -> dict[str, int]:
-    """Active portfolios and how many portfolio-level days they lack where the day level is done."""
+def portfolios_behind(instance: dg.DagsterInstance, db: ResultsDatabase) -> dict[str, list[tuple[str, str]]]:
+    """Every hole of every active portfolio's history, as blocks of consecutive sessions: the days it
+    lacks between the day level's first and last materialized day (a day the day level lacks too)."""
     with db.transaction() as session:
         first_entry = queries.first_entry_dates(session)
         done = completed_portfolio_days(session)
-    missing = missing_days(first_entry, materialized_days(instance), done, date.min)
-    return {p: len(days) for p, days in missing.items()}
+    ready = sorted(materialized_days(instance))
+    days = [d.isoformat() for d in calendar.sessions(*map(date.fromisoformat, (ready[0], ready[-1])))] if ready else []
+    missing = missing_days(first_entry, days, done, date.min)
+    return {p: contiguous_blocks(lacking) for p, lacking in missing.items()}
+
+
+def _days(holes: list[tuple[str, str]]) -> int:
+    return sum(len(calendar.sessions(date.fromisoformat(a), date.fromisoformat(b))) for a, b in holes)
 
 
 def _scope(tags: dict[str, str]) -> str:

@@ -1,4 +1,4 @@
-"""Reads across portfolios for the admin overviews: data-quality roll-up and stale portfolios."""
+"""Reads across portfolios for the admin overviews: data-quality roll-up and portfolios behind or with holes."""
 
 from datetime import date
 
@@ -54,18 +54,21 @@ def unavailable_symbol_rows(session: Session) -> list[UnavailableSymbol]:
     return list(session.scalars(select(UnavailableSymbol).order_by(UnavailableSymbol.symbol)))
 
 
-def stale_portfolios_page(session: Session, latest_day: date, after: int | None, limit: int) -> list[Row]:
-    """(id, name, latest snapshot date or None) of active portfolios with no snapshot on `latest_day`
-    or later, by id after `after`."""
+def portfolios_latest_page(
+    session: Session, ids: list[int], latest_day: date, after: int | None, limit: int
+) -> list[Row]:
+    """(id, name, latest snapshot date or None) of active portfolios among `ids` or with no snapshot on
+    `latest_day` or later, by id after `after`."""
     latest = (
         select(PortfolioSnapshot.portfolio_id, func.max(PortfolioSnapshot.date).label("latest"))
         .group_by(PortfolioSnapshot.portfolio_id)
         .subquery()
     )
+    behind = (latest.c.latest < latest_day) | latest.c.latest.is_(None)
     query = (
         select(Portfolio.id, Portfolio.name, latest.c.latest)
         .outerjoin(latest, latest.c.portfolio_id == Portfolio.id)
-        .where(Portfolio.deleted_at.is_(None), (latest.c.latest < latest_day) | latest.c.latest.is_(None))
+        .where(Portfolio.deleted_at.is_(None), Portfolio.id.in_(ids) | behind)
         .order_by(Portfolio.id)
         .limit(limit)
     )

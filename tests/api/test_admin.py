@@ -192,3 +192,17 @@ def test_a_launch_outside_the_partitions_is_refused_naming_the_field(api):
     assert "is after the partitions end (the partitions run 2024-01-02.." in late.json()["error"]["message"]
     daily = api.post("/api/v1/admin/runs", "admin", json={"kind": "daily", "date": "2023-12-01"})
     assert daily.status_code == 422 and daily.json()["error"]["details"][0]["field"] == "date"
+
+
+def test_freshness_lists_a_hole_in_the_middle_of_a_history(api):
+    def holes(portfolio: int) -> list[dict]:
+        items = {p["portfolio_id"]: p for p in api.get("/api/v1/admin/freshness", "admin").json()["items"]}
+        return items[portfolio]["holes"]
+
+    before = holes(api.thirty)
+    assert {"first": "2025-09-03", "last": "2025-09-03", "days": 1} not in before
+    with without_result(api, api.thirty, date(2025, 9, 3), "portfolio_risk"):  # the latest day is still there
+        during = holes(api.thirty)
+        assert {"first": "2025-09-03", "last": "2025-09-03", "days": 1} in during
+        assert len(during) == len(before) + 1
+    assert holes(api.thirty) == before

@@ -116,3 +116,20 @@ def test_permanent_vendor_error_is_not_retried(bench, failed_run):
     market = next(a for a in bench.defs.assets if a.key == dg.AssetKey("market_prices"))
     policy = market.op.retry_policy
     assert policy.max_retries == 3 and policy.backoff == dg.Backoff.EXPONENTIAL
+
+
+def test_summary_lists_every_hole_of_every_portfolio(bench):
+    holed = str(bench.add_portfolio("holed", [dict(s) for s in STOCKS[:2]]))
+    current = str(bench.add_portfolio("current", [dict(s) for s in STOCKS[:2]]))
+    days = ["2025-03-03", "2025-03-04", "2025-03-05", "2025-03-06", "2025-03-07"]
+    bench.materialized([d for d in days if d != "2025-03-06"])  # the day level lacks 03-06 as well
+    bench.completed(["2025-03-03", "2025-03-05"], holed)
+    bench.completed([d for d in days if d != "2025-03-06"], current)
+    run = bench.record_run(portfolio_range_tags("2025-03-07", "2025-03-07"), dg.DagsterRunStatus.SUCCESS)
+    summary = summarize_run(bench.instance, run, bench.defs.resources["db"])
+    assert summary.behind == {
+        holed: [("2025-03-04", "2025-03-04"), ("2025-03-06", "2025-03-07")],
+        current: [("2025-03-06", "2025-03-06")],
+    }
+    assert f"portfolio {holed} (3 days): 2025-03-04, 2025-03-06..2025-03-07" in summary.text()
+    assert "portfolios behind: 2" in summary.text()
