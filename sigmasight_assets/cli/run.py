@@ -7,6 +7,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from sigmasight_assets.assets import DAY_ASSETS
+from sigmasight_assets.automation.alerts import portfolios_behind
 from sigmasight_assets.automation.bounds import last_partition, outside
 from sigmasight_assets.cli.actor import AsOption, actor_for
 from sigmasight_assets.cli.common import (
@@ -66,6 +67,7 @@ def materialize(
     _print_summary(outcomes)
     if skipped:
         echo(f"skipped {skipped} portfolio-days already materialized (--force redoes them)")
+    _print_holes(portfolios_behind(instance, defs.resources["db"]))
     failed = [(o, asset, message) for o in outcomes for asset, message in o.failures]
     if failed or not all(o.success for o in outcomes):
         outcome, asset, message = failed[0] if failed else (next(o for o in outcomes if not o.success), "?", "")
@@ -75,6 +77,13 @@ def materialize(
         )
         fail(f"{asset} failed for partitions {span} (run {outcome.run_id}): {message}", EXIT_FAILURE)
     return outcomes
+
+
+def _print_holes(holes: dict[str, list[tuple[str, str]]]) -> None:
+    """Every hole left in any active portfolio's history, so a gap outside the range is not silent."""
+    echo(f"portfolios with holes in their history: {len(holes) or 'none'}")
+    for portfolio, spans in sorted(holes.items(), key=lambda item: int(item[0])):
+        echo(f"  portfolio {portfolio}: " + ", ".join(a if a == b else f"{a}..{b}" for a, b in spans))
 
 
 def _run_all(defs, instance, start, end, portfolio_ids, on_run, force: bool, tags: dict[str, str]) -> list[RunOutcome]:

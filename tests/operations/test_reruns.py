@@ -65,7 +65,7 @@ def test_without_force_only_missing_portfolio_days_are_planned(bench):
 def test_cli_run_skips_completed_portfolio_days_unless_forced(bench, home):
     pid = bench.add_portfolio("p", copy.deepcopy(STOCKS))
     window = ("--start", START.isoformat(), "--end", END.isoformat(), "--portfolio", str(pid))
-    cli("run", *window)
+    assert "portfolios with holes in their history: none" in cli("run", *window).stdout
     with bench.db.transaction() as session:
         first_run = set(session.scalars(select(PortfolioSnapshot.run_id).where(PortfolioSnapshot.portfolio_id == pid)))
     assert "skipped 5 portfolio-days already materialized" in cli("run", *window).stdout
