@@ -5,7 +5,8 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 export SIGMASIGHT_HOME ?= $(CURDIR)/.sigmasight
 # A ranged run's events: materializations stored in batches, one planned event per asset rather
-# than one per day (README "Scale"). The CLI sets the same defaults for its own runs.
+# than one per day (README "Scale"; failed_partitions_sensor marks a failed range's days failed).
+# The CLI sets the same defaults for its own runs.
 export DAGSTER_EVENT_BATCH_SIZE ?= 1000
 export DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS ?= true
 

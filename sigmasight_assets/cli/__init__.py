@@ -34,8 +34,8 @@ demo.register(app)
 api.register(app)
 # How runs materialized by this process store their events (README "Scale"): materializations in
 # batches of 1000 (one write instead of one per day and asset), and one planned event per asset for
-# a range instead of one per day. The cost: a failed ranged run does not mark its days failed in the
-# UI's partition status; the run, its alert and the close sensor's catch-up still see it.
+# a range instead of one per day. A failed ranged run's days are then marked failed by
+# failed_partitions_sensor (docs/OPERATIONS.md, "Failed days"), not by the run itself.
 DAGSTER_EVENT_SETTINGS = {"DAGSTER_EVENT_BATCH_SIZE": "1000", "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "true"}
 
 
