@@ -47,6 +47,7 @@ from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from sigmasight_assets.automation.sensors import split_groups
 from sigmasight_assets.cli import DAGSTER_EVENT_SETTINGS
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -215,8 +216,43 @@ def databases(base_url: str):
             admin.dispose()
 
 
-def phase(results_url: str, home: Path, first: date, start: date, end: date, force: bool) -> dict:
-    """Run one phase in a child process (its own peak RSS); returns its figures. `first`: the partitions start."""
+def phase(results_url: str, home: Path, first: date, start: date, end: date, force: bool, groups: int = 1) -> dict:
+    """Run one phase (its own peak RSS); returns its figures. `first`: the partitions start.
+
+    With `groups` > 1, as the close sensor does with SIGMASIGHT_PORTFOLIO_GROUPS: the day-level run in
+    one child, then the portfolios split into `groups` disjoint runs in as many children at once.
+    """
+    if groups == 1:
+        return _child(results_url, home, first, start, end, force)
+    began = time.perf_counter()
+    day = _child(results_url, home, first, start, end, force, ["--level", "day"])
+    ids = _portfolio_ids(results_url)
+    parts = [
+        _spawn(results_url, home, first, start, end, force, ["--level", "portfolio", "--ids", ",".join(g)])
+        for g in split_groups([ids], groups)
+    ]
+    children = [day, *(_collect(p) for p in parts)]
+    return {
+        "seconds": time.perf_counter() - began,
+        "cpu_s": sum(c["cpu_s"] for c in children),
+        "runs": {f"{label} #{i}": sec for i, c in enumerate(children) for label, sec in c["runs"].items()},
+        "rss_mb": max(c["rss_mb"] for c in children),
+    }
+
+
+def _portfolio_ids(url: str) -> list[str]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        ids = [str(i) for i in conn.execute(text("SELECT id FROM portfolios ORDER BY id")).scalars()]
+    engine.dispose()
+    return ids
+
+
+def _child(results_url, home, first, start, end, force, extra=()) -> dict:
+    return _collect(_spawn(results_url, home, first, start, end, force, extra))
+
+
+def _spawn(results_url: str, home: Path, first: date, start: date, end: date, force: bool, extra=()):
     env = {
         **os.environ,
         "DAGSTER_HOME": str(home),
@@ -226,18 +262,25 @@ def phase(results_url: str, home: Path, first: date, start: date, end: date, for
         **{name: os.environ.get(name, value) for name, value in DAGSTER_EVENT_SETTINGS.items()},
     }
     args = [sys.executable, __file__, "--phase", start.isoformat(), end.isoformat(), *(["--force"] if force else [])]
-    done = subprocess.run(args, env=env, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"phase {start}..{end} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    child = subprocess.Popen([*args, *extra], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child.label = f"{start}..{end} {' '.join(extra)}"
+    return child
 
 
-def run_phase(start: date, end: date, force: bool) -> None:
-    """Child process: materialize [start, end] for every active portfolio; print seconds and peak RSS."""
+def _collect(child) -> dict:
+    stdout, stderr = child.communicate()
+    if child.returncode != 0:
+        raise RuntimeError(f"phase {child.label} failed:\n{stdout[-3000:]}\n{stderr[-3000:]}")
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
+def run_phase(start: date, end: date, force: bool, level: str | None = None, only: list[int] | None = None) -> None:
+    """Child process: materialize [start, end] for every active portfolio (or one level's runs, for
+    `only` those portfolios); print seconds and peak RSS."""
     import dagster as dg
 
     from sigmasight_assets.definitions import build_definitions
-    from sigmasight_assets.runs.in_process import run_range
+    from sigmasight_assets.runs.in_process import completed_days, execute, plan_runs, run_range
     from sigmasight_resources.db import queries
     from sigmasight_resources.db.session import ResultsDB
     from sigmasight_resources.settings import load_settings
@@ -249,7 +292,12 @@ def run_phase(start: date, end: date, force: bool) -> None:
     db.dispose()
     instance = dg.DagsterInstance.from_config(os.environ["DAGSTER_HOME"])
     began, cpu = time.perf_counter(), time.process_time()
-    outcomes = run_range(build_definitions(settings), instance, start, end, ids, force=force)
+    defs = build_definitions(settings)
+    if level is None:
+        outcomes = run_range(defs, instance, start, end, ids, force=force)
+    else:
+        plan = plan_runs(instance, start, end, only or ids, None if force else completed_days(defs))
+        outcomes = [execute(defs, instance, run) for run in (plan[:1] if level == "day" else plan[1:])]
     seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
     failed = [f"{asset}: {message}" for o in outcomes for asset, message in o.failures]
     if failed or not all(o.success for o in outcomes):
@@ -301,7 +349,13 @@ def portfolio_run_seconds(figures: dict) -> float:
 
 
 def measure(
-    base_url: str, portfolios: int, positions: int, universe_size: int, days: int, daily_runs: int = 1
+    base_url: str,
+    portfolios: int,
+    positions: int,
+    universe_size: int,
+    days: int,
+    daily_runs: int = 1,
+    groups: int = 1,
 ) -> Figures:
     from sigmasight_resources import calendar
     from sigmasight_resources.db.engine import migrate
@@ -312,9 +366,9 @@ def measure(
     with databases(base_url) as (url, home):
         migrate(url)
         count = generate(url, portfolios, positions, universe(universe_size), period)
-        rebuild = phase(url, home, period[0], period[0], END, force=True)
+        rebuild = phase(url, home, period[0], period[0], END, force=True, groups=groups)
         rows = count_rows(url)
-        dailies = [phase(url, home, period[0], day, day, force=False) for day in next_days]
+        dailies = [phase(url, home, period[0], day, day, force=False, groups=groups) for day in next_days]
         status_s, partitions = status_query(home)
     return Figures(
         portfolios=portfolios,
@@ -409,11 +463,20 @@ def main() -> None:
         help="comma-separated history lengths D (days) for the daily-path table at --portfolios ('' to skip)",
     )
     parser.add_argument("--daily-runs", type=int, default=3, help="daily phases per size (consecutive sessions)")
+    parser.add_argument(
+        "--groups",
+        type=int,
+        default=1,
+        help="K: after the day-level run, the portfolios in K disjoint portfolio-level runs at once",
+    )
     parser.add_argument("--phase", nargs=2, metavar=("START", "END"), help=argparse.SUPPRESS)
     parser.add_argument("--force", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--level", choices=("day", "portfolio"), help=argparse.SUPPRESS)
+    parser.add_argument("--ids", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
-        run_phase(date.fromisoformat(args.phase[0]), date.fromisoformat(args.phase[1]), args.force)
+        only = [int(i) for i in args.ids.split(",")] if args.ids else None
+        run_phase(date.fromisoformat(args.phase[0]), date.fromisoformat(args.phase[1]), args.force, args.level, only)
         return
     url = args.database_url or default_url()
     backend = make_url(url).get_backend_name()
@@ -421,11 +484,11 @@ def main() -> None:
     sizes = sorted({args.portfolios, *(int(n) for n in args.cost_sizes.split(",") if n.strip())})
     measured = {}
     for n in sizes:  # smallest first: each row is printed as soon as it is measured
-        measured[n] = measure(url, n, args.positions, args.universe, args.days, args.daily_runs)
+        measured[n] = measure(url, n, args.positions, args.universe, args.days, args.daily_runs, args.groups)
         print(json.dumps({"measured": asdict(measured[n])}), flush=True)
     histories = {args.days: measured[args.portfolios]}
     for d in sorted({int(n) for n in args.history_sizes.split(",") if n.strip()} - {args.days}):
-        histories[d] = measure(url, args.portfolios, args.positions, args.universe, d, args.daily_runs)
+        histories[d] = measure(url, args.portfolios, args.positions, args.universe, d, args.daily_runs, args.groups)
         print(json.dumps({"measured": asdict(histories[d])}), flush=True)
     main_figures = measured[args.portfolios]
     print_table(f"N = {args.portfolios}", [main_figures])
