@@ -78,6 +78,8 @@ class PositionValue(Provenance, Base):
 
 class PortfolioSnapshot(Provenance, Base):
     __tablename__ = "portfolio_snapshots"
+    # One portfolio's time series (API snapshots, report) without scanning every portfolio's days.
+    __table_args__ = (Index("ix_portfolio_snapshots_portfolio_date", "portfolio_id", "date"),)
 
     date: Mapped[date] = mapped_column(Date, primary_key=True)
     portfolio_id: Mapped[int] = mapped_column(Integer, primary_key=True)
