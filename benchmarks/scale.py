@@ -241,11 +241,15 @@ def phase(results_url: str, home: Path, first: date, start: date, end: date, for
 
 
 def _portfolio_ids(url: str) -> list[str]:
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        ids = [str(i) for i in conn.execute(text("SELECT id FROM portfolios ORDER BY id")).scalars()]
-    engine.dispose()
-    return ids
+    from sigmasight_resources.db import queries
+    from sigmasight_resources.db.session import ResultsDB
+
+    db = ResultsDB(url)
+    try:
+        with db.transaction() as session:
+            return [str(i) for i in sorted(queries.active_portfolio_ids(session))]
+    finally:
+        db.dispose()
 
 
 def _child(results_url, home, first, start, end, force, extra=()) -> dict:
