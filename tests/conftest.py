@@ -47,3 +47,20 @@ def cli_url(tmp_path, empty_db_url, monkeypatch) -> str:
     cli("init")
     cli("users", "add", OWNER)
     return url
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_defs_state_storage() -> Iterator[None]:
+    """Each test starts without a Dagster definitions-state storage left by an earlier test's instance.
+
+    A DagsterInstance entered as a context sets a process-wide context variable to its state storage;
+    a test that drops such an instance without leaving the context (the CLI's commands run in-process
+    here) leaves a storage whose instance is gone, and the next definitions load fails with
+    "Attempted to resolve undefined DagsterInstance weakref". Each CLI command runs in its own process
+    in use, so only the test process needs this.
+    """
+    from dagster._core.storage.defs_state.base import _current_storage
+
+    token = _current_storage.set(None)
+    yield
+    _current_storage.reset(token)
