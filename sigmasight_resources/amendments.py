@@ -31,6 +31,7 @@ from sigmasight_resources.portfolio_import import (
     ImportProblem,
     PortfolioImportError,
     PositionSpec,
+    position_from_spec,
     position_rows,
 )
 from sigmasight_resources.vocabulary import InvestmentClass
@@ -213,20 +214,8 @@ def _apply(
 ) -> tuple[str, Position, date]:
     """Write one row: (what it did, the position written, the earliest day it changes)."""
     if target is None:
-        position = Position(
-            portfolio_id=portfolio_id,
-            symbol=spec.symbol,
-            investment_class=spec.investment_class,
-            quantity=spec.quantity,
-            entry_price=spec.entry_price,
-            entry_date=spec.entry_date,
-            exit_price=spec.exit_price,
-            exit_date=spec.exit_date,
-            underlying=spec.underlying,
-            option_type=spec.option_type,
-            strike=spec.strike,
-            expiry=spec.expiry,
-        )
+        position = position_from_spec(spec)
+        position.portfolio_id = portfolio_id
         if spec.mark_date is not None:
             position.marks.append(ManualMark(mark_date=spec.mark_date, price=spec.mark_price))
         session.add(position)

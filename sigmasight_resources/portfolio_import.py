@@ -653,6 +653,23 @@ def validate_import(
 # ---------------------------------------------------------------------------------- writing
 
 
+def position_from_spec(spec: PositionSpec) -> Position:
+    """A new Position row with a validated row's columns (its marks are the caller's)."""
+    return Position(
+        symbol=spec.symbol,
+        investment_class=spec.investment_class,
+        quantity=spec.quantity,
+        entry_price=spec.entry_price,
+        entry_date=spec.entry_date,
+        exit_price=spec.exit_price,
+        exit_date=spec.exit_date,
+        underlying=spec.underlying,
+        option_type=spec.option_type,
+        strike=spec.strike,
+        expiry=spec.expiry,
+    )
+
+
 def create_portfolio(
     session: Session,
     owner: User,
@@ -691,19 +708,7 @@ def create_portfolio(
         benchmark=benchmark,
     )
     for spec in positions:
-        position = Position(
-            symbol=spec.symbol,
-            investment_class=spec.investment_class,
-            quantity=spec.quantity,
-            entry_price=spec.entry_price,
-            entry_date=spec.entry_date,
-            exit_price=spec.exit_price,
-            exit_date=spec.exit_date,
-            underlying=spec.underlying,
-            option_type=spec.option_type,
-            strike=spec.strike,
-            expiry=spec.expiry,
-        )
+        position = position_from_spec(spec)
         if spec.mark_price is not None and spec.mark_date is not None:
             position.marks.append(ManualMark(mark_date=spec.mark_date, price=spec.mark_price))
         portfolio.positions.append(position)
