@@ -38,27 +38,54 @@ MODES = {
     "batched, planned per asset": {BATCH: "1000", SUBSET: "true"},
     "Dagster defaults": {BATCH: None, SUBSET: None},
 }
+LOCAL_STORAGE = """storage:
+  custom:
+    module: sigmasight_assets.runs.sqlite_storage
+    class: LocalSqliteStorage
+    config:
+      base_dir: {home}/storage
+"""
 CHECKED = "batched, planned per asset"  # also measured with a check evaluated per day
 
 
-def noop_assets(with_check: bool) -> list[dg.AssetsDefinition]:
-    """The no-op asset, and with `with_check` a day-partitioned check evaluated per day, as the coverage check is."""
+def noop_assets(with_check: bool, count: int = 1) -> list[dg.AssetsDefinition | dg.AssetChecksDefinition]:
+    """`count` no-op assets, and with `with_check` a day-partitioned check on the first evaluated per
+    day, as the coverage check is."""
     days = trading_day_partitions(date(2024, 1, 2))
     with warnings.catch_warnings():  # single_run() is beta and a partitioned check a preview in Dagster 1.13
         warnings.simplefilter("ignore", dg.BetaWarning)
         warnings.simplefilter("ignore", dg.PreviewWarning)
 
-        @dg.asset(partitions_def=days, backfill_policy=dg.BackfillPolicy.single_run())
-        def noop(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-            return dg.MaterializeResult(metadata={"rows_written": 0})
+        def noop_asset(name: str) -> dg.AssetsDefinition:
+            @dg.asset(name=name, partitions_def=days, backfill_policy=dg.BackfillPolicy.single_run())
+            def noop(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+                return dg.MaterializeResult(metadata={"rows_written": 0})
 
-        @dg.asset_check(asset=noop, partitions_def=days)
+            return noop
+
+        assets = [noop_asset("noop" if count == 1 else f"noop_{i}") for i in range(count)]
+
+        @dg.asset_check(asset=assets[0], partitions_def=days)
         def noop_per_day(context: dg.AssetCheckExecutionContext) -> Iterator:
             for key in context.op_execution_context.partition_keys:
-                yield dg.AssetCheckEvaluation(asset_key=noop.key, check_name="noop_per_day", passed=True, partition=key)
+                yield dg.AssetCheckEvaluation(
+                    asset_key=assets[0].key, check_name="noop_per_day", passed=True, partition=key
+                )
             yield dg.Output(None)
 
-    return [noop, noop_per_day] if with_check else [noop]
+    return [*assets, noop_per_day] if with_check else assets
+
+
+def run_noop(instance: dg.DagsterInstance, start: str, end: str, with_check: bool, count: int = 1) -> tuple[int, float]:
+    """One ranged run of `noop_assets(with_check, count)` over [start, end]: materializations and seconds."""
+    began = time.perf_counter()
+    result = dg.materialize(
+        noop_assets(with_check, count),
+        instance=instance,
+        run_config=QUIET_CONSOLE,
+        tags={"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end},
+    )
+    return len(result.get_asset_materialization_events()), time.perf_counter() - began
 
 
 @contextmanager
@@ -74,17 +101,6 @@ def environment(values: dict[str, str | None]) -> Iterator[None]:
             os.environ.pop(name, None) if value is None else os.environ.__setitem__(name, value)
 
 
-def measure(instance: dg.DagsterInstance, with_check: bool) -> tuple[int, float]:
-    began = time.perf_counter()
-    result = dg.materialize(
-        noop_assets(with_check),
-        instance=instance,
-        run_config=QUIET_CONSOLE,
-        tags={"dagster/asset_partition_range_start": START, "dagster/asset_partition_range_end": END},
-    )
-    return len(result.get_asset_materialization_events()), time.perf_counter() - began
-
-
 def median_ms(make_instance: Callable[[], dg.DagsterInstance], repeats: int, with_check: bool) -> tuple[int, float]:
     """Partitions per run and the median milliseconds per partition over `repeats` runs."""
     samples = []
@@ -92,11 +108,18 @@ def median_ms(make_instance: Callable[[], dg.DagsterInstance], repeats: int, wit
     for _ in range(repeats):
         instance = make_instance()
         try:
-            count, seconds = measure(instance, with_check)
+            count, seconds = run_noop(instance, START, END, with_check)
         finally:
             instance.dispose()
         samples.append(seconds / count * 1000)
     return count, statistics.median(samples)
+
+
+def local_home(root: str) -> str:
+    """A DAGSTER_HOME with the storage `sigmasight init` installs (`runs/sqlite_storage.py`)."""
+    home = tempfile.mkdtemp(dir=root)
+    Path(home, "dagster.yaml").write_text(LOCAL_STORAGE.format(home=home))
+    return home
 
 
 def main() -> None:
@@ -121,7 +144,8 @@ def main() -> None:
             Path(pg_home, "dagster.yaml").write_text(f"storage:\n  postgres:\n    postgres_url: {postgres_url}\n")
         storages = {
             "in-memory": dg.DagsterInstance.ephemeral,
-            "SQLite (DAGSTER_HOME)": lambda: dg.DagsterInstance.from_config(tempfile.mkdtemp(dir=root)),
+            "SQLite (Dagster's storage)": lambda: dg.DagsterInstance.from_config(tempfile.mkdtemp(dir=root)),
+            "SQLite (sigmasight init's)": lambda: dg.DagsterInstance.from_config(local_home(root)),
         }
         if postgres_url:
             storages["PostgreSQL (dagster-postgres)"] = lambda: dg.DagsterInstance.from_config(str(pg_home))

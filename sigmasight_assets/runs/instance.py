@@ -18,14 +18,22 @@ from sigmasight_resources.settings import Settings
 INSTANCE_CONFIG = Path(__file__).resolve().parents[2] / "dagster.yaml"
 # The portfolio level's run-tag limit in dagster.yaml: `value: portfolio` followed by `limit: N`.
 _LEVEL_LIMIT = re.compile(r"(- key: sigmasight/level\n\s+value: portfolio\n\s+limit: )1\b")
+# The SQLite storage's folder in dagster.yaml, relative to a DAGSTER_HOME the file cannot know.
+_STORAGE_DIR = re.compile(r"(\n\s+base_dir: )DAGSTER_HOME(/storage\n)")
 
 
-def instance_config(groups: int) -> str:
-    """The repository's dagster.yaml with the portfolio level's run limit set to `groups`."""
-    text = INSTANCE_CONFIG.read_text()
-    rendered, count = _LEVEL_LIMIT.subn(rf"\g<1>{groups}", text)
+def instance_config(groups: int, home: Path) -> str:
+    """The repository's dagster.yaml for `home`: its storage folder under `home` and the portfolio
+    level's run limit set to `groups`."""
+    text = _set_once(INSTANCE_CONFIG.read_text(), _LEVEL_LIMIT, str(groups), "sigmasight/level=portfolio limit of 1")
+    return _set_once(text, _STORAGE_DIR, str(home.resolve()), "storage base_dir of DAGSTER_HOME/storage")
+
+
+def _set_once(text: str, pattern: re.Pattern, value: str, what: str) -> str:
+    """`text` with the one match of `pattern` given `value` between its groups."""
+    rendered, count = pattern.subn(lambda m: m.group(1) + value + "".join(m.groups()[1:]), text)
     if count != 1:
-        raise ValueError(f"{INSTANCE_CONFIG} has no single sigmasight/level=portfolio limit of 1 to set")
+        raise ValueError(f"{INSTANCE_CONFIG} has no single {what} to set")
     return rendered
 
 
@@ -37,7 +45,7 @@ def prepare_dagster_home(settings: Settings) -> Path:
     if not target.exists():
         if not INSTANCE_CONFIG.exists():
             raise FileNotFoundError(f"instance config {INSTANCE_CONFIG} is missing; reinstall the project")
-        target.write_text(instance_config(settings.portfolio_groups))
+        target.write_text(instance_config(settings.portfolio_groups, home))
     with dg.DagsterInstance.from_config(str(home)) as instance:
         apply_portfolio_groups(instance, settings.portfolio_groups)
     return home

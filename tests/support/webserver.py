@@ -7,7 +7,6 @@ as the test process, so both build the same definitions.
 """
 
 import os
-import shutil
 import signal
 import subprocess
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from pathlib import Path
 import dagster as dg
 import httpx
 
+from sigmasight_assets.runs.instance import instance_config
 from sigmasight_resources.db.engine import migrate
 from tests.support.daemon import BIN, REPO, free_port, wait_for
 
@@ -68,7 +68,7 @@ def dagster_dev(workdir: Path, monkeypatch, partitions_start: date) -> Iterator[
     """`dagster dev` in `workdir` (its own session, killed with its children at the end)."""
     home = workdir / "dagster_home"
     home.mkdir()
-    shutil.copyfile(REPO / "dagster.yaml", home / "dagster.yaml")
+    (home / "dagster.yaml").write_text(instance_config(1, home))  # what `sigmasight init` installs
     (workdir / "workspace.yaml").write_text(WORKSPACE)
     results = f"sqlite:///{workdir / 'results.db'}"
     migrate(results)
