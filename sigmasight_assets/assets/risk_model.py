@@ -28,28 +28,31 @@ from sigmasight_resources.db.results import FactorCovariance, SymbolRiskModel
 NAME = "risk_model"
 
 
-def risk_model_tables(closes: pd.DataFrame, first: date) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(symbol rows, covariance rows) on the dates from `first` on, from closes of the universe
-    (factor ETFs among the columns) that reach far enough back for the windows.
+def _first_row(closes: pd.DataFrame, first: date) -> int:
+    return int(closes.index.searchsorted(pd.Timestamp(first)))
 
-    Symbol rows: per (date, symbol) with a close, the seven loadings of the joint OLS, the EWMA
-    specific variance, R² and n_obs. Covariance rows: per date, the EWMA covariance of the seven
-    model factors and of the eight factor ETFs (daily units, JSON-ready lists, None where NaN).
-    Each date's figures depend only on its own trailing window, so only the dates asked for are
-    computed: D alone and D inside a range give the same rows.
-    """
+
+def _trailing(frame: pd.DataFrame, start: int, window: int) -> pd.DataFrame:
+    return frame.iloc[max(0, start - window + 1) :]
+
+
+def symbol_risk_rows(closes: pd.DataFrame, first: date) -> pd.DataFrame:
+    """Per (date, symbol) with a close on the dates from `first` on: the seven loadings of the joint
+    OLS, the EWMA specific variance, R² and n_obs, from closes of symbols and the factor ETFs that
+    reach far enough back for the window. Each date depends only on its own trailing window, so
+    only the dates asked for are computed: D alone and D inside a range give the same rows."""
     returns = simple_returns(closes)
-    start = int(closes.index.searchsorted(pd.Timestamp(first)))
+    start = _first_row(closes, first)
     kept = closes.index[start:]
-
-    def trailing(frame: pd.DataFrame, window: int) -> pd.DataFrame:
-        return frame.iloc[max(0, start - window + 1) :]
-
-    model_returns = trailing(returns, RISK_MODEL_WINDOW)
+    model_returns = _trailing(returns, start, RISK_MODEL_WINDOW)
     model_factors = model_factor_returns(model_returns[list(FACTOR_ETFS)])
-    first_row = len(model_returns) - len(kept)
     fit = rolling_factor_model(
-        model_returns, model_factors, RISK_MODEL_WINDOW, RISK_MODEL_MIN_OBS, SPECIFIC_HALF_LIFE, start=first_row
+        model_returns,
+        model_factors,
+        RISK_MODEL_WINDOW,
+        RISK_MODEL_MIN_OBS,
+        SPECIFIC_HALF_LIFE,
+        start=len(model_returns) - len(kept),
     )
 
     def frame(values: np.ndarray) -> pd.DataFrame:
@@ -59,13 +62,21 @@ def risk_model_tables(closes: pd.DataFrame, first: date) -> tuple[pd.DataFrame, 
     columns |= {"specific_var": frame(fit.specific_var), "r2": frame(fit.r2), "n_obs": frame(fit.n_obs)}
     symbols = long_rows(columns, closes.loc[kept])
     symbols["n_obs"] = symbols["n_obs"].astype(int)
-    etfs = trailing(returns, COVARIANCE_WINDOW)[list(FACTOR_ETFS)]
+    return symbols
+
+
+def factor_covariance_rows(closes: pd.DataFrame, first: date) -> pd.DataFrame:
+    """Per date from `first` on: the EWMA covariance of the seven model factors and of the eight
+    factor ETFs (daily units, JSON-ready lists, None where NaN), from the factor ETFs' closes."""
+    start = _first_row(closes, first)
+    kept = closes.index[start:]
+    etfs = _trailing(simple_returns(closes[list(FACTOR_ETFS)]), start, COVARIANCE_WINDOW)
     last = slice(len(etfs) - len(kept), None)
     factor_cov = ewma_covariance(
         model_factor_returns(etfs), COVARIANCE_WINDOW, COVARIANCE_HALF_LIFE, COVARIANCE_MIN_OBS, start=last.start
     )
     etf_cov = ewma_covariance(etfs, COVARIANCE_WINDOW, COVARIANCE_HALF_LIFE, COVARIANCE_MIN_OBS, start=last.start)
-    covariances = pd.DataFrame(
+    return pd.DataFrame(
         {
             "date": kept,
             "factors": [list(MODEL_FACTORS)] * len(kept),
@@ -75,7 +86,6 @@ def risk_model_tables(closes: pd.DataFrame, first: date) -> tuple[pd.DataFrame, 
             "n_obs": np.minimum(factor_cov.n_obs[last], etf_cov.n_obs[last]).astype(int),
         }
     )
-    return symbols, covariances
 
 
 def build_risk_model_asset(days: dg.TimeWindowPartitionsDefinition) -> dg.AssetsDefinition:
@@ -84,16 +94,22 @@ def build_risk_model_asset(days: dg.TimeWindowPartitionsDefinition) -> dg.Assets
         """Per symbol and day: seven model loadings (joint OLS, 252d), EWMA specific variance; factor covariances."""
         requested = requested_days(context)
         closes = universe_closes(db, requested[0], requested[-1], lookback=LOOKBACK)
-        symbols, covariances = risk_model_tables(closes, requested[0])
-        frames = {SymbolRiskModel: symbols, FactorCovariance: covariances}
-        rows = replace_window(db, frames, requested[0], requested[-1], context.run_id)
-        modelled = symbols[symbols["date"] >= pd.Timestamp(requested[0])].dropna(subset=["market"])
+        modelled: list[pd.DataFrame] = []  # the modelled (date, symbol, r2) per chunk; the ETFs' in each
+
+        def compute(chunk: pd.DataFrame) -> dict[type, pd.DataFrame]:
+            symbols = symbol_risk_rows(chunk, requested[0])
+            modelled.append(symbols.dropna(subset=["market"])[["date", "symbol", "r2"]])
+            return {SymbolRiskModel: symbols}
+
+        once = {FactorCovariance: factor_covariance_rows(closes, requested[0])}
+        rows = replace_window(db, compute, closes, requested[0], requested[-1], context.run_id, once)
+        fitted = pd.concat(modelled).drop_duplicates(["date", "symbol"])
         return dg.MaterializeResult(
             metadata={
                 "rows_written": rows,
                 "symbols_covered": closes.shape[1],
-                "symbols_modelled": int(modelled["symbol"].nunique()),
-                "median_r2": float(modelled["r2"].median()) if len(modelled) else None,
+                "symbols_modelled": int(fitted["symbol"].nunique()),
+                "median_r2": float(fitted["r2"].median()) if len(fitted) else None,
             }
         )
 

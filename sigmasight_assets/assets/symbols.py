@@ -1,5 +1,6 @@
 """Symbol-level analytics per trading day: factor exposures and return/volatility metrics."""
 
+from collections.abc import Callable
 from datetime import date
 
 import dagster as dg
@@ -30,6 +31,8 @@ from sigmasight_resources.db.resource import ResultsDatabase
 from sigmasight_resources.db.results import SymbolFactorExposure, SymbolMetric
 
 NAMES = ("symbol_factor_exposures", "symbol_metrics")
+SYMBOL_CHUNK = 200
+"""Symbols per chunk of a day-level asset: its frames are bounded by the chunk, not by the universe."""
 
 
 def universe_closes(db: ResultsDatabase, start: date, end: date, lookback: int) -> pd.DataFrame:
@@ -92,14 +95,46 @@ def long_rows(columns: dict[str, pd.DataFrame], closes: pd.DataFrame) -> pd.Data
     return stacked[priced.reindex(stacked.index).to_numpy()].reset_index()
 
 
-def replace_window(db: ResultsDatabase, frames: dict, start: date, end: date, run_id: str) -> int:
-    """Replace each table's rows in [start, end] by the frame's rows in that window, in one transaction."""
+def symbol_chunks(columns: pd.Index) -> list[tuple[list[str], list[str]]]:
+    """(symbols a chunk computes on, symbols whose rows it writes): SYMBOL_CHUNK symbols at a time, each
+    chunk with the factor ETFs every kernel regresses on, whose own rows come from the first chunk."""
+    etfs = [symbol for symbol in FACTOR_ETFS if symbol in columns]
+    others = [symbol for symbol in columns if symbol not in etfs]
+    starts = range(0, len(others), SYMBOL_CHUNK) if others else [0]
+    return [
+        ([*etfs, *others[i : i + SYMBOL_CHUNK]], (etfs if i == 0 else []) + others[i : i + SYMBOL_CHUNK])
+        for i in starts
+    ]
+
+
+def replace_window(
+    db: ResultsDatabase,
+    compute: Callable[[pd.DataFrame], dict[type, pd.DataFrame]],
+    closes: pd.DataFrame,
+    start: date,
+    end: date,
+    run_id: str,
+    once: dict[type, pd.DataFrame] | None = None,
+) -> int:
+    """Replace, in one transaction, the rows in [start, end] of the tables `compute` returns frames for
+    (per date and symbol) and of those in `once` (per date), computing on the closes one symbol chunk
+    at a time: each symbol's figures depend on its own closes and the factor ETFs' only, so the chunks
+    give the rows the whole universe would, and each chunk writes its own symbols' rows."""
     written = 0
     with db.transaction() as session:
-        for table, frame in frames.items():
-            window = frame[(frame["date"] >= pd.Timestamp(start)) & (frame["date"] <= pd.Timestamp(end))]
-            queries.lock_name(session, table.__tablename__)
-            written += queries.replace_rows(session, table, to_records(window, run_id), start, end)
+
+        def insert(table: type, frame: pd.DataFrame, first_chunk: bool) -> int:
+            if first_chunk:
+                queries.lock_name(session, table.__tablename__)
+                queries.delete_rows(session, table, start, end)
+            kept = (frame["date"] >= pd.Timestamp(start)) & (frame["date"] <= pd.Timestamp(end))
+            return queries.insert_rows(session, table, to_records(frame[kept], run_id))
+
+        for table, frame in (once or {}).items():
+            written += insert(table, frame, first_chunk=True)
+        for number, (used, owned) in enumerate(symbol_chunks(closes.columns)):
+            for table, frame in compute(closes[used]).items():
+                written += insert(table, frame[frame["symbol"].isin(owned)], first_chunk=number == 0)
     return written
 
 
@@ -124,8 +159,8 @@ def build_symbol_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.Asse
         """Per symbol and day: OLS market/IR betas (90d), ridge style betas and spread betas (150d)."""
         requested = requested_days(context)
         closes = universe_closes(db, requested[0], requested[-1], lookback=SYMBOL_BETA_LOOKBACK)
-        frame = factor_exposure_frame(closes)
-        rows = replace_window(db, {SymbolFactorExposure: frame}, requested[0], requested[-1], context.run_id)
+        frames = lambda chunk: {SymbolFactorExposure: factor_exposure_frame(chunk)}  # noqa: E731
+        rows = replace_window(db, frames, closes, requested[0], requested[-1], context.run_id)
         return dg.MaterializeResult(metadata={"rows_written": rows, "symbols_covered": closes.shape[1]})
 
     @dg.asset(**common, metadata=table_metadata((SymbolMetric,)))
@@ -133,7 +168,8 @@ def build_symbol_assets(days: dg.TimeWindowPartitionsDefinition) -> list[dg.Asse
         """Per symbol and day: 1-day and 21-day return, 21/63-day realized vol."""
         requested = requested_days(context)
         closes = universe_closes(db, requested[0], requested[-1], lookback=SYMBOL_METRICS_LOOKBACK)
-        rows = replace_window(db, {SymbolMetric: metrics_frame(closes)}, requested[0], requested[-1], context.run_id)
+        frames = lambda chunk: {SymbolMetric: metrics_frame(chunk)}  # noqa: E731
+        rows = replace_window(db, frames, closes, requested[0], requested[-1], context.run_id)
         return dg.MaterializeResult(metadata={"rows_written": rows, "symbols_covered": closes.shape[1]})
 
     return [symbol_factor_exposures, symbol_metrics]
