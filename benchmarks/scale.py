@@ -15,7 +15,8 @@ The daily phase runs `--daily-runs` times, on consecutive sessions after the reb
 a fresh child process); `daily_s` is the median, and `daily_portfolio_s` the median of its
 portfolio-level run alone (what the history length can change), `daily_cpu_s` the median CPU
 seconds of the phase process (steadier than wall time on a shared machine; the PostgreSQL
-server's work is not in it). Peak RSS is reported per phase.
+server's work is not in it). Peak RSS is reported per phase and per level (each level of a phase
+runs in its own child).
 
 Prints each N's figures as a JSON line as soon as they are measured (smallest N first), then a
 table for --portfolios, the cost table over `--cost-sizes`, the history table over
@@ -71,7 +72,8 @@ class Figures:
     daily_rss_mb: float
     daily_portfolio_s: float
     daily_samples: list[float]
-    daily_cpu_s: float  # the phase process's own CPU seconds: steadier than wall time on a shared machine
+    daily_cpu_s: float  # the phase processes' own CPU seconds: steadier than wall time on a shared machine
+    rss_by_level: dict[str, float]  # peak RSS of each phase's day-level and portfolio-level child
 
 
 def universe(size: int) -> list[str]:
@@ -217,13 +219,10 @@ def databases(base_url: str):
 
 
 def phase(results_url: str, home: Path, first: date, start: date, end: date, force: bool, groups: int = 1) -> dict:
-    """Run one phase (its own peak RSS); returns its figures. `first`: the partitions start.
-
-    With `groups` > 1, as the close sensor does with SIGMASIGHT_PORTFOLIO_GROUPS: the day-level run in
-    one child, then the portfolios split into `groups` disjoint runs in as many children at once.
-    """
-    if groups == 1:
-        return _child(results_url, home, first, start, end, force)
+    """Run one phase, each level in its own child (its own peak RSS); returns its figures. `first`: the
+    partitions start. The day-level run first, then the portfolios in `groups` disjoint portfolio-level
+    runs in as many children at once, as the close sensor does with SIGMASIGHT_PORTFOLIO_GROUPS.
+    Seconds: with one group, the two runs' own (start-up excluded); with several, the wall time."""
     began = time.perf_counter()
     day = _child(results_url, home, first, start, end, force, ["--level", "day"])
     ids = _portfolio_ids(results_url)
@@ -231,12 +230,14 @@ def phase(results_url: str, home: Path, first: date, start: date, end: date, for
         _spawn(results_url, home, first, start, end, force, ["--level", "portfolio", "--ids", ",".join(g)])
         for g in split_groups([ids], groups)
     ]
-    children = [day, *(_collect(p) for p in parts)]
+    portfolio = [_collect(p) for p in parts]
+    children = [day, *portfolio]
     return {
-        "seconds": time.perf_counter() - began,
+        "seconds": day["seconds"] + portfolio[0]["seconds"] if groups == 1 else time.perf_counter() - began,
         "cpu_s": sum(c["cpu_s"] for c in children),
         "runs": {f"{label} #{i}": sec for i, c in enumerate(children) for label, sec in c["runs"].items()},
         "rss_mb": max(c["rss_mb"] for c in children),
+        "rss_by_level": {"day": day["rss_mb"], "portfolio": max(c["rss_mb"] for c in portfolio)},
     }
 
 
@@ -390,6 +391,11 @@ def measure(
         daily_portfolio_s=round(statistics.median(portfolio_run_seconds(d) for d in dailies), 1),
         daily_samples=[round(d["seconds"], 1) for d in dailies],
         daily_cpu_s=round(statistics.median(d["cpu_s"] for d in dailies), 1),
+        rss_by_level={
+            f"{name} {level}": round(max(p["rss_by_level"][level] for p in phases), 0)
+            for name, phases in (("rebuild", [rebuild]), ("daily", dailies))
+            for level in ("day", "portfolio")
+        },
     )
 
 
@@ -508,6 +514,7 @@ def main() -> None:
                 "peak_rss_mb": main_figures.peak_rss_mb,
                 "rows_per_s": main_figures.rows_per_s,
                 "status_query_s": main_figures.status_query_s,
+                "rss_by_level_mb": main_figures.rss_by_level,
             }
         )
     )
