@@ -42,9 +42,9 @@ def position_betas(book: Book, scope: RunScope, betas: SymbolBetas) -> Computed:
     )
 
 
-def conclude_position_betas(computed: list[Computed], db: ResultsDatabase, scope: RunScope) -> Conclusion:
-    outside = sorted(set().union(*(c.facts["outside"] for c in computed)))
-    return {"positions_covered": sum(c.facts["covered"] for c in computed)}, [
+def conclude_position_betas(facts: list[dict], db: ResultsDatabase, scope: RunScope) -> Conclusion:
+    outside = sorted(set().union(*(f["outside"] for f in facts)))
+    return {"positions_covered": sum(f["covered"] for f in facts)}, [
         dg.AssetCheckResult(
             check_name=BETA_BOUNDS_CHECK,
             passed=not outside,

@@ -43,7 +43,7 @@ def factor_exposures(book: Book, scope: RunScope, betas: SymbolBetas) -> Compute
     )
 
 
-def conclude_factor_exposures(computed: list[Computed], db: ResultsDatabase, scope: RunScope) -> Conclusion:
+def conclude_factor_exposures(facts: list[dict], db: ResultsDatabase, scope: RunScope) -> Conclusion:
     """The blocking check, on what was stored: every portfolio-day with public positions has the twelve factors."""
     with db.transaction() as session:
         incomplete = portfolio_reads.incomplete_factor_sets(

@@ -140,9 +140,9 @@ def _number(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
 
 
-def conclude_portfolio_risk(computed: list[Computed], db: ResultsDatabase, scope: RunScope) -> Conclusion:
+def conclude_portfolio_risk(facts: list[dict], db: ResultsDatabase, scope: RunScope) -> Conclusion:
     """Headline figures for the UI: the median ex-ante vol and the largest factor contributor on the last day."""
-    last = [row for c in computed for row in c.facts["last_day"] if row["ex_ante_vol"] == row["ex_ante_vol"]]
+    last = [row for f in facts for row in f["last_day"] if row["ex_ante_vol"] == row["ex_ante_vol"]]
     if not last:
         return {}, []
     totals = {f: sum(abs(r["factor_contributions"][f]["contribution"] or 0.0) for r in last) for f in MODEL_FACTORS}

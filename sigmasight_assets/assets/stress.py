@@ -174,7 +174,7 @@ def stress_tests(
     return Computed({StressResult: table}, upstream_quality)
 
 
-def conclude_stress_tests(computed: list[Computed], db: ResultsDatabase, scope: RunScope) -> Conclusion:
+def conclude_stress_tests(facts: list[dict], db: ResultsDatabase, scope: RunScope) -> Conclusion:
     return {"scenarios": len(load_scenarios())}, []
 
 

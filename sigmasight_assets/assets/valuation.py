@@ -67,10 +67,10 @@ def position_values(book: Book, scope: RunScope) -> Computed:
     )
 
 
-def conclude_position_values(computed: list[Computed], db: ResultsDatabase, scope: RunScope) -> Conclusion:
-    unpriced = sum((c.facts["unpriced"] for c in computed), Counter())
-    stale = sum((c.facts["stale"] for c in computed), Counter())
-    covered = sum(c.facts["covered"] for c in computed)
+def conclude_position_values(facts: list[dict], db: ResultsDatabase, scope: RunScope) -> Conclusion:
+    unpriced = sum((f["unpriced"] for f in facts), Counter())
+    stale = sum((f["stale"] for f in facts), Counter())
+    covered = sum(f["covered"] for f in facts)
     return {"positions_covered": covered}, [
         dg.AssetCheckResult(
             check_name=PRICED_CHECK,
@@ -106,8 +106,8 @@ def portfolio_snapshots(book: Book, scope: RunScope) -> Computed:
     )
 
 
-def conclude_portfolio_snapshots(computed: list[Computed], db: ResultsDatabase, scope: RunScope) -> Conclusion:
-    missing = sorted(pair for c in computed for pair in c.facts["missing"])
+def conclude_portfolio_snapshots(facts: list[dict], db: ResultsDatabase, scope: RunScope) -> Conclusion:
+    missing = sorted(pair for f in facts for pair in f["missing"])
     return {}, [
         dg.AssetCheckResult(
             check_name=SNAPSHOT_CHECK,

@@ -55,7 +55,7 @@ class PortfolioAsset:
 
     compute : (book, scope, **inputs) → Computed, pure.
     load : (db, book, scope) → the keyword inputs `compute` needs beyond the book (stored results).
-    conclude : (every chunk's Computed, db, whole scope) → (metadata, check results), after the write.
+    conclude : (every chunk's `facts`, db, whole scope) → (metadata, check results), after the write.
     """
 
     name: str
@@ -65,7 +65,7 @@ class PortfolioAsset:
     compute: Callable[..., Computed]
     load: Callable[[ResultsDatabase, Book, RunScope], dict] | None = None
     checks: tuple[Check, ...] = ()
-    conclude: Callable[[list[Computed], ResultsDatabase, RunScope], Conclusion] | None = None
+    conclude: Callable[[list[dict], ResultsDatabase, RunScope], Conclusion] | None = None
 
 
 def build_portfolio_asset(spec: PortfolioAsset, days: dg.PartitionsDefinition) -> dg.AssetsDefinition:
@@ -91,15 +91,15 @@ def build_portfolio_asset(spec: PortfolioAsset, days: dg.PartitionsDefinition) -
         context: dg.AssetExecutionContext, db: ResultsDatabase, pricing: OptionPricing
     ) -> dg.MaterializeResult:
         scope = RunScope.of(context, db)
-        computed = []
+        facts = []  # each chunk's facts for `conclude`; its frames are freed once written
         with replacing(context, db, scope, list(spec.tables)) as writer:
             for chunk in scope.chunks(db):
                 book = chunk_book(db, chunk, pricing.risk_free_rate)
                 inputs = spec.load(db, book, chunk) if spec.load else {}
                 result = spec.compute(book, chunk, **inputs)
                 writer.write(chunk, result.tables, result.quality)
-                computed.append(result)
-        metadata, checks = spec.conclude(computed, db, scope) if spec.conclude else ({}, [])
+                facts.append(result.facts)
+        metadata, checks = spec.conclude(facts, db, scope) if spec.conclude else ({}, [])
         for partition_key, stored in stored_day_metadata(db, spec.name, spec.tables, scope.days).items():
             context.add_asset_metadata(stored, partition_key=partition_key)
         return run_result(writer, scope, metadata, checks)
