@@ -69,6 +69,8 @@ def dagster_dev(workdir: Path, monkeypatch, partitions_start: date) -> Iterator[
     home = workdir / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text(instance_config(1, home))  # what `sigmasight init` installs
+    with dg.DagsterInstance.from_config(str(home)):  # creates its storage first, as `make ui`'s init does:
+        pass  # `dagster dev` and this process creating the SQLite files at once race ("table ... already exists")
     (workdir / "workspace.yaml").write_text(WORKSPACE)
     results = f"sqlite:///{workdir / 'results.db'}"
     migrate(results)
