@@ -182,16 +182,17 @@ def read_frame(session: Session, query, columns: list[str], symbols: Sequence[st
 
 
 def _fetch_columns(session: Session, driver, query, columns: list[str]) -> pd.DataFrame:
-    """The query run on psycopg's own cursor (rows built in C, no SQLAlchemy row objects); its
-    parameters are rendered as SQL literals by SQLAlchemy's PostgreSQL dialect (dates, numbers,
-    validated symbols)."""
+    """The query run on a psycopg server-side cursor (rows built in C, no SQLAlchemy row objects),
+    FETCH_ROWS rows at a time, so neither libpq's result nor the Python rows ever hold the whole
+    result; its parameters are rendered as SQL literals by SQLAlchemy's PostgreSQL dialect (dates,
+    numbers, validated symbols). It runs in the session's transaction, which the cursor needs."""
     sql = query.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True})
-    with driver.cursor() as cursor:
+    parts = []
+    with driver.cursor(name="sigmasight_read_frame") as cursor:
         cursor.execute(str(sql))
-        rows = cursor.fetchall()
-    if not rows:
-        return pd.DataFrame(columns=columns)
-    return pd.DataFrame(dict(zip(columns, zip(*rows, strict=True), strict=True)))
+        while rows := cursor.fetchmany(FETCH_ROWS):
+            parts.append(pd.DataFrame(dict(zip(columns, zip(*rows, strict=True), strict=True))))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
 def closes(session: Session, symbols: Iterable[str], start: date, end: date, days: Sequence[date]) -> pd.DataFrame:
