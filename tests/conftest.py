@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from sigmasight_resources.db.engine import migrate
+from sigmasight_resources.db.session import ResultsDB
 from tests.support.cli import OWNER, cli
 from tests.support.postgres import create_postgres_database
 
@@ -47,6 +48,15 @@ def cli_url(tmp_path, empty_db_url, monkeypatch) -> str:
     cli("init")
     cli("users", "add", OWNER)
     return url
+
+
+@pytest.fixture
+def cli_db(cli_url, monkeypatch) -> Iterator[ResultsDB]:
+    """The CLI home's results DB (`cli_url`) opened in the test process, outside any DAGSTER_HOME."""
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    results = ResultsDB(cli_url)
+    yield results
+    results.dispose()
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,6 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sigmasight_assets.assets import DAY_ASSETS
 from sigmasight_assets.automation.alerts import portfolios_behind
 from sigmasight_assets.automation.bounds import last_partition, outside
 from sigmasight_assets.cli.actor import AsOption, actor_for
@@ -27,8 +26,7 @@ from sigmasight_assets.runs.in_process import (
     RangeError,
     RunOutcome,
     completed_days,
-    execute,
-    plan_runs,
+    run_range,
     skipped_days,
 )
 from sigmasight_assets.runs.instance import local_instance
@@ -63,7 +61,7 @@ def materialize(
             else:
                 progress.advance(task)
 
-        outcomes = _run_all(defs, instance, start, end, portfolio_ids, on_run, force, tags or {})
+        outcomes = run_range(defs, instance, start, end, portfolio_ids, on_run, force, tags)
     _print_summary(outcomes)
     if skipped:
         echo(f"skipped {skipped} portfolio-days already materialized (--force redoes them)")
@@ -84,19 +82,6 @@ def _print_holes(holes: dict[str, list[tuple[str, str]]]) -> None:
     echo(f"portfolios with holes in their history: {len(holes) or 'none'}")
     for portfolio, spans in sorted(holes.items(), key=lambda item: int(item[0])):
         echo(f"  portfolio {portfolio}: " + ", ".join(a if a == b else f"{a}..{b}" for a, b in spans))
-
-
-def _run_all(defs, instance, start, end, portfolio_ids, on_run, force: bool, tags: dict[str, str]) -> list[RunOutcome]:
-    """`run_range` with `tags` on every run (it takes none): plan, execute, stop after a failed day-level run."""
-    outcomes = []
-    for planned in plan_runs(instance, start, end, portfolio_ids, None if force else completed_days(defs)):
-        on_run(planned, None)
-        outcome = execute(defs, instance, planned, extra_tags=tags)
-        outcomes.append(outcome)
-        on_run(planned, outcome)
-        if not outcome.success and planned.selection == DAY_ASSETS:
-            break
-    return outcomes
 
 
 def _print_summary(outcomes: list[RunOutcome]) -> None:

@@ -187,14 +187,16 @@ def run_range(
     portfolio_ids: Sequence[int],
     on_run: Callable[[PlannedRun, RunOutcome | None], None] | None = None,
     force: bool = True,
+    extra_tags: dict[str, str] | None = None,
 ) -> list[RunOutcome]:
-    """Plan and execute every run for a range; stops after the first failed run (its dependents would fail)."""
+    """Plan and execute every run for a range (`extra_tags` on each); stops after a failed day-level
+    run (its dependents would fail)."""
     outcomes = []
     done = None if force else completed_days(defs)
     for planned in plan_runs(instance, start, end, portfolio_ids, done):
         if on_run:
             on_run(planned, None)
-        outcome = execute(defs, instance, planned)
+        outcome = execute(defs, instance, planned, extra_tags=extra_tags)
         outcomes.append(outcome)
         if on_run:
             on_run(planned, outcome)
