@@ -178,7 +178,7 @@ class CorrelationRows:
     """One portfolio's correlation results per date on which it holds any of its symbols.
 
     rows : DataFrame indexed by date with columns average, weighted, symbols (the included
-        symbols), matrix (their correlations, rounded, None for NaN), clusters,
+        symbols), matrix (their correlations rounded to `digits`, an ndarray until written), clusters,
         excluded_positions and data_days.
     excluded : ndarray (T, S) bool, symbols held that day but without enough history.
     """
@@ -236,7 +236,7 @@ def portfolio_correlation_rows(
                 "average": average[t],
                 "weighted": weighted[t],
                 "symbols": names,
-                "matrix": rounded_matrix(sub, digits),
+                "matrix": np.round(sub, digits),  # made JSON-ready row by row as it is written
                 "clusters": correlation_clusters(sub, names, threshold) if names else [],
                 "excluded_positions": int(excluded_positions[t]),
                 "data_days": int(data_days[t]),

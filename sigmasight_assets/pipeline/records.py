@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 
+from sigmasight_assets.analytics.correlation import rounded_matrix
+
 BATCH = 5000
 
 
@@ -14,7 +16,8 @@ class NonFiniteResultError(ValueError):
 
 
 def to_records(frame: pd.DataFrame, run_id: str, computed_at: datetime | None = None) -> Iterator[dict]:
-    """Rows of `frame` as dicts, NaN → None, numpy scalars → Python, plus run_id and computed_at.
+    """Rows of `frame` as dicts, NaN → None, numpy scalars → Python, a 2-D array value → nested
+    lists (None where not finite), plus run_id and computed_at.
 
     A generator converting BATCH rows at a time, so a million-row frame never exists as a million
     dicts. Raises NonFiniteResultError naming the column if any numeric value is infinite, before
@@ -39,6 +42,8 @@ def _records(frame: pd.DataFrame, run_id: str, stamp: datetime) -> Iterator[dict
                     record[key] = value.item()
                 elif isinstance(value, pd.Timestamp):
                     record[key] = value.date()
+                elif isinstance(value, np.ndarray):  # a matrix kept compact until written
+                    record[key] = rounded_matrix(value, digits=None)
             record["run_id"] = run_id
             record["computed_at"] = stamp
             yield record
