@@ -42,6 +42,8 @@ def load_factor_correlation(db: ResultsDatabase, book: Book, scope: RunScope) ->
 def correlations(book: Book, scope: RunScope, factor_corr: RollingCorrelation) -> Computed:
     """Correlation matrix of held symbols (90d), average and weighted correlation, clusters, factor matrix."""
     returns = simple_returns(book.closes)
+    first = int(returns.index.searchsorted(pd.Timestamp(scope.start)))
+    returns = returns.iloc[max(0, first - CORRELATION_WINDOW + 1) :]  # the rows the scope's windows reach
     open_mask = scope.window(book.valuation.open)
     weights = scope.window(book.weights())
     reasons = scope.window(book.skip_reasons()).copy()  # symbols excluded for short history are added below
