@@ -31,6 +31,7 @@ from sigmasight_assets.partitions import trading_day_partitions
 from sigmasight_assets.runs.in_process import QUIET_CONSOLE
 
 START, END = "2025-01-02", "2025-12-31"
+FIRST_PARTITION = date(2020, 1, 2)  # the no-op assets' partitions start: any range a benchmark measures
 BATCH, SUBSET = "DAGSTER_EVENT_BATCH_SIZE", "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS"
 # The event settings compared: what the Makefile and the CLI set, and Dagster's defaults.
 MODES = {
@@ -51,7 +52,7 @@ CHECKED = "batched, planned per asset"  # also measured with a check evaluated p
 def noop_assets(with_check: bool, count: int = 1) -> list[dg.AssetsDefinition | dg.AssetChecksDefinition]:
     """`count` no-op assets, and with `with_check` a day-partitioned check on the first evaluated per
     day, as the coverage check is."""
-    days = trading_day_partitions(date(2024, 1, 2))
+    days = trading_day_partitions(FIRST_PARTITION)
     with warnings.catch_warnings():  # single_run() is beta and a partitioned check a preview in Dagster 1.13
         warnings.simplefilter("ignore", dg.BetaWarning)
         warnings.simplefilter("ignore", dg.PreviewWarning)

@@ -105,7 +105,7 @@ def main() -> None:
     end = calendar.latest_closed_session(datetime.now(UTC))
     start = calendar.previous_sessions(end, days - 1)
     with tempfile.TemporaryDirectory() as home:
-        env = {**os.environ, "SIGMASIGHT_HOME": home}
+        env = {**os.environ, "SIGMASIGHT_HOME": home, "SIGMASIGHT_PARTITIONS_START": start.isoformat()}
         env.pop("DAGSTER_HOME", None)
         csv = Path(home) / "portfolio.csv"
         csv.write_bytes(portfolio_csv(start))
@@ -133,7 +133,7 @@ def main() -> None:
         with db.transaction() as session:
             create_user(session, "bench@example.com")
         pid = import_portfolio(db, portfolio_csv(start), "Bench", "bench@example.com", end)
-        defs = build_definitions(load_settings(database_url=url))
+        defs = build_definitions(load_settings(database_url=url, partitions_start=start))
         with environment(DAGSTER_EVENT_SETTINGS):
             began = time.perf_counter()
             outcomes = run_range(defs, dg.DagsterInstance.ephemeral(), start, end, [pid])
