@@ -29,6 +29,7 @@ from sqlalchemy.exc import OperationalError
 
 from sigmasight_assets.partitions import trading_day_partitions
 from sigmasight_assets.runs.in_process import QUIET_CONSOLE
+from sigmasight_assets.runs.instance import instance_config
 
 START, END = "2025-01-02", "2025-12-31"
 FIRST_PARTITION = date(2020, 1, 2)  # the no-op assets' partitions start: any range a benchmark measures
@@ -39,13 +40,6 @@ MODES = {
     "batched, planned per asset": {BATCH: "1000", SUBSET: "true"},
     "Dagster defaults": {BATCH: None, SUBSET: None},
 }
-LOCAL_STORAGE = """storage:
-  custom:
-    module: sigmasight_assets.runs.sqlite_storage
-    class: LocalSqliteStorage
-    config:
-      base_dir: {home}/storage
-"""
 CHECKED = "batched, planned per asset"  # also measured with a check evaluated per day
 
 
@@ -117,10 +111,10 @@ def median_ms(make_instance: Callable[[], dg.DagsterInstance], repeats: int, wit
 
 
 def local_home(root: str) -> str:
-    """A DAGSTER_HOME with the storage `sigmasight init` installs (`runs/sqlite_storage.py`)."""
-    home = tempfile.mkdtemp(dir=root)
-    Path(home, "dagster.yaml").write_text(LOCAL_STORAGE.format(home=home))
-    return home
+    """A DAGSTER_HOME with the dagster.yaml `sigmasight init` installs (its storage: `runs/sqlite_storage.py`)."""
+    home = Path(tempfile.mkdtemp(dir=root))
+    (home / "dagster.yaml").write_text(instance_config(1, home))
+    return str(home)
 
 
 def main() -> None:

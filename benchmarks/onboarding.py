@@ -24,7 +24,7 @@ import dagster as dg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: the `benchmarks` package
 
-from benchmarks.dagster_overhead import LOCAL_STORAGE, environment, run_noop
+from benchmarks.dagster_overhead import environment, local_home, run_noop
 from sigmasight_assets.assets import DAY_ASSETS, PORTFOLIO_ASSETS
 from sigmasight_assets.cli import DAGSTER_EVENT_SETTINGS
 from sigmasight_assets.definitions import build_definitions
@@ -92,12 +92,6 @@ def floor_seconds(instance: dg.DagsterInstance, start: str, end: str) -> float:
     return day + portfolio
 
 
-def sqlite_instance(root: str) -> dg.DagsterInstance:
-    home = tempfile.mkdtemp(dir=root)
-    Path(home, "dagster.yaml").write_text(LOCAL_STORAGE.format(home=home))
-    return dg.DagsterInstance.from_config(home)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=254)
@@ -141,7 +135,7 @@ def main() -> None:
         assert all(o.success for o in outcomes)
 
     with tempfile.TemporaryDirectory() as root:
-        with sqlite_instance(root) as instance:
+        with dg.DagsterInstance.from_config(local_home(root)) as instance:
             floor_sqlite = floor_seconds(instance, start.isoformat(), end.isoformat())
         with dg.DagsterInstance.ephemeral() as instance:
             floor_memory = floor_seconds(instance, start.isoformat(), end.isoformat())

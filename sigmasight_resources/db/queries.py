@@ -170,11 +170,8 @@ def read_frame(session: Session, query, columns: list[str], symbols: Sequence[st
     if isinstance(driver, psycopg.Connection):
         frame = _fetch_columns(session, driver, query, columns)
     else:
-        parts = []
         result = session.connection().execute(query)  # Core rows: no ORM loading per row
-        while chunk := result.fetchmany(FETCH_ROWS):
-            parts.append(pd.DataFrame(dict(zip(columns, zip(*chunk, strict=True), strict=True))))
-        frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+        frame = _batched_frame(result.fetchmany, columns)
     frame["date"] = pd.to_datetime(frame["date"])
     if symbols is not None:
         frame["symbol"] = pd.Categorical(frame["symbol"], categories=symbols)
@@ -187,11 +184,16 @@ def _fetch_columns(session: Session, driver, query, columns: list[str]) -> pd.Da
     result; its parameters are rendered as SQL literals by SQLAlchemy's PostgreSQL dialect (dates,
     numbers, validated symbols). It runs in the session's transaction, which the cursor needs."""
     sql = query.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True})
-    parts = []
     with driver.cursor(name="sigmasight_read_frame") as cursor:
         cursor.execute(str(sql))
-        while rows := cursor.fetchmany(FETCH_ROWS):
-            parts.append(pd.DataFrame(dict(zip(columns, zip(*rows, strict=True), strict=True))))
+        return _batched_frame(cursor.fetchmany, columns)
+
+
+def _batched_frame(fetchmany, columns: list[str]) -> pd.DataFrame:
+    """The rows `fetchmany(FETCH_ROWS)` yields until empty, as one frame built a batch at a time."""
+    parts = []
+    while rows := fetchmany(FETCH_ROWS):
+        parts.append(pd.DataFrame(dict(zip(columns, zip(*rows, strict=True), strict=True))))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
@@ -235,20 +237,6 @@ def record_unavailable(session: Session, unavailable: dict[str, str], checked_at
         statement,
         [{"symbol": s, "reason": r, "checked_at": checked_at, "since": checked_at} for s, r in unavailable.items()],
     )
-
-
-def replace_rows(
-    session: Session,
-    table,
-    rows: Iterable[dict],
-    start: date,
-    end: date,
-    portfolio_ids: Sequence[int] | None = None,
-    *extra_where,
-) -> int:
-    """Replace a window's rows of a result table (the given portfolios' only, if any, and `extra_where`)."""
-    delete_rows(session, table, start, end, portfolio_ids, *extra_where)
-    return insert_rows(session, table, rows)
 
 
 def delete_rows(
