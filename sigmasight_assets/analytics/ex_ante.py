@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import norm
+from scipy.special import ndtri
 
 from sigmasight_resources.calendar import TRADING_DAYS_PER_YEAR  # volatilities are daily figures × √252
 
@@ -177,8 +177,9 @@ def parametric_var_es(daily_vol: np.ndarray, level: float) -> tuple[np.ndarray, 
     _check_nonnegative(sigma, "daily_vol")
     if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0.5 < level < 1:
         raise ValueError(f"level must be a number in (0.5, 1), got {level!r}")
-    z = norm.ppf(level)
-    return z * sigma, sigma * (norm.pdf(z) / (1.0 - level))
+    z = float(ndtri(level))
+    density = math.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
+    return z * sigma, sigma * (density / (1.0 - level))
 
 
 def _book_inputs(

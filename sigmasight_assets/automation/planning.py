@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from sigmasight_assets.assets import DAY_ASSETS, PORTFOLIO_ASSETS
 from sigmasight_assets.pipeline.pools import PORTFOLIO_POOL
 from sigmasight_assets.pipeline.tags import (
+    AFTER_RUN_TAG,
     DAY_LEVEL,
     LEVEL_TAG,
     MARKET_SCOPE,
@@ -113,10 +114,12 @@ def busy_portfolios(instance: dg.DagsterInstance, active: Iterable[str]) -> set[
 def failed_attempts(
     instance: dg.DagsterInstance, since: datetime, active: Iterable[str]
 ) -> Counter[tuple[str, str, str]]:
-    """How many portfolio-level runs writing (portfolio, first day, last day) failed or were canceled since `since`."""
+    """How many portfolio-level runs writing (portfolio, first day, last day) failed or were canceled
+    since `since`; onboarding's portfolio-level runs (which follow a day-level run and fail when it
+    did) are onboarding's attempts, not the catch-up's."""
     runs = instance.get_runs(dg.RunsFilter(statuses=FAILED, tags={LEVEL_TAG: PORTFOLIO_LEVEL}, created_after=since))
     counts: Counter[tuple[str, str, str]] = Counter()
-    for run in runs:
+    for run in (r for r in runs if AFTER_RUN_TAG not in r.tags):
         span = run_dates(run.tags)
         named = run_portfolios(run.tags)
         for portfolio in (active if named is None else named) if span else ():

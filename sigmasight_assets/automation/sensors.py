@@ -34,6 +34,7 @@ from sigmasight_assets.automation.planning import (
 )
 from sigmasight_assets.automation.registry import onboarded_portfolio_keys, onboarded_portfolios
 from sigmasight_assets.pipeline.tags import (
+    AFTER_RUN_TAG,
     DAY_JOB,
     DAY_LEVEL,
     LEVEL_TAG,
@@ -41,7 +42,6 @@ from sigmasight_assets.pipeline.tags import (
     PORTFOLIO_JOB,
     day_range_tags,
     portfolio_range_tags,
-    run_dates,
 )
 from sigmasight_resources import calendar
 from sigmasight_resources.db import queries
@@ -62,11 +62,12 @@ def onboarding_runs(instance: dg.DagsterInstance, keys: set[str]) -> dict[str, l
 
 
 def onboarding_pending(runs: list[dg.DagsterRun]) -> bool:
-    """Onboarding still owns the portfolio: its day-level run is not done and not given up on."""
-    if not runs or any(r.tags.get(LEVEL_TAG) != DAY_LEVEL for r in runs):
+    """Onboarding still owns the portfolio: none of its day-level runs succeeded, and it has not given up."""
+    day_runs = [r for r in runs if r.tags.get(LEVEL_TAG) == DAY_LEVEL]
+    if not day_runs or any(r.status == dg.DagsterRunStatus.SUCCESS for r in day_runs):
         return False
-    failures = sum(r.status in FAILED for r in runs)
-    return failures < MAX_ATTEMPTS or any(r.status not in FAILED for r in runs)
+    failures = sum(r.status in FAILED for r in day_runs)
+    return failures < MAX_ATTEMPTS or any(r.status not in FAILED for r in day_runs)
 
 
 def onboarding_range(
@@ -90,9 +91,11 @@ def build_sensors(
     @dg.sensor(
         name="portfolio_onboarding_sensor",
         description=(
-            "New portfolio: adds its partition and runs the day-level assets over its range; when that"
-            " succeeds, runs its portfolio-level assets over the same range. The cursor holds the"
-            " portfolios whose onboarding is under way; the rest of the state is the runs' tags."
+            "New portfolio: adds its partition and queues two runs over its range, the day-level assets"
+            " and its portfolio-level assets; the `portfolio` limit holds the second until the first"
+            " ends, and it computes only if the first succeeded. A failed day-level run is retried"
+            f" (both runs again) at most {MAX_ATTEMPTS} times. The cursor holds the portfolios whose"
+            " onboarding is under way; the rest of the state is the runs' tags."
         ),
         jobs=[day_assets_job, portfolio_assets_job],
         minimum_interval_seconds=5,
@@ -114,25 +117,13 @@ def build_sensors(
                 continue  # entered after the latest close: onboard once a session has closed
             added.append(key)
             pending.add(key)
-            requests.append(_day_run(key, *span, attempt=1))
+            requests += _onboarding_runs(key, *span, attempt=1)
 
         runs = onboarding_runs(instance, pending - set(added))
         for key in sorted(pending - set(added), key=int):
-            history = runs.get(key, [])
-            day_runs = [r for r in history if r.tags.get(LEVEL_TAG) == DAY_LEVEL]
-            done = next((r for r in day_runs if r.status == dg.DagsterRunStatus.SUCCESS), None)
-            if key not in first_entry or len(day_runs) < len(history):
-                pending.discard(key)  # deleted meanwhile, or the portfolio-level run is launched
-            elif done is not None:
-                first, last = run_dates(done.tags)
-                requests.append(
-                    dg.RunRequest(
-                        run_key=f"onboarding-{key}-portfolio",
-                        job_name=PORTFOLIO_JOB,
-                        tags={**portfolio_range_tags(first, last, [key]), ONBOARDING_TAG: key},
-                    )
-                )
-                pending.discard(key)
+            day_runs = [r for r in runs.get(key, []) if r.tags.get(LEVEL_TAG) == DAY_LEVEL]
+            if key not in first_entry or any(r.status == dg.DagsterRunStatus.SUCCESS for r in day_runs):
+                pending.discard(key)  # deleted meanwhile, or its day level is done and its portfolio run follows
             elif any(r.status in IN_PROGRESS for r in day_runs):
                 continue
             elif len(day_runs) >= MAX_ATTEMPTS:
@@ -144,7 +135,7 @@ def build_sensors(
             else:
                 span = onboarding_range(first_entry[key], partitions_start, now, partitions_end)
                 if span is not None:
-                    requests.append(_day_run(key, *span, attempt=len(day_runs) + 1))
+                    requests += _onboarding_runs(key, *span, attempt=len(day_runs) + 1)
         if added:
             context.log.info(f"onboarding portfolios {', '.join(added)}")
         return dg.SensorResult(
@@ -291,9 +282,20 @@ def isolate_last_attempt(keys: list[str], tried: dict[str, int]) -> list[list[st
     return ([batch] if batch else []) + [[k] for k in last]
 
 
-def _day_run(key: str, start: date, end: date, attempt: int) -> dg.RunRequest:
-    return dg.RunRequest(
-        run_key=f"onboarding-{key}-day-{attempt}",
-        job_name=DAY_JOB,
-        tags={**day_range_tags(start, end, portfolio=key), ONBOARDING_TAG: key},
-    )
+def _onboarding_runs(key: str, start: date, end: date, attempt: int) -> list[dg.RunRequest]:
+    """The day-level run over the portfolio's range and its portfolio-level run, queued together
+    (no sensor tick between them): both carry the `portfolio` tag, whose limit of one run starts
+    the second once the first ends, and the second fails at once unless the first succeeded."""
+    day_key = f"onboarding-{key}-day-{attempt}"
+    return [
+        dg.RunRequest(
+            run_key=day_key,
+            job_name=DAY_JOB,
+            tags={**day_range_tags(start, end, portfolio=key), ONBOARDING_TAG: key},
+        ),
+        dg.RunRequest(
+            run_key=f"onboarding-{key}-portfolio-{attempt}",
+            job_name=PORTFOLIO_JOB,
+            tags={**portfolio_range_tags(start, end, [key]), ONBOARDING_TAG: key, AFTER_RUN_TAG: day_key},
+        ),
+    ]

@@ -63,10 +63,12 @@ class Book:
 
     @property
     def nbytes(self) -> int:
-        """Memory held by the book's frames (what a run-scoped cache of books counts)."""
+        """Memory held by the book's frames (what a run-scoped cache of books counts): rows × the
+        columns' item sizes (8 bytes for an object or extension column's pointers), plus the index,
+        without pandas' per-column `memory_usage` (seconds per run on frames of thousands of columns)."""
         frames = [self.positions, self.snapshots, self.closes, self.stale]
         frames += [getattr(self.valuation, f.name) for f in fields(self.valuation)]
-        return int(sum(frame.memory_usage(index=True, deep=False).sum() for frame in frames))
+        return int(sum(_frame_bytes(frame) for frame in frames))
 
     @property
     def public(self) -> pd.Series:
@@ -270,3 +272,8 @@ def assemble_book(
     stale = stale_symbols[held].reindex(columns=symbols, fill_value=False).to_numpy() & valuation.open.to_numpy()
     stale = pd.DataFrame(stale, index=valuation.open.index, columns=valuation.open.columns)
     return Book(positions, valuation, snapshots, closes, unavailable, stale)
+
+
+def _frame_bytes(frame: pd.DataFrame) -> int:
+    item = sum(getattr(dtype, "itemsize", 8) for dtype in frame.dtypes)
+    return len(frame) * item + int(frame.index.memory_usage())

@@ -6,7 +6,15 @@ from datetime import date
 import dagster as dg
 import pandas as pd
 
-from sigmasight_assets.pipeline.tags import RANGE_END, RANGE_START, RunTagError, run_dates, run_portfolio_ids
+from sigmasight_assets.pipeline.tags import (
+    AFTER_RUN_TAG,
+    RANGE_END,
+    RANGE_START,
+    RUN_KEY_TAG,
+    RunTagError,
+    run_dates,
+    run_portfolio_ids,
+)
 from sigmasight_resources.db import queries
 from sigmasight_resources.db.resource import ResultsDatabase
 
@@ -16,6 +24,22 @@ CHUNK_POSITIONS = 600  # positions valued together: (dates × positions) frames 
 def requested_days(context: dg.AssetExecutionContext) -> list[date]:
     """Trading days of the run's partition range, sorted (the window end may be a holiday: use keys)."""
     return sorted(date.fromisoformat(k) for k in context.partition_keys)
+
+
+def require_prerequisite(instance: dg.DagsterInstance, tags: dict[str, str]) -> None:
+    """Fail, without retries and before anything is read or written, unless the run the tags'
+    `sigmasight/after_run_key` names has succeeded: a portfolio-level run queued behind its
+    day-level run must not compute on the closes and models that run failed to write."""
+    run_key = tags.get(AFTER_RUN_TAG)
+    if run_key is None:
+        return
+    runs = instance.get_runs(dg.RunsFilter(tags={RUN_KEY_TAG: run_key}), limit=1)
+    if not runs or runs[0].status != dg.DagsterRunStatus.SUCCESS:
+        state = f"its run {runs[0].run_id} is {runs[0].status.value}" if runs else "no run has it"
+        raise dg.Failure(
+            f"this run needs the run with run key {run_key!r} ({AFTER_RUN_TAG}) to have succeeded first: {state}",
+            allow_retries=False,
+        )
 
 
 @dataclass(frozen=True)
@@ -39,8 +63,10 @@ class RunScope:
 
         A portfolio deleted after the run was requested is left out (its rows wait for a purge). A
         portfolio tag that is not a list of ids fails the run, without retries, with one line naming
-        the tag and its value, and so does a partition range holding no trading day (start after end).
+        the tag and its value, and so does a partition range holding no trading day (start after end),
+        and a run whose prerequisite (`sigmasight/after_run_key`) has not succeeded.
         """
+        require_prerequisite(context.instance, context.run.tags)
         try:
             named = run_portfolio_ids(context.run.tags)
         except RunTagError as error:

@@ -20,6 +20,10 @@ RANGE_END = "dagster/asset_partition_range_end"
 PORTFOLIO_TAG = "portfolio"  # limit 1 per unique value: runs for one portfolio one at a time
 LEVEL_TAG = "sigmasight/level"  # "day" and "portfolio" each limited to 1 run at a time (dagster.yaml)
 ONBOARDING_TAG = "sigmasight/onboarding"
+# the run key of a run that must have succeeded before this one computes (an onboarding portfolio-level
+# run, queued with its day-level run and held behind it by the `portfolio` limit, checks it on start)
+AFTER_RUN_TAG = "sigmasight/after_run_key"
+RUN_KEY_TAG = "dagster/run_key"  # Dagster's tag of a sensor-launched run's run key
 PORTFOLIOS_TAG = "sigmasight/portfolios"  # comma-separated ids; absent: every active portfolio
 MARKET_SCOPE = "__market__"  # the portfolio tag of day-level runs that serve every portfolio
 DAY_LEVEL, PORTFOLIO_LEVEL = "day", "portfolio"

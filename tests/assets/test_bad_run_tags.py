@@ -1,23 +1,28 @@
-"""A portfolio-level run whose portfolio tag is not a list of ids, or whose range ends before it starts,
-fails at its first asset with one line naming the tag and the value (not a raw `invalid literal for
-int()` or `IndexError`), and writes nothing."""
+"""A portfolio-level run whose portfolio tag is not a list of ids, whose range ends before it starts, or
+whose prerequisite run has not succeeded, fails at its first asset with one line naming the tag and the
+value (not a raw `invalid literal for int()` or `IndexError`), and writes nothing."""
 
 from datetime import date
 
+import dagster as dg
 import pytest
 
 from sigmasight_assets.assets import PORTFOLIO_ASSETS
+from sigmasight_assets.pipeline.scope import require_prerequisite
 from sigmasight_assets.pipeline.tags import (
+    AFTER_RUN_TAG,
     LEVEL_TAG,
     PORTFOLIO_LEVEL,
     PORTFOLIO_TAG,
     PORTFOLIOS_TAG,
     RANGE_END,
     RANGE_START,
+    RUN_KEY_TAG,
     RunTagError,
     run_portfolio_ids,
 )
 from sigmasight_assets.runs.in_process import PlannedRun, execute
+from tests.support.bench import recorded_job
 
 START, END = date(2025, 9, 2), date(2025, 9, 5)
 NOT_IDS = "is not a comma-separated list of portfolio ids"
@@ -46,6 +51,38 @@ def test_a_range_ending_before_it_starts_fails_the_run_with_one_line(pipeline):
             " '2025-09-05'..'2025-09-02' holds no trading day",
         )
     ]
+
+
+def test_a_run_whose_prerequisite_failed_fails_at_its_start_and_writes_nothing(pipeline):
+    """An onboarding portfolio-level run queued behind its day-level run, which failed: it must not
+    compute on the closes and models that run did not write."""
+    day = pipeline.instance.create_run_for_job(
+        job_def=recorded_job, tags={RUN_KEY_TAG: "onboarding-4-day-1"}, status=dg.DagsterRunStatus.FAILURE
+    )
+    run = PlannedRun("after a failed run", PORTFOLIO_ASSETS, {**RANGE, AFTER_RUN_TAG: "onboarding-4-day-1"})
+    outcome = execute(pipeline.defs, pipeline.instance, run)
+    assert not outcome.success
+    assert outcome.failures == [
+        (
+            "position_values",
+            "this run needs the run with run key 'onboarding-4-day-1' (sigmasight/after_run_key) to have"
+            f" succeeded first: its run {day.run_id} is FAILURE",
+        )
+    ]
+    assert all(o.partitions == 0 for o in outcome.assets.values())
+    assert pipeline.rows("position_values") == []
+
+
+def test_a_prerequisite_must_exist_and_have_succeeded(pipeline):
+    instance = pipeline.instance
+    with pytest.raises(dg.Failure, match="'onboarding-9-day-1' .* no run has it"):
+        require_prerequisite(instance, {AFTER_RUN_TAG: "onboarding-9-day-1"})
+    for status in (dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.SUCCESS):
+        instance.create_run_for_job(job_def=recorded_job, tags={RUN_KEY_TAG: f"k-{status.value}"}, status=status)
+    with pytest.raises(dg.Failure, match="is STARTED"):
+        require_prerequisite(instance, {AFTER_RUN_TAG: "k-STARTED"})
+    require_prerequisite(instance, {AFTER_RUN_TAG: "k-SUCCESS"})
+    require_prerequisite(instance, {})  # no prerequisite: every other launcher's runs
 
 
 @pytest.mark.parametrize(

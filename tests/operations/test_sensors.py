@@ -14,14 +14,17 @@ import pytest
 import yaml
 
 from benchmarks.scenarios.pipeline import STOCKS
+from sigmasight_assets.automation.planning import failed_attempts
 from sigmasight_assets.automation.sensors import MAX_ATTEMPTS
 from sigmasight_assets.pipeline.tags import (
+    AFTER_RUN_TAG,
     DAY_JOB,
     LEVEL_TAG,
     ONBOARDING_TAG,
     PORTFOLIO_JOB,
     PORTFOLIO_TAG,
     PORTFOLIOS_TAG,
+    RUN_KEY_TAG,
     day_range_tags,
     portfolio_range_tags,
     run_dates,
@@ -178,31 +181,33 @@ def test_onboarding_sensor_adds_the_partition_once_and_requests_only_that_portfo
     [added] = first.dynamic_partitions_requests
     assert isinstance(added, dg.AddDynamicPartitionsRequest)
     assert (added.partitions_def_name, list(added.partition_keys)) == ("portfolio", [new])
-    [day_run] = first.run_requests
+    # both runs in the same tick: the portfolio-level run waits in the queue behind the day-level run
+    day_run, portfolio_run = first.run_requests
     assert day_run.job_name == DAY_JOB
     assert day_run.tags.items() >= {**day_range_tags("2025-03-04", latest, portfolio=new), ONBOARDING_TAG: new}.items()
+    assert portfolio_run.job_name == PORTFOLIO_JOB
+    expected = {ONBOARDING_TAG: new, AFTER_RUN_TAG: day_run.run_key}
+    assert portfolio_run.tags.items() >= {**portfolio_range_tags("2025-03-04", latest, [new]), **expected}.items()
     bench.instance.add_dynamic_partitions("portfolio", [new])  # what the daemon does with the request
 
-    # evaluated again (e.g. after a daemon restart): no second partition, the same run key at most
+    # evaluated again (e.g. after a daemon restart): no second partition, the same run keys at most
     second = bench.sensor("portfolio_onboarding_sensor", first.cursor)
     assert second.dynamic_partitions_requests == []
-    assert [r.run_key for r in second.run_requests] in ([], [day_run.run_key])
+    assert [r.run_key for r in second.run_requests] in ([], [day_run.run_key, portfolio_run.run_key])
 
-    running = bench.record_run(day_run.tags, S.STARTED)
+    running = bench.record_run({**day_run.tags, RUN_KEY_TAG: day_run.run_key}, S.STARTED)
+    queued = bench.record_run(portfolio_run.tags, S.NOT_STARTED)  # created, waiting for the queue
     assert bench.sensor("portfolio_onboarding_sensor", second.cursor).run_requests == []
     assert new not in spans(bench.sensor("portfolio_close_sensor"))  # onboarding owns it
 
     bench.instance.delete_run(running.run_id)
-    bench.record_run(day_run.tags, S.SUCCESS)
-    assert new not in spans(bench.sensor("portfolio_close_sensor"))  # still onboarding's until launched
+    bench.record_run({**day_run.tags, RUN_KEY_TAG: day_run.run_key}, S.SUCCESS)
+    assert new not in spans(bench.sensor("portfolio_close_sensor"))  # its portfolio-level run is queued
     third = bench.sensor("portfolio_onboarding_sensor", second.cursor)
-    [portfolio_run] = third.run_requests
-    assert portfolio_run.job_name == PORTFOLIO_JOB
-    assert (
-        portfolio_run.tags.items() >= {**portfolio_range_tags("2025-03-04", latest, [new]), ONBOARDING_TAG: new}.items()
-    )
-    assert third.dynamic_partitions_requests == []
+    assert third.run_requests == [] and third.dynamic_partitions_requests == []
+    assert '"pending": []' in third.cursor  # handed over: the close sensor owns what that run leaves undone
 
+    bench.instance.delete_run(queued.run_id)
     bench.record_run(portfolio_run.tags, S.SUCCESS)
     fourth = bench.sensor("portfolio_onboarding_sensor", third.cursor)
     assert fourth.run_requests == [] and fourth.dynamic_partitions_requests == []
@@ -212,17 +217,23 @@ def test_onboarding_retries_a_failed_day_level_run_then_hands_over(bench):
     new = add(bench, "new", date(2025, 3, 4))
     first = bench.sensor("portfolio_onboarding_sensor")
     bench.instance.add_dynamic_partitions("portfolio", [new])
-    [day_run] = first.run_requests
+    day_run, portfolio_run = first.run_requests
     cursor = first.cursor
     for attempt in range(2, MAX_ATTEMPTS + 1):
         bench.record_run(day_run.tags, S.FAILURE)
+        bench.record_run(portfolio_run.tags, S.FAILURE)  # its prerequisite failed
         result = bench.sensor("portfolio_onboarding_sensor", cursor)
-        [retry] = result.run_requests
-        assert retry.run_key == f"onboarding-{new}-day-{attempt}"
+        day_run, portfolio_run = result.run_requests
+        assert day_run.run_key == f"onboarding-{new}-day-{attempt}"
+        assert portfolio_run.run_key == f"onboarding-{new}-portfolio-{attempt}"
+        assert portfolio_run.tags[AFTER_RUN_TAG] == day_run.run_key
         cursor = result.cursor
     bench.record_run(day_run.tags, S.FAILURE)
+    bench.record_run(portfolio_run.tags, S.FAILURE)
     given_up = bench.sensor("portfolio_onboarding_sensor", cursor)
     assert given_up.run_requests == [] and '"pending": []' in given_up.cursor
+    # the catch-up takes over with all its attempts: onboarding's portfolio-level runs are not among them
+    assert not failed_attempts(bench.instance, datetime(2025, 1, 1, tzinfo=UTC), [new])
 
 
 def test_cleanup_sensor_removes_a_deleted_portfolios_partition(bench):
