@@ -98,7 +98,9 @@ def build_sensors(
             " onboarding is under way; the rest of the state is the runs' tags."
         ),
         jobs=[day_assets_job, portfolio_assets_job],
-        minimum_interval_seconds=5,
+        # every loop of the sensor daemon (5 s): at 5 s, a loop ~5 s after the last tick found it
+        # under the interval and skipped, so an import waited up to 10 s
+        minimum_interval_seconds=1,
         default_status=dg.DefaultSensorStatus.RUNNING,
     )
     def portfolio_onboarding_sensor(context: dg.SensorEvaluationContext, db: ResultsDatabase) -> dg.SensorResult:

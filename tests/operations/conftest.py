@@ -11,14 +11,17 @@ import dagster as dg
 import pytest
 from sqlalchemy.engine import make_url
 
+from sigmasight_assets.cli import DAGSTER_EVENT_SETTINGS
 from sigmasight_assets.definitions import build_definitions
 from sigmasight_resources import calendar
 from sigmasight_resources.db.engine import migrate
 from sigmasight_resources.db.session import ResultsDB
 from sigmasight_resources.settings import load_settings
 from tests.support.bench import PARTITIONS_START, Bench
-from tests.support.daemon import HISTORY_SESSIONS, REPO, Processes, free_port, wait_for
+from tests.support.daemon import HISTORY_SESSIONS, REPO, Processes, free_port, sensors_ticked, wait_for
 from tests.support.postgres import create_postgres_database
+
+FIRST_TICKS = {"portfolio_onboarding_sensor", "portfolio_close_sensor"}  # a running daemon's steady state
 
 
 @pytest.fixture
@@ -60,6 +63,7 @@ def stack(tmp_path, monkeypatch) -> Iterator[tuple[dg.DagsterInstance, ResultsDB
             "SIGMASIGHT_HOME": str(tmp_path / "home"),
             "SIGMASIGHT_MARKET_DATA": "simulated",
             "SIGMASIGHT_PARTITIONS_START": calendar.previous_sessions(latest, HISTORY_SESSIONS + 10).isoformat(),
+            **DAGSTER_EVENT_SETTINGS,  # the deployment's (deploy/README.md), however pytest is invoked
         }
         for key, value in env.items():
             monkeypatch.setenv(key, value)
@@ -69,6 +73,7 @@ def stack(tmp_path, monkeypatch) -> Iterator[tuple[dg.DagsterInstance, ResultsDB
         db = ResultsDB(results_url)
         with dg.DagsterInstance.from_config(str(home)) as instance:
             wait_for("the daemon's heartbeats", lambda: len(instance.get_daemon_heartbeats()) >= 3, 60, 0.5)
+            wait_for("the sensors' first ticks", lambda: sensors_ticked(instance, FIRST_TICKS), 60, 0.5)
             try:
                 yield instance, db, processes
             except BaseException:

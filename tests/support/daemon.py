@@ -37,6 +37,14 @@ def wait_for(what: str, check: Callable[[], object], timeout: float, interval: f
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
 
 
+def sensors_ticked(instance: dg.DagsterInstance, names: set[str]) -> bool:
+    """Each named sensor has finished a tick: the daemon's first loop, which evaluates every sensor
+    in turn for the first time, is behind it (a deployment's steady state)."""
+    states = [s for s in instance.all_instigator_state() if s.instigator_name in names]
+    done = [s for s in states if instance.get_ticks(s.instigator_origin_id, s.selector_id, limit=1)]
+    return len({s.instigator_name for s in done}) == len(names)
+
+
 class Processes:
     """The code server and the daemon as subprocesses, with their output in files for post-mortems."""
 
