@@ -5,6 +5,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime
 
 import dagster as dg
+import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
@@ -50,15 +51,25 @@ def price_windows(positions: pd.DataFrame, start: date, end: date) -> dict[str, 
 
 
 def missing_spans(stored: pd.DataFrame, windows: dict[str, date], end: date) -> dict[tuple[date, date], list[str]]:
-    """Group symbols by the span [first missing day, last missing day] still to fetch."""
-    have = defaultdict(set)
-    for symbol, day in stored.itertuples(index=False):
-        have[symbol].add(day)
+    """Group symbols by the span [first missing day, last missing day] still to fetch.
+
+    One boolean (symbol × session) grid of what is stored, not a Python set per symbol: a daily run
+    of a large universe checks ~500 sessions of lookback for every symbol."""
+    sessions = calendar.sessions(min(windows.values()), end) if windows else []
+    if not sessions:
+        return {}
+    symbols = sorted(windows)
+    days = pd.DatetimeIndex([pd.Timestamp(d) for d in sessions])
+    stored_at = (pd.Index(symbols).get_indexer(stored["symbol"]), days.get_indexer(pd.to_datetime(stored["date"])))
+    known = (stored_at[0] >= 0) & (stored_at[1] >= 0)
+    present = np.zeros((len(symbols), len(days)), dtype=bool)
+    present[stored_at[0][known], stored_at[1][known]] = True
+    opens = days.searchsorted(pd.DatetimeIndex([pd.Timestamp(windows[s]) for s in symbols]))
+    missing = (np.arange(len(days))[None, :] >= opens[:, None]) & ~present
+    first, last = missing.argmax(axis=1), len(days) - 1 - missing[:, ::-1].argmax(axis=1)
     spans: dict[tuple[date, date], list[str]] = defaultdict(list)
-    for symbol, first in sorted(windows.items()):
-        missing = [d for d in calendar.sessions(first, end) if d not in have[symbol]]
-        if missing:
-            spans[(missing[0], missing[-1])].append(symbol)
+    for i in np.flatnonzero(missing.any(axis=1)):
+        spans[(days[first[i]].date(), days[last[i]].date())].append(symbols[i])
     return spans
 
 

@@ -153,13 +153,12 @@ def unavailable_symbols(session: Session) -> dict[str, str]:
 
 
 def stored_price_dates(session: Session, symbols: Iterable[str], start: date, end: date) -> pd.DataFrame:
-    """The (symbol, date) pairs already stored within [start, end]."""
+    """The (symbol, date) pairs already stored within [start, end] (`date` as datetime64)."""
     symbols = sorted(set(symbols))
     query = select(MarketPrice.symbol, MarketPrice.date).where(
         MarketPrice.symbol.in_(symbols), MarketPrice.date.between(start, end)
     )
-    stored = read_frame(session, query, ["symbol", "date"])
-    return stored.assign(date=stored["date"].dt.date)
+    return read_frame(session, query, ["symbol", "date"], symbols)
 
 
 def read_frame(session: Session, query, columns: list[str], symbols: Sequence[str] | None = None) -> pd.DataFrame:

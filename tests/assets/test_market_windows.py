@@ -7,6 +7,7 @@ LOOKBACK is 505 sessions: 505 sessions before 2025-03-03 is 2023-02-24, before 2
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from sigmasight_assets.analytics.factors import FACTOR_ETFS
@@ -83,3 +84,23 @@ def test_missing_spans_is_empty_when_every_session_is_stored():
     stored = pd.DataFrame([("AAPL", date(2025, 8, 29)), ("AAPL", date(2025, 9, 2))], columns=["symbol", "date"])
     assert missing_spans(stored, {"AAPL": date(2025, 8, 29)}, date(2025, 9, 2)) == {}
     assert missing_spans(stored.iloc[:0], {}, date(2025, 9, 2)) == {}
+
+
+def test_missing_spans_match_a_session_by_session_scan_on_random_holes():
+    """The grid against the definition: per symbol, its window's sessions not stored, first and last."""
+    rng = np.random.default_rng(7)
+    end = date(2025, 10, 31)
+    days = calendar.sessions(date(2024, 6, 3), end)
+    for density in (0.9, 0.999, 1.0):
+        symbols = [f"S{i}" for i in range(30)]
+        windows = {s: days[rng.integers(0, len(days))] for s in symbols}
+        rows = [(s, d) for s in [*symbols, "NOT_ASKED"] for d in days if rng.random() < density]
+        stored = pd.DataFrame(rows, columns=["symbol", "date"])
+        expected: dict[tuple[date, date], list[str]] = {}
+        for symbol, first in sorted(windows.items()):
+            have = set(stored.loc[stored["symbol"] == symbol, "date"])
+            missing = [d for d in calendar.sessions(first, end) if d not in have]
+            if missing:
+                expected.setdefault((missing[0], missing[-1]), []).append(symbol)
+        as_read = stored.assign(symbol=pd.Categorical(stored["symbol"]), date=pd.to_datetime(stored["date"]))
+        assert dict(missing_spans(as_read, windows, end)) == expected
