@@ -70,9 +70,8 @@ def correlations(book: Book, scope: RunScope, factor_corr: RollingCorrelation) -
             CLUSTER_THRESHOLD,
         )
         short_history = pd.DataFrame(result.excluded, index=open_mask.index, columns=symbols)
-        for position_id, symbol in held["price_symbol"].items():
-            flagged = short_history[symbol] & reasons[position_id].isna()
-            reasons.loc[flagged, position_id] = SkipReason.INSUFFICIENT.value
+        flagged = short_history[held["price_symbol"]].to_numpy() & reasons[held.index].isna().to_numpy()
+        reasons[held.index] = reasons[held.index].mask(flagged, SkipReason.INSUFFICIENT.value)
         rows = result.rows.reset_index().assign(portfolio_id=portfolio)
         rows["factor_matrix"] = [
             {"symbols": list(FACTOR_ETFS), "matrix": rounded_matrix(factor_corr.matrices[factor_at[day]])}
