@@ -301,7 +301,7 @@ def run_phase(start: date, end: date, force: bool, level: str | None = None, onl
     if level is None:
         outcomes = run_range(defs, instance, start, end, ids, force=force)
     else:
-        plan = plan_runs(instance, start, end, only or ids, None if force else completed_days(defs))
+        plan = plan_runs(instance, start, end, only or ids, None if force else completed_days(defs, start, end))
         outcomes = [execute(defs, instance, run) for run in (plan[:1] if level == "day" else plan[1:])]
     seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
     failed = [f"{asset}: {message}" for o in outcomes for asset, message in o.failures]

@@ -89,7 +89,8 @@ def _coverage_check(days: dg.PartitionsDefinition) -> dg.AssetChecksDefinition:
         onboarded = onboarded_portfolio_keys(context.instance)
         with db.transaction() as session:
             first_entry = queries.first_entry_dates(session)
-            lacking = lacking_by_day(keys, onboarded, first_entry, completed_portfolio_days(session))
+            done = completed_portfolio_days(session, date.fromisoformat(keys[0]), date.fromisoformat(keys[-1]))
+            lacking = lacking_by_day(keys, onboarded, first_entry, done)  # the run's days only: not the history
             named = {int(p) for day in keys for p in lacking[day][:MAX_LISTED]}
             names = coverage_reads.portfolio_names(session, sorted(named))
         due = due_by_day(keys, onboarded, first_entry)

@@ -49,9 +49,12 @@ def materialized_days(instance: dg.DagsterInstance) -> set[str]:
     return set.intersection(*sets)
 
 
-def completed_portfolio_days(session: Session) -> dict[str, set[str]]:
-    """Per portfolio key, the days on which every portfolio-level asset has written its results."""
-    return queries.days_with_all_assets(session, PORTFOLIO_ASSETS)
+def completed_portfolio_days(
+    session: Session, start: date | None = None, end: date | None = None
+) -> dict[str, set[str]]:
+    """Per portfolio key, the days (within [start, end] if given) on which every portfolio-level asset
+    has written its results."""
+    return queries.days_with_all_assets(session, PORTFOLIO_ASSETS, start, end)
 
 
 def missing_days(

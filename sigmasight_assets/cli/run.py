@@ -45,7 +45,7 @@ def materialize(
     settings = get_settings()
     defs = build_definitions(settings)
     instance = local_instance(settings)
-    skipped = 0 if force else skipped_days(completed_days(defs), start, end, portfolio_ids)
+    skipped = 0 if force else skipped_days(completed_days(defs, start, end), start, end, portfolio_ids)
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),

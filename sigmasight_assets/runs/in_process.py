@@ -120,12 +120,13 @@ def skipped_days(done: Mapping[str, set[str]], start: date, end: date, portfolio
     return sum(len(days & done.get(str(p), set())) for p in portfolio_ids)
 
 
-def completed_days(defs: dg.Definitions) -> dict[str, set[str]]:
-    """Per portfolio key, the days every portfolio-level asset has written, from the defs' results DB."""
+def completed_days(defs: dg.Definitions, start: date, end: date) -> dict[str, set[str]]:
+    """Per portfolio key, the days in [start, end] every portfolio-level asset has written, from the
+    defs' results DB (the range only: a daily run does not read the whole history's rows)."""
     db = ResultsDB(defs.resources["db"].url)
     try:
         with db.transaction() as session:
-            return completed_portfolio_days(session)
+            return completed_portfolio_days(session, start, end)
     finally:
         db.dispose()
 
@@ -192,7 +193,7 @@ def run_range(
     """Plan and execute every run for a range (`extra_tags` on each); stops after a failed day-level
     run (its dependents would fail)."""
     outcomes = []
-    done = None if force else completed_days(defs)
+    done = None if force else completed_days(defs, start, end)
     for planned in plan_runs(instance, start, end, portfolio_ids, done):
         if on_run:
             on_run(planned, None)

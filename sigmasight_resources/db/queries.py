@@ -79,13 +79,18 @@ def first_entry_dates(session: Session) -> dict[str, date]:
     return {str(pid): first for pid, first in session.execute(query).all()}
 
 
-def days_with_all_assets(session: Session, assets: Sequence[str]) -> dict[str, set[str]]:
-    """Per portfolio (id as text), the ISO days on which every one of `assets` wrote its data_quality row."""
-    query = (
-        select(DataQuality.portfolio_id, DataQuality.date)
-        .where(DataQuality.asset.in_(list(assets)))
-        .group_by(DataQuality.portfolio_id, DataQuality.date)
-        .having(func.count(DataQuality.asset.distinct()) == len(set(assets)))
+def days_with_all_assets(
+    session: Session, assets: Sequence[str], start: date | None = None, end: date | None = None
+) -> dict[str, set[str]]:
+    """Per portfolio (id as text), the ISO days (within [start, end] if given) on which every one of
+    `assets` wrote its data_quality row."""
+    query = select(DataQuality.portfolio_id, DataQuality.date).where(DataQuality.asset.in_(list(assets)))
+    if start is not None:
+        query = query.where(DataQuality.date >= start)
+    if end is not None:
+        query = query.where(DataQuality.date <= end)
+    query = query.group_by(DataQuality.portfolio_id, DataQuality.date).having(
+        func.count(DataQuality.asset.distinct()) == len(set(assets))
     )
     done: dict[str, set[str]] = {}
     for portfolio, day in session.execute(query).all():
