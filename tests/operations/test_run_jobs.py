@@ -164,8 +164,9 @@ def test_sensor_and_schedule_run_requests_name_jobs_of_the_definitions(bench):
     portfolio = bench.add_portfolio(
         "new", [{"symbol": "AAPL", "quantity": 10, "entry_price": 180.0, "entry_date": START}]
     )
-    [request] = bench.sensor("portfolio_onboarding_sensor").run_requests
-    assert request.job_name == DAY_JOB and request.tags["portfolio"] == str(portfolio)
+    requests = bench.sensor("portfolio_onboarding_sensor").run_requests
+    assert [r.job_name for r in requests] == [DAY_JOB, PORTFOLIO_JOB]
+    assert all(r.tags["portfolio"] == str(portfolio) for r in requests)
     repository = bench.defs.get_repository_def()
     for schedule in repository.schedule_defs:
         assert schedule.job_name in job_names(bench.defs)  # a schedule's requests run its job
