@@ -20,17 +20,17 @@ SNAPSHOT_CHECK = "portfolio_snapshots_cover_active_portfolios"
 POSITION_COLUMNS = ("portfolio_id", "symbol", "investment_class", "quantity")
 
 
-def snapshot_quality(book: Book) -> pd.DataFrame:
-    """Coverage of the valuation; data_days counts the portfolio's days since its first entry."""
-    history = book.history_days()
+def snapshot_quality(book: Book, scope: RunScope) -> pd.DataFrame:
+    """Coverage of the valuation on the scope's days; data_days counts the portfolio's days since its
+    first entry (counted over the whole book, then windowed)."""
     return quality_table(
-        book.valuation.open,
-        book.valuation_reasons(),
+        scope.window(book.valuation.open),
+        scope.window(book.valuation_reasons()),
         book.public,
         book.portfolio_of,
-        history,
-        required=book.snapshots.index,
-        stale=book.stale,
+        scope.window(book.history_days()),
+        required=scope.window(book.snapshots).index,
+        stale=scope.window(book.stale),
     )
 
 
@@ -58,7 +58,7 @@ def position_values(book: Book, scope: RunScope) -> Computed:
     stale = rows["flag"].eq(STALE_PRICE)
     return Computed(
         {PositionValue: rows},
-        snapshot_quality(book),
+        snapshot_quality(book, scope),
         facts={
             "unpriced": Counter(rows.loc[unpriced, "flag"]),
             "stale": Counter(rows.loc[stale, "symbol"]),
@@ -101,7 +101,7 @@ def portfolio_snapshots(book: Book, scope: RunScope) -> Computed:
     snapshots = scope.keep(book.snapshots.reset_index())
     return Computed(
         {PortfolioSnapshot: snapshots},
-        snapshot_quality(book),
+        snapshot_quality(book, scope),
         facts={"missing": missing_snapshots(book, scope, snapshots)},
     )
 

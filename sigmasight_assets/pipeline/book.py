@@ -62,15 +62,6 @@ class Book:
         return self.snapshots.groupby(level="portfolio_id").cumcount() + 1 + before
 
     @property
-    def nbytes(self) -> int:
-        """Memory held by the book's frames (what a run-scoped cache of books counts): rows × the
-        columns' item sizes (8 bytes for an object or extension column's pointers), plus the index,
-        without pandas' per-column `memory_usage` (seconds per run on frames of thousands of columns)."""
-        frames = [self.positions, self.snapshots, self.closes, self.stale]
-        frames += [getattr(self.valuation, f.name) for f in fields(self.valuation)]
-        return int(sum(_frame_bytes(frame) for frame in frames))
-
-    @property
     def public(self) -> pd.Series:
         return self.positions["investment_class"] != InvestmentClass.PRIVATE
 
@@ -272,8 +263,3 @@ def assemble_book(
     stale = stale_symbols[held].reindex(columns=symbols, fill_value=False).to_numpy() & valuation.open.to_numpy()
     stale = pd.DataFrame(stale, index=valuation.open.index, columns=valuation.open.columns)
     return Book(positions, valuation, snapshots, closes, unavailable, stale)
-
-
-def _frame_bytes(frame: pd.DataFrame) -> int:
-    item = sum(getattr(dtype, "itemsize", 8) for dtype in frame.dtypes)
-    return len(frame) * item + int(frame.index.memory_usage())

@@ -110,7 +110,7 @@ def build_portfolio_asset(spec: PortfolioAsset, days: dg.PartitionsDefinition) -
 def chunk_book(db: ResultsDatabase, chunk: RunScope, rate: float) -> Book:
     """The chunk's book, loaded once per run and shared by the portfolio assets (a run-scoped memo on `db`)."""
     key = ("book", tuple(chunk.portfolios), chunk.start, chunk.end, rate)
-    return db.memoized(key, lambda: load_book(db, chunk.portfolios, chunk.start, chunk.end, rate), Book.nbytes.fget)
+    return db.memoized(key, lambda: load_book(db, chunk.portfolios, chunk.start, chunk.end, rate))
 
 
 def table_metadata(tables: tuple[type, ...]) -> dict:

@@ -6,6 +6,7 @@ from datetime import date
 import dagster as dg
 import pandas as pd
 
+from sigmasight_assets.pipeline.book import BOOK_HISTORY
 from sigmasight_assets.pipeline.tags import (
     AFTER_RUN_TAG,
     RANGE_END,
@@ -18,7 +19,10 @@ from sigmasight_assets.pipeline.tags import (
 from sigmasight_resources.db import queries
 from sigmasight_resources.db.resource import ResultsDatabase
 
-CHUNK_POSITIONS = 600  # positions valued together: (dates × positions) frames stay tens of MB
+# Position × sessions valued together (a daily run's chunk: 600 positions over one day and the book's
+# window before it): a chunk's (dates × positions) frames stay tens of MB whatever the run's length,
+# so a rebuild over years values fewer positions at a time instead of holding larger frames.
+CHUNK_POSITION_DAYS = 600 * (BOOK_HISTORY + 1)
 
 
 def requested_days(context: dg.AssetExecutionContext) -> list[date]:
@@ -88,14 +92,16 @@ class RunScope:
         return cls(days, sorted(set(named) & set(active)))
 
     def chunks(self, db: ResultsDatabase) -> list["RunScope"]:
-        """This scope split into groups of whole portfolios holding at most CHUNK_POSITIONS positions."""
+        """This scope split into groups of whole portfolios, each valuing at most CHUNK_POSITION_DAYS
+        positions × sessions (the run's days and the book's window before them)."""
         with db.transaction() as session:
             sizes = queries.position_counts(session, self.portfolios, self.end)
+        limit = max(CHUNK_POSITION_DAYS // (len(self.days) + BOOK_HISTORY), 1)
         groups: list[list[int]] = []
         held = 0
         for portfolio in self.portfolios:
             size = sizes.get(portfolio, 0)
-            if not groups or held + size > CHUNK_POSITIONS:
+            if not groups or held + size > limit:
                 groups.append([])
                 held = 0
             groups[-1].append(portfolio)
