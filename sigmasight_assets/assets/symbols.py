@@ -31,7 +31,7 @@ from sigmasight_resources.db.resource import ResultsDatabase
 from sigmasight_resources.db.results import SymbolFactorExposure, SymbolMetric
 
 NAMES = ("symbol_factor_exposures", "symbol_metrics")
-SYMBOL_CHUNK = 200
+SYMBOL_CHUNK = 100
 """Symbols per chunk of a day-level asset: its frames are bounded by the chunk, not by the universe."""
 
 
