@@ -19,13 +19,18 @@ SYMBOLS = ["AAA", "BBB", "CCC", "DDD", "EEE"]
 DAYS = calendar.sessions(date(2024, 1, 2), date(2024, 4, 30))
 
 
-@pytest.fixture
-def database(db_url):
+def stored_rows() -> pd.DataFrame:
+    """The closes the fixture stores: about one (symbol, day) in ten missing."""
     rng = np.random.default_rng(5)
-    rows = pd.DataFrame(
+    return pd.DataFrame(
         [(s, d, float(rng.uniform(10, 100))) for s in SYMBOLS for d in DAYS if rng.uniform() > 0.1],
         columns=["symbol", "date", "close"],
     )
+
+
+@pytest.fixture
+def database(db_url):
+    rows = stored_rows()
     resource = ResultsDatabase(url=db_url)
     resource.setup_for_execution(dg.build_init_resource_context())
     with resource.transaction() as session:
@@ -37,6 +42,15 @@ def database(db_url):
 def direct(resource: ResultsDatabase, symbols: list[str], start: date, end: date) -> pd.DataFrame:
     with resource.transaction() as session:
         return queries.closes(session, symbols, start, end, calendar.sessions(start, end))
+
+
+def test_a_direct_read_is_the_pivot_of_the_stored_rows(database):
+    rows = stored_rows()
+    symbols, start, end = ["EEE", "AAA", "CCC", "ZZZ"], DAYS[3], DAYS[-4]  # ZZZ has no closes
+    expected = rows.assign(date=pd.to_datetime(rows["date"])).pivot(index="date", columns="symbol", values="close")
+    index = pd.DatetimeIndex(pd.to_datetime(calendar.sessions(start, end)), name="date")
+    expected = expected.reindex(index=index, columns=pd.Index(sorted(symbols), name="symbol"))
+    pd.testing.assert_frame_equal(direct(database, symbols, start, end), expected)
 
 
 def test_cached_closes_equal_a_direct_read_and_read_each_symbol_once(database, monkeypatch):

@@ -188,9 +188,10 @@ def value_positions(
 def _columns(frame: pd.DataFrame, symbols: pd.Series, shape: tuple[int, int]) -> np.ndarray:
     """Pick one column per position (NaN where the symbol is absent or none)."""
     out = np.full(shape, np.nan)
-    for j, symbol in enumerate(symbols):
-        if isinstance(symbol, str) and symbol in frame.columns:
-            out[:, j] = frame[symbol].to_numpy(dtype=float)
+    named = symbols.map(lambda s: s if isinstance(s, str) else None)
+    at = frame.columns.get_indexer(pd.Index(named.to_numpy(dtype=object)))
+    found = at >= 0
+    out[:, found] = frame.to_numpy(dtype=float)[:, at[found]]
     return out
 
 

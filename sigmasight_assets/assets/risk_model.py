@@ -94,22 +94,27 @@ def build_risk_model_asset(days: dg.TimeWindowPartitionsDefinition) -> dg.Assets
         """Per symbol and day: seven model loadings (joint OLS, 252d), EWMA specific variance; factor covariances."""
         requested = requested_days(context)
         closes = universe_closes(db, requested[0], requested[-1], lookback=LOOKBACK)
-        modelled: list[pd.DataFrame] = []  # the modelled (date, symbol, r2) per chunk; the ETFs' in each
+        modelled: set[str] = set()
+        r2: list[np.ndarray] = []  # each modelled (date, symbol)'s R², copied out of its chunk's frame
 
         def compute(chunk: pd.DataFrame) -> dict[type, pd.DataFrame]:
             symbols = symbol_risk_rows(chunk, requested[0])
-            modelled.append(symbols.dropna(subset=["market"])[["date", "symbol", "r2"]])
+            fitted = symbols[symbols["market"].notna()]
+            if r2:  # every chunk holds the factor ETFs; their rows are counted from the first
+                fitted = fitted[~fitted["symbol"].isin(FACTOR_ETFS)]
+            modelled.update(fitted["symbol"].unique())
+            r2.append(fitted["r2"].to_numpy(dtype=float, copy=True))
             return {SymbolRiskModel: symbols}
 
         once = {FactorCovariance: factor_covariance_rows(closes, requested[0])}
         rows = replace_window(db, compute, closes, requested[0], requested[-1], context.run_id, once)
-        fitted = pd.concat(modelled).drop_duplicates(["date", "symbol"])
+        fitted_r2 = pd.Series(np.concatenate(r2) if r2 else [], dtype=float)
         return dg.MaterializeResult(
             metadata={
                 "rows_written": rows,
                 "symbols_covered": closes.shape[1],
-                "symbols_modelled": int(fitted["symbol"].nunique()),
-                "median_r2": float(fitted["r2"].median()) if len(fitted) else None,
+                "symbols_modelled": len(modelled),
+                "median_r2": float(fitted_r2.median()) if len(fitted_r2) else None,
             }
         )
 

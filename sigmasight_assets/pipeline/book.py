@@ -203,7 +203,7 @@ def _value_on(
     symbols = positions["price_symbol"].dropna()
     closes = read_closes(symbols, calendar.previous_sessions(days[0].date(), PRICING_LOOKBACK), days[-1].date())
     closes = closes.reindex(columns=sorted(set(symbols)))
-    vols = realized_vol(simple_returns(closes), OPTION_VOL_WINDOW)
+    vols = option_vols(positions, closes)
     carried, _ = carried_closes(closes, STALE_PRICE_SESSIONS)
     held = (closes.index >= days[0]) & (closes.index <= days[-1])
     valuation = value_positions(positions, carried[held], vols[held], marks, rate)
@@ -223,6 +223,14 @@ def drop_first_day(book: Book, prior_sessions: pd.Series) -> Book:
     return replace(
         book, valuation=valuation, snapshots=snapshots, stale=book.stale.iloc[1:], prior_sessions=prior_sessions
     )
+
+
+def option_vols(positions: pd.DataFrame, closes: pd.DataFrame) -> pd.DataFrame:
+    """The 63-day realized vol of the options' underlyings (the only positions valued with a vol), on
+    the closes' index."""
+    options = positions["investment_class"] == InvestmentClass.OPTIONS.value
+    underlyings = closes.columns.intersection(positions.loc[options, "price_symbol"].dropna().unique())
+    return realized_vol(simple_returns(closes[underlyings]), OPTION_VOL_WINDOW)
 
 
 def assemble_book(
@@ -248,7 +256,7 @@ def assemble_book(
     equity = dict(equity or {})
     inception = pd.Timestamp(min(positions["entry_date"], default=closes.index.max()))
     start = inception if first is None else first
-    vols = realized_vol(simple_returns(closes), OPTION_VOL_WINDOW)
+    vols = option_vols(positions, closes)
     carried, stale_symbols = carried_closes(closes, STALE_PRICE_SESSIONS)
     held = closes.index >= start
     valuation = value_positions(positions, carried[held], vols[held], marks, rate, opening_cumulative=opening)

@@ -5,6 +5,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from itertools import islice
 
+import numpy as np
 import pandas as pd
 import psycopg
 from sqlalchemy import JSON, Enum, Integer, and_, delete, func, insert, select
@@ -213,23 +214,32 @@ def closes(session: Session, symbols: Iterable[str], start: date, end: date, day
         MarketPrice.symbol.in_(symbols), MarketPrice.date.between(start, end)
     )
     long = read_frame(session, query, ["date", "symbol", "close"], symbols)
-    wide = long.pivot(index="date", columns="symbol", values="close") if len(long) else pd.DataFrame()
     index = pd.DatetimeIndex([pd.Timestamp(d) for d in days], name="date")
-    wide.index = pd.DatetimeIndex(pd.to_datetime(wide.index), name="date")
-    return wide.reindex(index=index, columns=pd.Index(symbols, name="symbol")).astype(float)
+    # Each close written into its (day, symbol) cell: pandas' pivot of a universe's history held
+    # several times the wide frame in sort buffers (most of a day-level rebuild's peak memory).
+    wide = np.full((len(index), len(symbols)), np.nan)
+    if len(long):
+        rows = index.get_indexer(pd.DatetimeIndex(long["date"]))
+        cols = long["symbol"].cat.codes.to_numpy()
+        kept = (rows >= 0) & (cols >= 0)
+        wide[rows[kept], cols[kept]] = long["close"].to_numpy(dtype=float)[kept]
+    return pd.DataFrame(wide, index=index, columns=pd.Index(symbols, name="symbol"))
 
 
 def insert_prices(session: Session, rows: pd.DataFrame, source: str, fetched_at: datetime) -> int:
-    """Store closes for (symbol, date) pairs not yet stored; a concurrent writer's rows win."""
-    records = [
-        {"symbol": s, "date": d, "close": float(c), "source": source, "fetched_at": fetched_at}
-        for s, d, c in rows[["symbol", "date", "close"]].itertuples(index=False)
-    ]
+    """Store closes for (symbol, date) pairs not yet stored; a concurrent writer's rows win. The rows
+    become parameter dicts INSERT_CHUNK at a time (a universe's whole history as dicts was most of a
+    rebuild's peak memory)."""
     dialect = session.get_bind().dialect.name
     builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    for chunk in _chunks(records):
+    columns = rows[["symbol", "date", "close"]]
+    for first in range(0, len(columns), INSERT_CHUNK):
+        chunk = [
+            {"symbol": s, "date": d, "close": float(c), "source": source, "fetched_at": fetched_at}
+            for s, d, c in columns.iloc[first : first + INSERT_CHUNK].itertuples(index=False)
+        ]
         session.execute(builder(MarketPrice).on_conflict_do_nothing(), chunk)
-    return len(records)
+    return len(columns)
 
 
 def record_unavailable(session: Session, unavailable: dict[str, str], checked_at: datetime) -> None:

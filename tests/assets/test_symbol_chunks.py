@@ -5,9 +5,12 @@ symbols the three day-level tables and the per-date covariances must hold exactl
 chunk holding the universe, the factor ETFs' rows once, and nothing twice.
 """
 
+import statistics
 from datetime import date
 
+import dagster as dg
 import pandas as pd
+import pytest
 
 from sigmasight_assets.assets import symbols
 from tests.support.rows import assert_same_rows
@@ -42,3 +45,19 @@ def test_chunks_write_each_symbol_once_and_compute_with_the_factor_etfs(monkeypa
     assert [owned for _, owned in chunks] == [["SPY", "TLT", "VUG", "AAPL", "MSFT"], ["XOM", "JPM"], ["NVDA"]]
     assert all(used[:3] == ["SPY", "TLT", "VUG"] for used, _ in chunks)  # the ETFs present, in every chunk
     assert symbols.symbol_chunks(pd.Index(["SPY", "TLT"])) == [(["SPY", "TLT"], ["SPY", "TLT"])]
+
+
+def test_risk_model_metadata_counts_each_modelled_symbol_day_once(pipeline, monkeypatch):
+    """With the factor ETFs in every chunk, the materialization's figures still count each modelled
+    (date, symbol) once: as the stored rows give them."""
+    portfolio = pipeline.add_portfolio(
+        "chunks", [{"symbol": s, "quantity": 10, "entry_price": 100.0, "entry_date": START} for s in HELD]
+    )
+    monkeypatch.setattr(symbols, "SYMBOL_CHUNK", 2)
+    assert all(o.success for o in pipeline.run(START, END, [portfolio]))
+    fitted = [row for row in pipeline.rows("symbol_risk_models") if row["market"] is not None]
+    event = pipeline.instance.get_latest_materialization_event(dg.AssetKey("risk_model"))
+    metadata = event.asset_materialization.metadata
+    assert metadata["symbols_modelled"].value == len({row["symbol"] for row in fitted}) > len(HELD)
+    r2 = [row["r2"] for row in fitted if row["r2"] is not None]
+    assert metadata["median_r2"].value == pytest.approx(statistics.median(r2), rel=1e-12)
