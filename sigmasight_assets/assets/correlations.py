@@ -46,7 +46,8 @@ def correlations(book: Book, scope: RunScope, factor_corr: RollingCorrelation) -
     returns = returns.iloc[max(0, first - CORRELATION_WINDOW + 1) :]  # the rows the scope's windows reach
     open_mask = scope.window(book.valuation.open)
     weights = scope.window(book.weights())
-    reasons = scope.window(book.skip_reasons()).copy()  # symbols excluded for short history are added below
+    reasons = scope.window(book.skip_reasons())
+    short = np.zeros(reasons.shape, dtype=bool)  # positions whose symbol the matrix excluded for short history
     factor_at = {d: i for i, d in enumerate(factor_corr.dates)}
     tables, data_days = [], []
     for portfolio in scope.portfolios:
@@ -69,9 +70,7 @@ def correlations(book: Book, scope: RunScope, factor_corr: RollingCorrelation) -
             open_mask.index,
             CLUSTER_THRESHOLD,
         )
-        short_history = pd.DataFrame(result.excluded, index=open_mask.index, columns=symbols)
-        flagged = short_history[held["price_symbol"]].to_numpy() & reasons[held.index].isna().to_numpy()
-        reasons[held.index] = reasons[held.index].mask(flagged, SkipReason.INSUFFICIENT.value)
+        short[:, reasons.columns.get_indexer(held.index)] = result.excluded[:, np.searchsorted(symbols, per_symbol)]
         rows = result.rows.reset_index().assign(portfolio_id=portfolio)
         rows["factor_matrix"] = [
             {"symbols": list(FACTOR_ETFS), "matrix": rounded_matrix(factor_corr.matrices[factor_at[day]])}
@@ -81,6 +80,7 @@ def correlations(book: Book, scope: RunScope, factor_corr: RollingCorrelation) -
         ]
         data_days.append(rows.set_index(["date", "portfolio_id"])["data_days"])
         tables.append(rows[COLUMNS])
+    reasons = reasons.mask(short & reasons.isna().to_numpy(), SkipReason.INSUFFICIENT.value)
     snapshots = scope.window(book.snapshots)
     days = pd.concat(data_days).astype(float) if data_days else pd.Series(dtype=float)
     quality = quality_table(open_mask, reasons, book.public, book.portfolio_of, days, required=snapshots.index)

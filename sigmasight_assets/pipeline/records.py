@@ -33,17 +33,35 @@ def to_records(frame: pd.DataFrame, run_id: str, computed_at: datetime | None = 
 
 
 def _records(frame: pd.DataFrame, run_id: str, stamp: datetime) -> Iterator[dict]:
+    names = [*frame.columns, "run_id", "computed_at"]
     for offset in range(0, len(frame), BATCH):
         part = frame.iloc[offset : offset + BATCH]
-        clean = part.astype(object).where(part.notna(), None)
-        for record in clean.to_dict(orient="records"):
-            for key, value in record.items():
-                if isinstance(value, np.generic):
-                    record[key] = value.item()
-                elif isinstance(value, pd.Timestamp):
-                    record[key] = value.date()
-                elif isinstance(value, np.ndarray):  # a matrix kept compact until written
-                    record[key] = rounded_matrix(value, digits=None)
-            record["run_id"] = run_id
-            record["computed_at"] = stamp
-            yield record
+        columns = [_python_values(part[name]) for name in part.columns]
+        provenance = [run_id] * len(part), [stamp] * len(part)
+        for values in zip(*columns, *provenance, strict=True):
+            yield dict(zip(names, values, strict=True))
+
+
+def _python_values(column: pd.Series) -> list:
+    """A column's values as Python objects, None where missing, converted a column at a time (numpy's
+    `tolist` for numbers and booleans, dates from the datetime column); only object columns go value by value."""
+    missing = column.isna().to_numpy()
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "biuf":
+        values = column.to_numpy().tolist()
+    elif pd.api.types.is_datetime64_any_dtype(column.dtype):
+        values = [None if gone else day for day, gone in zip(column.dt.date, missing, strict=True)]
+    else:
+        values = [_python_value(value) for value in column.to_numpy(dtype=object)]
+    if missing.any():
+        return [None if gone else value for value, gone in zip(values, missing, strict=True)]
+    return values
+
+
+def _python_value(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, np.ndarray):  # a matrix kept compact until written
+        return rounded_matrix(value, digits=None)
+    return value

@@ -8,7 +8,7 @@ from itertools import islice
 import numpy as np
 import pandas as pd
 import psycopg
-from sqlalchemy import JSON, Enum, Integer, and_, delete, func, insert, select
+from sqlalchemy import JSON, Date, Enum, Float, Integer, and_, delete, func, insert, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -41,6 +41,7 @@ POSITION_FIELDS = (
     "expiry",
 )
 FETCH_ROWS = 50_000
+FETCH_SYMBOLS = 100
 
 
 def active_portfolio_ids(session: Session) -> list[int]:
@@ -170,12 +171,52 @@ def stored_price_dates(session: Session, symbols: Iterable[str], start: date, en
 def read_frame(session: Session, query, columns: list[str], symbols: Sequence[str] | None = None) -> pd.DataFrame:
     """The rows of `query` as a frame with `date` as datetime64 (and `symbol` categorical over
     `symbols`), without SQLAlchemy row objects (their per-row cost dominated reading closes): on
-    PostgreSQL through psycopg's cursor, elsewhere converted FETCH_ROWS rows at a time."""
+    PostgreSQL through psycopg's cursor (a row per symbol when `symbols` is given), elsewhere
+    converted FETCH_ROWS rows at a time."""
     driver = session.connection().connection.driver_connection
     if isinstance(driver, psycopg.Connection):
+        if symbols is not None:
+            return _symbol_arrays_frame(session, driver, query, columns, symbols)
         return _fetch_columns(session, driver, query, columns, symbols)
     result = session.connection().execute(query)  # Core rows: no ORM loading per row
     return _batched_frame(result.fetchmany, columns, symbols)
+
+
+def _symbol_arrays_frame(session: Session, driver, query, columns: list[str], symbols: Sequence[str]) -> pd.DataFrame:
+    """The (date, symbol, …) rows of `query` read as one row per symbol holding each column as an
+    array (dates as days since 1970), fetched in binary FETCH_SYMBOLS symbols at a time: psycopg
+    decodes a float8[] in C, where a row per close cost a Python tuple each (a universe's closes
+    over three years: 0.4 s instead of 1.6 s)."""
+    selected = dict(zip(columns, query.selected_columns, strict=True))
+    values = [name for name in columns if name != "symbol"]
+    aggregated = [
+        func.array_agg(selected[name] - literal_column("DATE '1970-01-01'", Date) if name == "date" else selected[name])
+        for name in values
+    ]
+    grouped = select(selected["symbol"], *aggregated).where(query.whereclause).group_by(selected["symbol"])
+    sql = grouped.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True})
+    dtypes = {name: _numpy_dtype(selected[name].type) for name in values}
+    codes = {symbol: code for code, symbol in enumerate(symbols)}
+    parts: dict[str, list[np.ndarray]] = {name: [] for name in columns}
+    with driver.cursor(name="sigmasight_read_symbols", binary=True) as cursor:
+        cursor.execute(str(sql))
+        while rows := cursor.fetchmany(FETCH_SYMBOLS):
+            for symbol, *arrays in rows:
+                parts["symbol"].append(np.full(len(arrays[0]), codes[symbol]))
+                for name, array in zip(values, arrays, strict=True):
+                    parts[name].append(np.array(array, dtype=dtypes[name]))
+    joined = {name: np.concatenate(p) if p else np.array([], dtype=dtypes.get(name, int)) for name, p in parts.items()}
+    frame = pd.DataFrame({name: joined[name] for name in values})
+    frame["date"] = pd.to_datetime(joined["date"].astype("datetime64[D]"))
+    frame.insert(columns.index("symbol"), "symbol", pd.Categorical.from_codes(joined["symbol"], categories=symbols))
+    return frame[columns]
+
+
+def _numpy_dtype(column_type) -> type:
+    """The numpy type a column's array becomes (NULLs in a float column become NaN)."""
+    if isinstance(column_type, Date | Integer):
+        return np.int64
+    return float if isinstance(column_type, Float) else object
 
 
 def _fetch_columns(session: Session, driver, query, columns: list[str], symbols: Sequence[str] | None) -> pd.DataFrame:
