@@ -19,6 +19,7 @@ from sigmasight_assets.analytics.parameters import (
 from sigmasight_assets.analytics.returns import simple_returns
 from sigmasight_assets.analytics.valuation import OPTION_MULTIPLIER
 from sigmasight_assets.analytics.volatility import har_forecast, realized_vol
+from sigmasight_assets.analytics.windows import budget_slices
 from sigmasight_assets.pipeline.book import Book
 from sigmasight_assets.pipeline.builder import Computed, PortfolioAsset
 from sigmasight_assets.pipeline.layout import by_portfolio
@@ -28,6 +29,7 @@ from sigmasight_resources.db.results import PortfolioVolatility
 from sigmasight_resources.vocabulary import QualityFlag, SkipReason
 
 TAIL_COLUMNS = ["var_95", "var_99", "es_95", "es_99"]
+FHS_ROWS = 1000  # replayed days filtered at once: ~4 MB per (days, window) array of the filter
 
 
 def private_reasons(book: Book, scope: RunScope) -> pd.DataFrame:
@@ -56,19 +58,14 @@ class ReplayInputs:
         return cls(book.weights().reindex(index), quadratic.reindex(index), simple_returns(book.closes))
 
 
-def book_tails(book: Book, replay: ReplayInputs, portfolio: int, first: date) -> pd.DataFrame:
-    """1-day VaR/ES (95%, 99%) of each day's book by filtered historical simulation, on the book's
-    dates from `first` on (each day's figure depends only on its own trailing window).
-
-    Each day's positions are replayed over the trailing FHS_WINDOW days of their symbols' returns
-    (options by delta and gamma on their underlying), and each replayed day is rescaled by the
-    ratio of today's to that day's EWMA volatility of the replayed series. NaN on days the
-    portfolio holds no priced public position.
-    """
+def replayed_book(book: Book, replay: ReplayInputs, portfolio: int, first: date) -> pd.DataFrame | None:
+    """Each day's book of `portfolio` replayed over the trailing FHS_WINDOW days of its symbols'
+    returns (options by delta and gamma on their underlying): (book dates from `first` on, window),
+    oldest first, all NaN on days it holds no priced public position; None if it never holds one.
+    Each day depends only on its own window and book."""
     positions = book.positions[(book.portfolio_of == portfolio) & book.public]
-    dates = book.valuation.open.index
     if positions.empty:
-        return pd.DataFrame(np.nan, index=dates, columns=TAIL_COLUMNS)
+        return None
     symbols = positions["price_symbol"].to_numpy()
     linear = replay.linear[positions.index].T.groupby(symbols).sum(min_count=1).T.fillna(0.0)
     quadratic = replay.quadratic[positions.index].T.groupby(symbols).sum(min_count=1).T
@@ -79,9 +76,33 @@ def book_tails(book: Book, replay: ReplayInputs, portfolio: int, first: date) ->
     returns = replay.returns[linear.columns].iloc[rows]
     start = first_row - rows.start
     hypothetical = hypothetical_returns(returns, linear.to_numpy(), quadratic.to_numpy(), FHS_WINDOW, start=start)
-    tails = filtered_var_es(hypothetical, FHS_LAMBDA, (0.95, 0.99), VAR_MIN_OBS, index=returns.index)
-    held = (linear != 0).any(axis=1)
-    return tails[TAIL_COLUMNS].where(held, np.nan).reindex(dates)
+    held = (linear.iloc[start:] != 0).any(axis=1).to_numpy()
+    return pd.DataFrame(np.where(held[:, None], hypothetical[start:], np.nan), index=returns.index[start:])
+
+
+def book_tails(book: Book, portfolios: list[int], first: date) -> pd.DataFrame:
+    """1-day VaR/ES (95%, 99%) of each day's book by filtered historical simulation, per (portfolio,
+    date) from `first` on: each replayed day is rescaled by the ratio of today's to that day's EWMA
+    volatility of the replayed series. NaN on days a portfolio holds no priced public position.
+
+    The portfolios' replayed histories are filtered together (FHS_ROWS days at a time): the
+    filter steps through the window once for every row it is given, so one call per portfolio
+    cost its ~500 steps for each portfolio of a daily run."""
+    replay = ReplayInputs.of(book)
+    dates = book.valuation.open.index
+    index = pd.MultiIndex.from_product([portfolios, dates], names=["portfolio_id", "date"])
+    histories = {p: h for p in portfolios if (h := replayed_book(book, replay, p, first)) is not None}
+    if not histories:
+        return pd.DataFrame(np.nan, index=index, columns=TAIL_COLUMNS)
+    stacked = pd.concat(histories, names=["portfolio_id", "date"])
+    values = stacked.to_numpy()
+    tails = pd.concat(
+        [
+            filtered_var_es(values[part], FHS_LAMBDA, (0.95, 0.99), VAR_MIN_OBS, index=stacked.index[part])
+            for part in budget_slices(len(values), 1, FHS_ROWS)
+        ]
+    )[TAIL_COLUMNS]
+    return tails.reindex(index)
 
 
 def portfolio_volatility(book: Book, scope: RunScope) -> Computed:
@@ -92,9 +113,8 @@ def portfolio_volatility(book: Book, scope: RunScope) -> Computed:
     columns |= {"har_forecast_1d": har["har_1d"], "har_forecast_21d": har["har_21d"]}
     columns["data_days"] = returns.rolling(VAR_WINDOW, min_periods=1).count()
     table = pd.DataFrame({name: by_portfolio(frame, name) for name, frame in columns.items()})
-    replay = ReplayInputs.of(book)
-    tails = pd.concat({p: book_tails(book, replay, p, scope.start) for p in returns.columns}, names=["portfolio_id"])
-    table = table.join(tails.swaplevel().rename_axis(["date", "portfolio_id"]))
+    tails = book_tails(book, list(returns.columns), scope.start)
+    table = table.join(tails.swaplevel())
     data_days = table["data_days"]
     open_mask = scope.window(book.valuation.open)
     quality = quality_table(
