@@ -251,6 +251,8 @@ def rounded_matrix(matrix: np.ndarray, digits: int | None = 6) -> list[list[floa
     """A matrix as nested lists for JSON: entries rounded to `digits` (None: full precision), None
     where not finite (JSON has no NaN)."""
     values = np.asarray(matrix, dtype=float)
+    if digits is None:  # an object array of Python floats and None, listed by numpy
+        return np.where(np.isfinite(values), values, None).tolist()
     return [
         [None if not np.isfinite(v) else float(v) if digits is None else round(float(v), digits) for v in row]
         for row in values

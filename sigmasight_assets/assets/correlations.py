@@ -48,7 +48,10 @@ def correlations(book: Book, scope: RunScope, factor_corr: RollingCorrelation) -
     weights = scope.window(book.weights())
     reasons = scope.window(book.skip_reasons())
     short = np.zeros(reasons.shape, dtype=bool)  # positions whose symbol the matrix excluded for short history
-    factor_at = {d: i for i, d in enumerate(factor_corr.dates)}
+    factor_matrices = {}  # each day's factor matrix, rounded once for every portfolio of the chunk
+    for day in open_mask.index.intersection(factor_corr.dates):
+        matrix = rounded_matrix(factor_corr.matrices[factor_corr.dates.get_loc(day)])
+        factor_matrices[day] = {"symbols": list(FACTOR_ETFS), "matrix": matrix}
     tables, data_days = [], []
     for portfolio in scope.portfolios:
         held = book.positions[book.portfolio_of.eq(portfolio) & book.public]
@@ -72,12 +75,7 @@ def correlations(book: Book, scope: RunScope, factor_corr: RollingCorrelation) -
         )
         short[:, reasons.columns.get_indexer(held.index)] = result.excluded[:, np.searchsorted(symbols, per_symbol)]
         rows = result.rows.reset_index().assign(portfolio_id=portfolio)
-        rows["factor_matrix"] = [
-            {"symbols": list(FACTOR_ETFS), "matrix": rounded_matrix(factor_corr.matrices[factor_at[day]])}
-            if day in factor_at
-            else {}
-            for day in rows["date"]
-        ]
+        rows["factor_matrix"] = [factor_matrices.get(day, {}) for day in rows["date"]]
         data_days.append(rows.set_index(["date", "portfolio_id"])["data_days"])
         tables.append(rows[COLUMNS])
     reasons = reasons.mask(short & reasons.isna().to_numpy(), SkipReason.INSUFFICIENT.value)

@@ -1,7 +1,7 @@
 """Symbol-level analytics per trading day: factor exposures and return/volatility metrics."""
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 
 import dagster as dg
 import numpy as np
@@ -22,7 +22,7 @@ from sigmasight_assets.analytics.volatility import realized_vol
 from sigmasight_assets.assets.market import NAME as MARKET_PRICES
 from sigmasight_assets.pipeline.builder import KINDS, table_metadata
 from sigmasight_assets.pipeline.pools import DAY_POOL
-from sigmasight_assets.pipeline.records import to_records
+from sigmasight_assets.pipeline.records import insert_frame
 from sigmasight_assets.pipeline.scope import requested_days
 from sigmasight_assets.pipeline.tags import DAY_LEVEL, LEVEL_TAG
 from sigmasight_resources import calendar
@@ -120,7 +120,7 @@ def replace_window(
     (per date and symbol) and of those in `once` (per date), computing on the closes one symbol chunk
     at a time: each symbol's figures depend on its own closes and the factor ETFs' only, so the chunks
     give the rows the whole universe would, and each chunk writes its own symbols' rows."""
-    written = 0
+    written, stamp = 0, datetime.now(UTC)
     with db.transaction() as session:
 
         def insert(table: type, frame: pd.DataFrame, first_chunk: bool) -> int:
@@ -128,7 +128,7 @@ def replace_window(
                 queries.lock_name(session, table.__tablename__)
                 queries.delete_rows(session, table, start, end)
             kept = (frame["date"] >= pd.Timestamp(start)) & (frame["date"] <= pd.Timestamp(end))
-            return queries.insert_rows(session, table, to_records(frame[kept], run_id))
+            return insert_frame(session, table, frame[kept], run_id, stamp)
 
         for table, frame in (once or {}).items():
             written += insert(table, frame, first_chunk=True)

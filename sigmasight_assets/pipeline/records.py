@@ -5,14 +5,41 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
+from sqlalchemy.orm import Session
 
 from sigmasight_assets.analytics.correlation import rounded_matrix
+from sigmasight_resources.db import queries
 
 BATCH = 5000
 
 
 class NonFiniteResultError(ValueError):
     """A result held ±inf: a bug upstream, never stored."""
+
+
+def insert_frame(session: Session, table: type, frame: pd.DataFrame, run_id: str, computed_at: datetime) -> int:
+    """Insert a result frame's rows with provenance: on PostgreSQL by COPY of the whole frame, column by
+    column; elsewhere as the rows of `to_records`. Refuses infinite values before writing anything."""
+    if not queries.copies(session):
+        return queries.insert_rows(session, table, to_records(frame, run_id, computed_at))
+    _check_finite(frame)
+    matrices = [name for name in frame.columns if frame[name].dtype == object]
+    prepared = frame.assign(
+        **{name: frame[name].map(_matrix_as_lists) for name in matrices}, run_id=run_id, computed_at=computed_at
+    )
+    return queries.copy_frame(session, table, prepared)
+
+
+def _matrix_as_lists(value):
+    return rounded_matrix(value, digits=None) if isinstance(value, np.ndarray) else value
+
+
+def _check_finite(frame: pd.DataFrame) -> None:
+    numeric = frame.select_dtypes(include="number")
+    infinite = np.isinf(numeric.to_numpy(dtype=float, na_value=np.nan))
+    if infinite.any():
+        column = numeric.columns[np.nonzero(infinite.any(axis=0))[0][0]]
+        raise NonFiniteResultError(f"column {column!r} holds an infinite value")
 
 
 def to_records(frame: pd.DataFrame, run_id: str, computed_at: datetime | None = None) -> Iterator[dict]:
@@ -23,11 +50,7 @@ def to_records(frame: pd.DataFrame, run_id: str, computed_at: datetime | None = 
     dicts. Raises NonFiniteResultError naming the column if any numeric value is infinite, before
     the first row.
     """
-    numeric = frame.select_dtypes(include="number")
-    infinite = np.isinf(numeric.to_numpy(dtype=float, na_value=np.nan))
-    if infinite.any():
-        column = numeric.columns[np.nonzero(infinite.any(axis=0))[0][0]]
-        raise NonFiniteResultError(f"column {column!r} holds an infinite value")
+    _check_finite(frame)
     stamp = computed_at or datetime.now(UTC)
     return _records(frame, run_id, stamp)
 

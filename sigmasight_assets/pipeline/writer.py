@@ -15,7 +15,7 @@ import dagster as dg
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from sigmasight_assets.pipeline.records import to_records
+from sigmasight_assets.pipeline.records import insert_frame
 from sigmasight_assets.pipeline.scope import RunScope
 from sigmasight_resources.db import queries
 from sigmasight_resources.db.resource import ResultsDatabase
@@ -37,9 +37,10 @@ class ResultsWriter:
     def write(self, chunk: RunScope, tables: dict, quality: pd.DataFrame) -> None:
         quality = chunk.keep(quality.assign(asset=self.asset))
         for table, frame in tables.items():
-            rows = to_records(chunk.keep(frame), self.run_id, self.stamp)
-            self.written[table.__tablename__] += queries.insert_rows(self.session, table, rows)
-        queries.insert_rows(self.session, DataQuality, to_records(quality, self.run_id, self.stamp))
+            self.written[table.__tablename__] += insert_frame(
+                self.session, table, chunk.keep(frame), self.run_id, self.stamp
+            )
+        insert_frame(self.session, DataQuality, quality, self.run_id, self.stamp)
         self.flags.update(quality["flag"])
 
 
