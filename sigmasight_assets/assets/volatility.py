@@ -29,7 +29,7 @@ from sigmasight_resources.db.results import PortfolioVolatility
 from sigmasight_resources.vocabulary import QualityFlag, SkipReason
 
 TAIL_COLUMNS = ["var_95", "var_99", "es_95", "es_99"]
-FHS_ROWS = 1000  # replayed days filtered at once: ~4 MB per (days, window) array of the filter
+FHS_ROWS = 500  # replayed days filtered at once: 2 MB per (days, window) array of the filter
 
 
 def private_reasons(book: Book, scope: RunScope) -> pd.DataFrame:

@@ -14,6 +14,7 @@ from sigmasight_assets.analytics.correlation import rolling_correlation
 from sigmasight_assets.analytics.factors import FACTOR_COLUMNS, FACTOR_ETFS, FACTORS, MODEL_COLUMNS
 from sigmasight_assets.analytics.parameters import MIN_REGRESSION_DAYS
 from sigmasight_assets.analytics.stress import Scenario
+from sigmasight_assets.assets import volatility as volatility_asset
 from sigmasight_assets.assets.betas import position_betas
 from sigmasight_assets.assets.correlations import correlations
 from sigmasight_assets.assets.factors import factor_exposures
@@ -281,3 +282,13 @@ def test_stress_tests_of_an_empty_scope_write_nothing(book, scope):
         [],
     )
     assert computed.tables[StressResult].empty
+
+
+def test_var_and_es_do_not_depend_on_how_many_replayed_days_are_filtered_at_once(book, scope, monkeypatch):
+    tails = ["var_95", "var_99", "es_95", "es_99"]
+    monkeypatch.setattr(volatility_asset, "FHS_ROWS", 10**6)
+    at_once = portfolio_volatility(book, scope).tables[PortfolioVolatility][tails]
+    monkeypatch.setattr(volatility_asset, "FHS_ROWS", 7)  # blocks that split portfolios' histories
+    in_blocks = portfolio_volatility(book, scope).tables[PortfolioVolatility][tails]
+    assert at_once.notna().any().all()
+    pd.testing.assert_frame_equal(in_blocks, at_once)
