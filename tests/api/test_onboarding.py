@@ -40,7 +40,7 @@ def test_a_failed_run_makes_onboarding_failed_with_the_step_error(api, monkeypat
     def broken(*args, **kwargs):
         raise RuntimeError("injected write failure")
 
-    monkeypatch.setattr(portfolio_io, "to_records", broken)
+    monkeypatch.setattr(portfolio_io, "insert_frame", broken)
     outcomes = [execute(api.defs, api.instance, p) for p in plan_runs(api.instance, DAY, DAY, [pid])]
     assert not outcomes[-1].success
     status = api.get(f"/api/v1/portfolios/{pid}/onboarding").json()

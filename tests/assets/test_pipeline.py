@@ -48,16 +48,16 @@ def test_failure_mid_write_leaves_previous_rows(pipeline, monkeypatch):
     pid = pipeline.add_portfolio("mixed", copy.deepcopy(STOCKS))
     pipeline.run(START, END, [pid])
     before = {t: pipeline.rows(t) for t in ("factor_exposures", "position_factor_exposures", "data_quality")}
-    real = portfolio_io.to_records
+    real = portfolio_io.insert_frame
     calls = {"n": 0}
 
-    def fail_on_second_table(frame, run_id, computed_at=None):
+    def fail_on_second_table(session, table, frame, run_id, computed_at):
         calls["n"] += 1
         if calls["n"] == 2:
             raise RuntimeError("injected failure after the first table was rewritten")
-        return real(frame, run_id, computed_at)
+        return real(session, table, frame, run_id, computed_at)
 
-    monkeypatch.setattr(portfolio_io, "to_records", fail_on_second_table)
+    monkeypatch.setattr(portfolio_io, "insert_frame", fail_on_second_table)
     outcome = pipeline.run(START, END, [pid])[1]
     assert not outcome.success
     assert any(asset == "position_values" for asset, _ in outcome.failures)
