@@ -253,10 +253,7 @@ def rounded_matrix(matrix: np.ndarray, digits: int | None = 6) -> list[list[floa
     values = np.asarray(matrix, dtype=float)
     if digits is None:  # an object array of Python floats and None, listed by numpy
         return np.where(np.isfinite(values), values, None).tolist()
-    return [
-        [None if not np.isfinite(v) else float(v) if digits is None else round(float(v), digits) for v in row]
-        for row in values
-    ]
+    return [[None if not np.isfinite(v) else round(float(v), digits) for v in row] for row in values]
 
 
 def _check_matrices(matrices: np.ndarray) -> np.ndarray:

@@ -23,15 +23,11 @@ def insert_frame(session: Session, table: type, frame: pd.DataFrame, run_id: str
     if not queries.copies(session):
         return queries.insert_rows(session, table, to_records(frame, run_id, computed_at))
     _check_finite(frame)
-    matrices = [name for name in frame.columns if frame[name].dtype == object]
+    objects = [name for name in frame.columns if frame[name].dtype == object]
     prepared = frame.assign(
-        **{name: frame[name].map(_matrix_as_lists) for name in matrices}, run_id=run_id, computed_at=computed_at
+        **{name: frame[name].map(_python_value) for name in objects}, run_id=run_id, computed_at=computed_at
     )
     return queries.copy_frame(session, table, prepared)
-
-
-def _matrix_as_lists(value):
-    return rounded_matrix(value, digits=None) if isinstance(value, np.ndarray) else value
 
 
 def _check_finite(frame: pd.DataFrame) -> None:

@@ -177,7 +177,7 @@ def read_frame(session: Session, query, columns: list[str], symbols: Sequence[st
     if isinstance(driver, psycopg.Connection):
         if symbols is not None:
             return _symbol_arrays_frame(session, driver, query, columns, symbols)
-        return _fetch_columns(session, driver, query, columns, symbols)
+        return _fetch_columns(session, driver, query, columns)
     result = session.connection().execute(query)  # Core rows: no ORM loading per row
     return _batched_frame(result.fetchmany, columns, symbols)
 
@@ -208,7 +208,7 @@ def _symbol_arrays_frame(session: Session, driver, query, columns: list[str], sy
     joined = {name: np.concatenate(p) if p else np.array([], dtype=dtypes.get(name, int)) for name, p in parts.items()}
     frame = pd.DataFrame({name: joined[name] for name in values})
     frame["date"] = pd.to_datetime(joined["date"].astype("datetime64[D]"))
-    frame.insert(columns.index("symbol"), "symbol", pd.Categorical.from_codes(joined["symbol"], categories=symbols))
+    frame["symbol"] = pd.Categorical.from_codes(joined["symbol"], categories=symbols)
     return frame[columns]
 
 
@@ -219,7 +219,7 @@ def _numpy_dtype(column_type) -> type:
     return float if isinstance(column_type, Float) else object
 
 
-def _fetch_columns(session: Session, driver, query, columns: list[str], symbols: Sequence[str] | None) -> pd.DataFrame:
+def _fetch_columns(session: Session, driver, query, columns: list[str]) -> pd.DataFrame:
     """The query run on a psycopg server-side cursor (rows built in C, no SQLAlchemy row objects),
     FETCH_ROWS rows at a time, so neither libpq's result nor the Python rows ever hold the whole
     result; its parameters are rendered as SQL literals by SQLAlchemy's PostgreSQL dialect (dates,
@@ -227,7 +227,7 @@ def _fetch_columns(session: Session, driver, query, columns: list[str], symbols:
     sql = query.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True})
     with driver.cursor(name="sigmasight_read_frame") as cursor:
         cursor.execute(str(sql))
-        return _batched_frame(cursor.fetchmany, columns, symbols)
+        return _batched_frame(cursor.fetchmany, columns, None)
 
 
 def _batched_frame(fetchmany, columns: list[str], symbols: Sequence[str] | None) -> pd.DataFrame:
