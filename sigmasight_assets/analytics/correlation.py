@@ -28,8 +28,10 @@ class RollingCorrelation:
     symbols: pd.Index
 
 
-def rolling_correlation(returns: pd.DataFrame, window: int = 90, min_obs: int = 20) -> RollingCorrelation:
-    """Pairwise-complete Pearson correlations over the trailing `window` rows at each date.
+def rolling_correlation(
+    returns: pd.DataFrame, window: int = 90, min_obs: int = 20, start: int = 0
+) -> RollingCorrelation:
+    """Pairwise-complete Pearson correlations over the trailing `window` rows at each date from row `start` on.
 
     Each pair uses the window rows where both symbols have a return (as
     `DataFrame.corr(min_periods=min_obs)`), so NaN gaps cost only the affected pairs.
@@ -45,21 +47,26 @@ def rolling_correlation(returns: pd.DataFrame, window: int = 90, min_obs: int = 
         Rows in the trailing window (default 90).
     min_obs : int
         Minimum observations per symbol and per pair (default 20, >= 2).
+    start : int
+        First row to compute (default 0): the rows before it only fill later windows, so a
+        caller that needs the last few dates passes their window's history and no more work.
 
     Returns
     -------
     RollingCorrelation
-        `matrices` is (T, S, S) float64: memory grows with S^2, so pass the symbols of one
-        portfolio, not a whole universe.
+        On the dates from row `start` on; `matrices` is (T - start, S, S) float64: memory grows
+        with S^2, so pass the symbols of one portfolio, not a whole universe.
     """
     values = frame_values(returns, "returns")
     check_window(window, min_obs, least=2)
     n_dates, n_symbols = values.shape
-    own_count = np.rint(trailing_sums(np.isfinite(values).astype(np.float64), window)).astype(np.int64)
+    if not 0 <= start <= n_dates:
+        raise ValueError(f"start must be in [0, {n_dates}] (the rows of returns), got {start!r}")
+    own_count = np.rint(trailing_sums(np.isfinite(values).astype(np.float64), window)).astype(np.int64)[start:]
 
-    matrices = np.empty((n_dates, n_symbols, n_symbols))
+    matrices = np.empty((n_dates - start, n_symbols, n_symbols))
     eye = np.eye(n_symbols, dtype=bool)
-    for block, moments in pair_moments(values, window):
+    for block, moments in pair_moments(values, window, start):
         s_ij, s_ii, s_jj = moments.covariance_terms()
         with np.errstate(invalid="ignore", divide="ignore"):
             rho = np.clip(s_ij / np.sqrt(s_ii * s_jj), -1.0, 1.0)
@@ -67,12 +74,12 @@ def rolling_correlation(returns: pd.DataFrame, window: int = 90, min_obs: int = 
         included = np.isfinite(np.diagonal(rho, axis1=1, axis2=2))  # own count >= min_obs, variance > 0
         rho[~(included[:, :, None] & included[:, None, :])] = np.nan
         rho[:, eye] = np.where(included, 1.0, np.nan)
-        matrices[block] = rho
+        matrices[block.start - start : block.stop - start] = rho
 
     return RollingCorrelation(
         matrices=matrices,
-        n_obs=pd.DataFrame(own_count, index=returns.index, columns=returns.columns, copy=False),
-        dates=returns.index,
+        n_obs=pd.DataFrame(own_count, index=returns.index[start:], columns=returns.columns, copy=False),
+        dates=returns.index[start:],
         symbols=returns.columns,
     )
 
@@ -225,25 +232,27 @@ def portfolio_correlation_rows(
     weighted = weighted_correlation(masked, weights)
     excluded_positions = (np.asarray(open_counts) * excluded).sum(axis=1).astype(int)
     data_days = np.asarray(n_obs).max(axis=1, initial=0).astype(int)
-    records = []
-    for t in np.flatnonzero(held.any(axis=1)):
+    days = np.flatnonzero(held.any(axis=1))
+    names, matrices_out, clusters = [], [], []
+    for t in days:
         included = np.flatnonzero(~empty_rows[t])
-        names = [symbols[i] for i in included]
+        symbols_t = [symbols[i] for i in included]
         sub = masked[t][np.ix_(included, included)]
-        records.append(
-            {
-                "date": dates[t],
-                "average": average[t],
-                "weighted": weighted[t],
-                "symbols": names,
-                "matrix": np.round(sub, digits),  # made JSON-ready row by row as it is written
-                "clusters": correlation_clusters(sub, names, threshold) if names else [],
-                "excluded_positions": int(excluded_positions[t]),
-                "data_days": int(data_days[t]),
-            }
-        )
-    columns = ["average", "weighted", "symbols", "matrix", "clusters", "excluded_positions", "data_days"]
-    rows = pd.DataFrame(records, columns=["date", *columns]).set_index("date")
+        names.append(symbols_t)
+        matrices_out.append(np.round(sub, digits))  # made JSON-ready row by row as it is written
+        clusters.append(correlation_clusters(sub, symbols_t, threshold) if symbols_t else [])
+    rows = pd.DataFrame(
+        {
+            "average": average[days],
+            "weighted": weighted[days],
+            "symbols": names,
+            "matrix": matrices_out,
+            "clusters": clusters,
+            "excluded_positions": excluded_positions[days],
+            "data_days": data_days[days],
+        },
+        index=pd.DatetimeIndex(dates[days], name="date"),
+    )
     return CorrelationRows(rows, excluded)
 
 

@@ -94,7 +94,7 @@ class PairMoments:
         return s_ij, s_ii, np.swapaxes(s_ii, 1, 2)
 
 
-def pair_moments(values: np.ndarray, window: int) -> Iterator[tuple[slice, PairMoments]]:
+def pair_moments(values: np.ndarray, window: int, start: int = 0) -> Iterator[tuple[slice, PairMoments]]:
     """Pairwise-complete trailing-window sums of the columns of `values`, by date block.
 
     Parameters
@@ -103,17 +103,21 @@ def pair_moments(values: np.ndarray, window: int) -> Iterator[tuple[slice, PairM
         Returns with NaN for missing observations.
     window : int
         Trailing window length in rows.
+    start : int
+        First date to compute: earlier rows only fill the windows of later ones.
 
     Yields
     ------
     (slice of dates, PairMoments)
-        Blocks cover all T dates in order; each block is computed with batched matrix
-        products over the block's windows, so memory stays near `WORKING_BYTES`.
+        Blocks cover dates start..T-1 in order (the slices index `values`' rows); each block is
+        computed with batched matrix products over the block's windows, so memory stays near
+        `WORKING_BYTES`.
     """
     n_dates, n_symbols = values.shape
     windows = padded_windows(values, window)  # (T, S, window)
     bytes_per_date = 8 * (3 * n_symbols * window + 6 * n_symbols * n_symbols)
-    for block in budget_slices(n_dates, bytes_per_date):
+    for part in budget_slices(max(n_dates - start, 0), bytes_per_date):
+        block = slice(part.start + start, part.stop + start)
         x = windows[block]
         present = np.isfinite(x).astype(np.float64)
         x = np.where(present > 0, x, 0.0)

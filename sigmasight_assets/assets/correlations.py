@@ -35,8 +35,14 @@ COLUMNS = [
 
 
 def load_factor_correlation(db: ResultsDatabase, book: Book, scope: RunScope) -> dict:
+    """The factor ETFs' rolling correlation on the scope's days (the same for every chunk of a run)."""
+    return {"factor_corr": db.memoized(("factor_corr", scope.start, scope.end), lambda: factor_correlation(db, scope))}
+
+
+def factor_correlation(db: ResultsDatabase, scope: RunScope) -> RollingCorrelation:
     returns = factor_etf_returns(db, scope.start, scope.end, CORRELATION_WINDOW)[list(FACTOR_ETFS)]
-    return {"factor_corr": rolling_correlation(returns, CORRELATION_WINDOW, CORRELATION_MIN_OBS)}
+    start = int(returns.index.searchsorted(pd.Timestamp(scope.start)))
+    return rolling_correlation(returns, CORRELATION_WINDOW, CORRELATION_MIN_OBS, start)
 
 
 def correlations(book: Book, scope: RunScope, factor_corr: RollingCorrelation) -> Computed:
@@ -44,45 +50,55 @@ def correlations(book: Book, scope: RunScope, factor_corr: RollingCorrelation) -
     returns = simple_returns(book.closes)
     first = int(returns.index.searchsorted(pd.Timestamp(scope.start)))
     returns = returns.iloc[max(0, first - CORRELATION_WINDOW + 1) :]  # the rows the scope's windows reach
+    start = int(returns.index.searchsorted(pd.Timestamp(scope.start)))
     open_mask = scope.window(book.valuation.open)
-    weights = scope.window(book.weights())
     reasons = scope.window(book.skip_reasons())
+    # per position, as arrays: one portfolio's columns are picked by index, not by pandas selection
+    weights = np.nan_to_num(scope.window(book.weights()).to_numpy(dtype=float))
+    is_open = open_mask.to_numpy(dtype=float)
+    owner = book.portfolio_of.to_numpy()
+    symbol_of = book.positions["price_symbol"].to_numpy()
+    priced = (book.public & book.positions["price_symbol"].isin(returns.columns)).to_numpy()
     short = np.zeros(reasons.shape, dtype=bool)  # positions whose symbol the matrix excluded for short history
     factor_matrices = {}  # each day's factor matrix, rounded once for every portfolio of the chunk
     for day in open_mask.index.intersection(factor_corr.dates):
         matrix = rounded_matrix(factor_corr.matrices[factor_corr.dates.get_loc(day)])
         factor_matrices[day] = {"symbols": list(FACTOR_ETFS), "matrix": matrix}
-    tables, data_days = [], []
+    tables = []
     for portfolio in scope.portfolios:
-        held = book.positions[book.portfolio_of.eq(portfolio) & book.public]
-        held = held[held["price_symbol"].isin(returns.columns)]
-        symbols = sorted(set(held["price_symbol"]))
-        if not symbols:
+        held = np.flatnonzero((owner == portfolio) & priced)
+        if not len(held):
             continue
-        corr = rolling_correlation(returns[symbols], CORRELATION_WINDOW, CORRELATION_MIN_OBS)
+        symbols, code = np.unique(symbol_of[held], return_inverse=True)
+        symbols = list(symbols)
+        corr = rolling_correlation(returns[symbols], CORRELATION_WINDOW, CORRELATION_MIN_OBS, start)
         at = corr.dates.get_indexer(open_mask.index)
-        per_symbol = held["price_symbol"].to_numpy()
-        by_symbol = weights[held.index].T.groupby(per_symbol).sum().T.reindex(columns=symbols)
-        open_counts = open_mask[held.index].T.groupby(per_symbol).sum().T.reindex(columns=symbols, fill_value=0)
+        one_hot = np.eye(len(symbols))[code]  # (held positions, symbols): a position's symbol
         result = portfolio_correlation_rows(
             corr.matrices[at],
             corr.n_obs.to_numpy()[at],
             symbols,
-            open_counts.to_numpy(),
-            by_symbol.fillna(0.0).to_numpy(),
+            (is_open[:, held] @ one_hot).round().astype(int),
+            weights[:, held] @ one_hot,
             open_mask.index,
             CLUSTER_THRESHOLD,
         )
-        short[:, reasons.columns.get_indexer(held.index)] = result.excluded[:, np.searchsorted(symbols, per_symbol)]
-        rows = result.rows.reset_index().assign(portfolio_id=portfolio)
-        rows["factor_matrix"] = [factor_matrices.get(day, {}) for day in rows["date"]]
-        data_days.append(rows.set_index(["date", "portfolio_id"])["data_days"])
-        tables.append(rows[COLUMNS])
+        short[:, held] = result.excluded[:, code]
+        tables.append(result.rows.assign(portfolio_id=portfolio))
     reasons = reasons.mask(short & reasons.isna().to_numpy(), SkipReason.INSUFFICIENT.value)
     snapshots = scope.window(book.snapshots)
-    days = pd.concat(data_days).astype(float) if data_days else pd.Series(dtype=float)
+    if tables:
+        table = pd.concat(tables).reset_index()
+        table["factor_matrix"] = [factor_matrices.get(day, {}) for day in table["date"]]
+        days = pd.Series(
+            table["data_days"].to_numpy(dtype=float),
+            index=pd.MultiIndex.from_frame(table[["date", "portfolio_id"]]),
+            name="data_days",
+        )
+        table = table[COLUMNS]
+    else:
+        table, days = pd.DataFrame(columns=COLUMNS), pd.Series(dtype=float)
     quality = quality_table(open_mask, reasons, book.public, book.portfolio_of, days, required=snapshots.index)
-    table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=COLUMNS)
     return Computed({PortfolioCorrelation: with_placeholders(table, snapshots.index)}, quality)
 
 

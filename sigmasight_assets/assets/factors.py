@@ -1,6 +1,7 @@
 """The twelve factor exposures per portfolio and per position, per trading day."""
 
 import dagster as dg
+import numpy as np
 import pandas as pd
 
 from sigmasight_assets.analytics.factors import FACTOR_COLUMNS, FACTORS
@@ -22,13 +23,14 @@ def factor_exposures(book: Book, scope: RunScope, betas: SymbolBetas) -> Compute
     """The twelve factor betas and dollar exposures per portfolio (and per position)."""
     n_obs = betas.n_obs
     reasons = beta_reasons(book, scope, n_obs)
-    usable = reasons.isna()
+    usable = reasons.isna().to_numpy()
     weights = scope.window(book.weights())
     snapshots = scope.window(book.snapshots)
     per_position = {"exposure": scope.window(book.valuation.exposure)}
     portfolio_rows = []
     for factor, column in FACTOR_COLUMNS.items():
-        factor_betas = betas.frame(column).where(usable)
+        stored = betas.frame(column)
+        factor_betas = pd.DataFrame(np.where(usable, stored, np.nan), index=stored.index, columns=stored.columns)
         per_position[column] = factor_betas
         beta = by_portfolio(weighted_sum(weights, factor_betas, book.portfolio_of), "beta").reindex(snapshots.index)
         portfolio_rows.append(

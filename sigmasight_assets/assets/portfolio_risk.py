@@ -43,28 +43,29 @@ def portfolio_risk(book: Book, scope: RunScope, model: StoredRiskModel, benchmar
     loadings = model.loadings()
     specific = model.specific_var()
     reasons = risk_reasons(book, scope, loadings, specific)
-    analyzed_obs = model.n_obs().where(reasons.isna())
-    weights = scope.window(book.weights()).where(reasons.isna())
+    usable = reasons.isna().to_numpy()
+    analyzed_obs = np.where(usable, model.n_obs().to_numpy(), np.nan)
+    weights = np.where(usable, scope.window(book.weights()).to_numpy(), np.nan)
+    specific = specific.to_numpy()
     required = scope.window(book.snapshots).index
+    wanted = set(required)
+    owners, ids, symbols = book.portfolio_of.to_numpy(), book.positions.index, book.positions["symbol"].to_numpy()
+    benchmark_models = {symbol: model.symbol(symbol) for symbol in set(benchmarks.values())}
     rows, per_portfolio_days = [], []
     for portfolio in scope.portfolios:
-        held = book.portfolio_of.index[book.portfolio_of.to_numpy() == portfolio]
-        cols = weights.columns.get_indexer(held)
-        w = weights[held].to_numpy()
-        risk = ex_ante_risk(w, loadings[:, cols], specific[held].to_numpy(), model.factor_cov)
-        bench_loadings, bench_specific = model.symbol(benchmarks[portfolio])
-        te = tracking_error(
-            w, loadings[:, cols], specific[held].to_numpy(), model.factor_cov, bench_loadings, bench_specific
-        )
+        cols = np.flatnonzero(owners == portfolio)
+        w = weights[:, cols]
+        risk = ex_ante_risk(w, loadings[:, cols], specific[:, cols], model.factor_cov)
+        bench_loadings, bench_specific = benchmark_models[benchmarks[portfolio]]
+        te = tracking_error(w, loadings[:, cols], specific[:, cols], model.factor_cov, bench_loadings, bench_specific)
         daily = risk.total_vol / np.sqrt(calendar.TRADING_DAYS_PER_YEAR)
         tails = {
             f"parametric_{kind}_{level}": values
             for level in LEVELS
             for kind, values in zip(("var", "es"), parametric_var_es(daily, level / 100), strict=True)
         }
-        symbols = book.positions["symbol"].reindex(held).to_numpy()
         for t, day in enumerate(dates):
-            if (day, portfolio) not in required:
+            if (day, portfolio) not in wanted:
                 continue
             rows.append(
                 {
@@ -76,14 +77,14 @@ def portfolio_risk(book: Book, scope: RunScope, model: StoredRiskModel, benchmar
                     "benchmark": benchmarks[portfolio],
                     "tracking_error": te[t],
                     "factor_contributions": factor_contributions(risk, t),
-                    "position_contributions": position_contributions(risk, t, held, symbols, w[t]),
+                    "position_contributions": position_contributions(risk, t, ids[cols], symbols[cols], w[t]),
                     **{name: values[t] for name, values in tails.items()},
                 }
             )
-        analyzed = analyzed_obs[held].min(axis=1)
+        analyzed = np.fmin.reduce(analyzed_obs[:, cols], axis=1, initial=np.inf)  # NaN-skipping, as pandas' min
         per_portfolio_days.append(
             pd.Series(
-                analyzed.to_numpy(),
+                np.where(np.isinf(analyzed), np.nan, analyzed),
                 index=pd.MultiIndex.from_arrays(
                     [dates, np.full(len(dates), portfolio)], names=["date", "portfolio_id"]
                 ),

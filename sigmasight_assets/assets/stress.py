@@ -142,39 +142,40 @@ def stress_tests(
         else:
             moves[s.id] = correlated_position_pnl(model, sensitivities, s)
             shocks[s.id] = s.shocks
-    rows = []
+    if not scenarios or exposures.empty:
+        return Computed({StressResult: pd.DataFrame(columns=["date", "portfolio_id"])}, upstream_quality)
     shock_matrix = np.array([[shocks[s.id].get(f, 0.0) for s in scenarios] for f in FACTORS]).reshape(len(FACTORS), -1)
-    labels = {key: [getattr(s, key) for s in scenarios] for key in ("id", "name", "category")}
-    for portfolio, group in exposures.groupby("portfolio_id") if scenarios else ():
-        wide = group.pivot(index="date", columns="factor", values="dollar_exposure").reindex(columns=list(FACTORS))
-        wide = wide.astype(float)
-        known = wide.fillna(0.0).where(wide.notna().any(axis=1), np.nan, axis=0)
-        at = model.dates.get_indexer(wide.index)
-        positive_nav = nav.xs(portfolio, level="portfolio_id").reindex(wide.index)
-        positive_nav = positive_nav.where(positive_nav > 0).to_numpy()
-        held = owners == portfolio
-        # every scenario at once, (scenarios, dates), rows scenario by scenario
-        # a plain sum over the factors: a row's figure is the same in a 1-day and a 250-day run (BLAS is not)
-        direct = (known.to_numpy()[:, :, None] * shock_matrix[None, :, :]).sum(axis=1).T
-        pnl = np.stack([moves[s.id][at][:, held] for s in scenarios])
-        correlated = np.where(np.isfinite(pnl).any(axis=2), np.nansum(pnl, axis=2), np.nan)
-        days = len(wide.index)
-        rows.append(
-            pd.DataFrame(
-                {
-                    "date": np.tile(wide.index.to_numpy(), len(scenarios)),
-                    "portfolio_id": portfolio,
-                    "scenario_id": np.repeat(labels["id"], days),
-                    "name": np.repeat(labels["name"], days),
-                    "category": np.repeat(labels["category"], days),
-                    "direct_pnl": direct.ravel(),
-                    "correlated_pnl": correlated.ravel(),
-                    "direct_pct": (direct / positive_nav).ravel(),
-                    "correlated_pct": (correlated / positive_nav).ravel(),
-                }
-            )
-        )
-    table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["date", "portfolio_id"])
+    wide = exposures.pivot(index=["portfolio_id", "date"], columns="factor", values="dollar_exposure")
+    wide = wide.reindex(columns=list(FACTORS)).astype(float)  # rows by portfolio, then date
+    known = wide.fillna(0.0).where(wide.notna().any(axis=1), np.nan, axis=0).to_numpy()
+    # a plain sum over the factors: a row's figure is the same in a 1-day and a 250-day run (BLAS is not)
+    direct = (known[:, :, None] * shock_matrix[None, :, :]).sum(axis=1)  # (rows, scenarios)
+    portfolio_ids = wide.index.get_level_values("portfolio_id").to_numpy()
+    dates = wide.index.get_level_values("date")
+    nav_rows = nav.reindex(pd.MultiIndex.from_arrays([dates, portfolio_ids])).to_numpy()
+    positive_nav = np.where(nav_rows > 0, nav_rows, np.nan)[:, None]
+    at = model.dates.get_indexer(dates)
+    pnl_all = np.stack([moves[s.id] for s in scenarios])  # (scenarios, model dates, positions)
+    correlated = np.empty_like(direct)
+    bounds = np.flatnonzero(np.r_[True, portfolio_ids[1:] != portfolio_ids[:-1], True])
+    for first, last in zip(bounds[:-1], bounds[1:], strict=True):
+        # C order, as each portfolio's own stack was: nansum's pairwise sum runs along memory
+        pnl = np.ascontiguousarray(pnl_all[:, at[first:last]][:, :, owners == portfolio_ids[first]])
+        correlated[first:last] = np.where(np.isfinite(pnl).any(axis=2), np.nansum(pnl, axis=2), np.nan).T
+    count = len(scenarios)
+    table = pd.DataFrame(
+        {
+            "date": np.repeat(dates.to_numpy(), count),
+            "portfolio_id": np.repeat(portfolio_ids, count),
+            "scenario_id": np.tile([s.id for s in scenarios], len(wide)),
+            "name": np.tile([s.name for s in scenarios], len(wide)),
+            "category": np.tile([s.category for s in scenarios], len(wide)),
+            "direct_pnl": direct.ravel(),
+            "correlated_pnl": correlated.ravel(),
+            "direct_pct": (direct / positive_nav).ravel(),
+            "correlated_pct": (correlated / positive_nav).ravel(),
+        }
+    )
     return Computed({StressResult: table}, upstream_quality)
 
 

@@ -42,12 +42,15 @@ def private_reasons(book: Book, scope: RunScope) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class ReplayInputs:
-    """Per (close date, position) of a book: its delta-adjusted weight and its options' ½ Γ S² / NAV,
-    and the book's symbol returns: what the filtered historical simulation replays."""
+    """What the filtered historical simulation replays, per (close date, portfolio × symbol held) of a
+    book: the summed delta-adjusted weights, the options' summed ½ Γ S² / NAV and the symbol's returns.
+    The pairs are sorted by portfolio, so each portfolio's are one run of columns (`columns`)."""
 
-    linear: pd.DataFrame
-    quadratic: pd.DataFrame
-    returns: pd.DataFrame
+    linear: np.ndarray  # (close dates, pairs)
+    quadratic: np.ndarray
+    returns: np.ndarray
+    dates: pd.DatetimeIndex
+    columns: dict[int, slice]
 
     @classmethod
     def of(cls, book: Book) -> "ReplayInputs":
@@ -55,29 +58,50 @@ class ReplayInputs:
         gamma = v.gamma * v.underlying_price**2 / book.nav_by_position()
         quadratic = 0.5 * book.positions["quantity"].to_numpy(dtype=float) * OPTION_MULTIPLIER * gamma
         index = book.closes.index
-        return cls(book.weights().reindex(index), quadratic.reindex(index), simple_returns(book.closes))
+        public = book.positions[book.public & book.positions["price_symbol"].notna()]
+        owner, symbol = public["portfolio_id"].to_numpy(), public["price_symbol"].to_numpy(dtype=str)
+        order = np.lexsort((symbol, owner))  # stable: a pair's positions keep their order
+        public, owner, symbol = public.iloc[order], owner[order], symbol[order]
+        starts = run_starts(owner, symbol)  # of each pair
+
+        def summed(frame: pd.DataFrame) -> np.ndarray:  # NaN counts as 0, as a groupby sum
+            values = np.nan_to_num(frame.reindex(index)[public.index].to_numpy(dtype=float))
+            return np.add.reduceat(values, starts[:-1], axis=1) if len(public) else values
+
+        pair_owner = owner[starts[:-1]]
+        bounds = run_starts(pair_owner)  # of each portfolio's pairs
+        return cls(
+            summed(book.weights()),
+            summed(quadratic),
+            simple_returns(book.closes)[symbol[starts[:-1]]].to_numpy(dtype=float),
+            index,
+            {int(pair_owner[a]): slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)},
+        )
+
+    def replayed(self, portfolio: int, first: date) -> pd.DataFrame | None:
+        """Each day's book of `portfolio` replayed over the trailing FHS_WINDOW days of its symbols'
+        returns (options by delta and gamma on their underlying): (book dates from `first` on, window),
+        oldest first, all NaN on days it holds no priced public position; None if it never holds one.
+        Each day depends only on its own window and book."""
+        columns = self.columns.get(portfolio)
+        if columns is None:
+            return None
+        first_row = int(self.dates.searchsorted(pd.Timestamp(first)))
+        rows = slice(max(0, first_row - FHS_WINDOW + 1), None)
+        linear, quadratic = self.linear[rows, columns], self.quadratic[rows, columns]
+        returns = pd.DataFrame(self.returns[rows, columns], index=self.dates[rows])
+        start = first_row - rows.start
+        hypothetical = hypothetical_returns(returns, linear, quadratic, FHS_WINDOW, start=start)
+        held = (linear[start:] != 0).any(axis=1)
+        return pd.DataFrame(np.where(held[:, None], hypothetical[start:], np.nan), index=returns.index[start:])
 
 
-def replayed_book(book: Book, replay: ReplayInputs, portfolio: int, first: date) -> pd.DataFrame | None:
-    """Each day's book of `portfolio` replayed over the trailing FHS_WINDOW days of its symbols'
-    returns (options by delta and gamma on their underlying): (book dates from `first` on, window),
-    oldest first, all NaN on days it holds no priced public position; None if it never holds one.
-    Each day depends only on its own window and book."""
-    positions = book.positions[(book.portfolio_of == portfolio) & book.public]
-    if positions.empty:
-        return None
-    symbols = positions["price_symbol"].to_numpy()
-    linear = replay.linear[positions.index].T.groupby(symbols).sum(min_count=1).T.fillna(0.0)
-    quadratic = replay.quadratic[positions.index].T.groupby(symbols).sum(min_count=1).T
-    quadratic = quadratic.reindex(columns=linear.columns).fillna(0.0)
-    first_row = int(book.closes.index.searchsorted(pd.Timestamp(first)))
-    rows = slice(max(0, first_row - FHS_WINDOW + 1), None)
-    linear, quadratic = linear.iloc[rows], quadratic.iloc[rows]
-    returns = replay.returns[linear.columns].iloc[rows]
-    start = first_row - rows.start
-    hypothetical = hypothetical_returns(returns, linear.to_numpy(), quadratic.to_numpy(), FHS_WINDOW, start=start)
-    held = (linear.iloc[start:] != 0).any(axis=1).to_numpy()
-    return pd.DataFrame(np.where(held[:, None], hypothetical[start:], np.nan), index=returns.index[start:])
+def run_starts(*keys: np.ndarray) -> np.ndarray:
+    """Where each run of equal rows of the sorted `keys` starts, then their length ([0] for none)."""
+    if not len(keys[0]):
+        return np.array([0])
+    changed = np.logical_or.reduce([k[1:] != k[:-1] for k in keys])
+    return np.flatnonzero(np.r_[True, changed, True])
 
 
 def book_tails(book: Book, portfolios: list[int], first: date) -> pd.DataFrame:
@@ -91,7 +115,7 @@ def book_tails(book: Book, portfolios: list[int], first: date) -> pd.DataFrame:
     replay = ReplayInputs.of(book)
     dates = book.valuation.open.index
     index = pd.MultiIndex.from_product([portfolios, dates], names=["portfolio_id", "date"])
-    histories = {p: h for p in portfolios if (h := replayed_book(book, replay, p, first)) is not None}
+    histories = {p: h for p in portfolios if (h := replay.replayed(p, first)) is not None}
     if not histories:
         return pd.DataFrame(np.nan, index=index, columns=TAIL_COLUMNS)
     stacked = pd.concat(histories, names=["portfolio_id", "date"])

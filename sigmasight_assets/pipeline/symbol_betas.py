@@ -1,5 +1,6 @@
 """Stored symbol factor exposures laid out as (dates, positions) frames, and the quality of beta-based results."""
 
+import numpy as np
 import pandas as pd
 
 from sigmasight_assets.analytics.factors import FACTOR_COLUMNS
@@ -20,14 +21,16 @@ class SymbolBetas:
     def __init__(self, long: pd.DataFrame, dates: pd.DatetimeIndex, price_symbols: pd.Series) -> None:
         self.dates = dates
         self.symbols = price_symbols
-        self._long = long.set_index(["date", "symbol"])
+        self._wide = long.set_index(["date", "symbol"]).unstack("symbol")  # (dates, (column, symbol)), one pass
 
     def frame(self, column: str) -> pd.DataFrame:
         """(dates, positions): the column's value for each position's price symbol (NaN without one)."""
-        wide = self._long[column].unstack("symbol") if len(self._long) else pd.DataFrame()
-        wide = wide.reindex(index=self.dates, columns=sorted(set(self.symbols.dropna())))
-        values = wide.reindex(columns=self.symbols.fillna("").to_numpy()).to_numpy(dtype=float)
-        return pd.DataFrame(values, index=self.dates, columns=self.symbols.index)
+        wide = self._wide[column] if len(self._wide.columns) else pd.DataFrame(index=pd.DatetimeIndex([]))
+        values = np.full((wide.shape[0] + 1, wide.shape[1] + 1), np.nan)  # a NaN row and column for misses
+        values[:-1, :-1] = wide.to_numpy(dtype=float)
+        rows = wide.index.get_indexer(self.dates)
+        columns = wide.columns.get_indexer(self.symbols.fillna("").to_numpy())
+        return pd.DataFrame(values[np.ix_(rows, columns)], index=self.dates, columns=self.symbols.index)
 
     @property
     def n_obs(self) -> pd.DataFrame:
@@ -35,13 +38,18 @@ class SymbolBetas:
 
 
 def load_symbol_betas(db: ResultsDatabase, book: Book, scope: RunScope) -> dict:
-    """The `betas` input of the beta-based assets: stored exposures of the book's symbols over the scope."""
-    symbols = sorted(set(book.positions["price_symbol"].dropna()))
-    with db.transaction() as session:
-        long = portfolio_reads.symbol_factor_exposures(
-            session, symbols, [*FACTOR_COLUMNS.values(), N_OBS_COLUMN], scope.start, scope.end
-        )
-    return {"betas": SymbolBetas(long, scope.window(book.valuation.open).index, book.positions["price_symbol"])}
+    """The `betas` input of the beta-based assets: stored exposures of the book's symbols over the
+    scope, read once per run and chunk (position_betas and factor_exposures read the same)."""
+
+    def read() -> SymbolBetas:
+        symbols = sorted(set(book.positions["price_symbol"].dropna()))
+        with db.transaction() as session:
+            long = portfolio_reads.symbol_factor_exposures(
+                session, symbols, [*FACTOR_COLUMNS.values(), N_OBS_COLUMN], scope.start, scope.end
+            )
+        return SymbolBetas(long, scope.window(book.valuation.open).index, book.positions["price_symbol"])
+
+    return {"betas": db.memoized(("symbol_betas", tuple(scope.portfolios), scope.start, scope.end), read)}
 
 
 def beta_reasons(book: Book, scope: RunScope, n_obs: pd.DataFrame) -> pd.DataFrame:

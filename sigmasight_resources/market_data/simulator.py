@@ -455,10 +455,14 @@ def _stock_model(symbol: str) -> SymbolModel:
 
 
 def _ar1(shocks: np.ndarray, phi: float) -> np.ndarray:
-    """x_t = phi x_{t-1} + e_t along axis 0, from x_{-1} = 0."""
-    from scipy.signal import lfilter  # half a second of import that only a simulated fetch needs
-
-    return lfilter([1.0], [1.0, -phi], shocks, axis=0)
+    """x_t = phi x_{t-1} + e_t along axis 0, from x_{-1} = 0: the recursion scipy's
+    lfilter([1], [1, -phi]) runs, bit for bit, without the second of importing scipy.signal
+    that every simulated fetch paid (a loop over days, each step vectorized over the series)."""
+    out = np.empty_like(shocks, dtype=float)
+    previous = np.zeros(shocks.shape[1:])
+    for t in range(shocks.shape[0]):
+        previous = out[t] = shocks[t] + phi * previous
+    return out
 
 
 def _simulate_factors(length: int) -> np.ndarray:

@@ -265,3 +265,13 @@ def test_1200_symbols_over_three_years_is_fast():
     elapsed = time.perf_counter() - began
     assert len(batch.closes) == 1200 * len(calendar.sessions(date(2023, 1, 1), date(2025, 12, 31)))
     assert elapsed < 3.0, f"{elapsed:.2f}s"
+
+
+@pytest.mark.parametrize("shape", [(700,), (700, 5)])
+def test_the_ar1_recursion_is_scipys_lfilter_bit_for_bit(shape):
+    from scipy.signal import lfilter
+
+    from sigmasight_resources.market_data.simulator import _ar1
+
+    shocks = np.random.default_rng(7).standard_normal(shape)
+    np.testing.assert_array_equal(_ar1(shocks, 0.97), lfilter([1.0], [1.0, -0.97], shocks, axis=0))
