@@ -102,28 +102,12 @@ def days_with_all_assets(
 
 def positions_frame(session: Session, portfolio_ids: Sequence[int] | None = None) -> pd.DataFrame:
     """Positions of active portfolios (or the given ones) with `price_symbol`: the symbol whose close prices it."""
-    query = select(Position).join(Portfolio).where(Portfolio.deleted_at.is_(None)).order_by(Position.id)
+    columns = [getattr(Position, "id" if name == "position_id" else name) for name in POSITION_FIELDS]
+    query = select(*columns).join(Portfolio).where(Portfolio.deleted_at.is_(None)).order_by(Position.id)
     if portfolio_ids is not None:
         query = query.where(Position.portfolio_id.in_(list(portfolio_ids)))
-    rows = [
-        {
-            "position_id": p.id,
-            "portfolio_id": p.portfolio_id,
-            "symbol": p.symbol,
-            "investment_class": p.investment_class.value,
-            "quantity": p.quantity,
-            "entry_price": p.entry_price,
-            "entry_date": p.entry_date,
-            "exit_price": p.exit_price,
-            "exit_date": p.exit_date,
-            "underlying": p.underlying,
-            "option_type": p.option_type,
-            "strike": p.strike,
-            "expiry": p.expiry,
-        }
-        for p in session.scalars(query)
-    ]
-    frame = pd.DataFrame(rows, columns=list(POSITION_FIELDS))
+    frame = pd.DataFrame(session.execute(query).all(), columns=list(POSITION_FIELDS))  # rows, not ORM objects
+    frame["investment_class"] = frame["investment_class"].map(lambda c: c.value)
     frame["price_symbol"] = (
         frame["underlying"]
         .where(frame["investment_class"] == InvestmentClass.OPTIONS.value, frame["symbol"])
