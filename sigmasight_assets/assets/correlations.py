@@ -49,8 +49,8 @@ def correlations(book: Book, scope: RunScope, factor_corr: RollingCorrelation) -
     """Correlation matrix of held symbols (90d), average and weighted correlation, clusters, factor matrix."""
     returns = simple_returns(book.closes)
     first = int(returns.index.searchsorted(pd.Timestamp(scope.start)))
-    returns = returns.iloc[max(0, first - CORRELATION_WINDOW + 1) :]  # the rows the scope's windows reach
-    start = int(returns.index.searchsorted(pd.Timestamp(scope.start)))
+    reach = max(0, first - CORRELATION_WINDOW + 1)  # the first row the scope's windows reach
+    returns, start = returns.iloc[reach:], first - reach
     open_mask = scope.window(book.valuation.open)
     reasons = scope.window(book.skip_reasons())
     # per position, as arrays: one portfolio's columns are picked by index, not by pandas selection

@@ -28,6 +28,7 @@ from sigmasight_assets.assets.factors import NAME as FACTOR_EXPOSURES
 from sigmasight_assets.assets.risk_model import NAME as RISK_MODEL
 from sigmasight_assets.pipeline.book import Book
 from sigmasight_assets.pipeline.builder import Computed, Conclusion, PortfolioAsset
+from sigmasight_assets.pipeline.layout import run_starts
 from sigmasight_assets.pipeline.risk_inputs import StoredRiskModel, load_risk_model
 from sigmasight_assets.pipeline.scope import RunScope
 from sigmasight_resources import calendar
@@ -155,12 +156,11 @@ def stress_tests(
     nav_rows = nav.reindex(pd.MultiIndex.from_arrays([dates, portfolio_ids])).to_numpy()
     positive_nav = np.where(nav_rows > 0, nav_rows, np.nan)[:, None]
     at = model.dates.get_indexer(dates)
-    pnl_all = np.stack([moves[s.id] for s in scenarios])  # (scenarios, model dates, positions)
     correlated = np.empty_like(direct)
-    bounds = np.flatnonzero(np.r_[True, portfolio_ids[1:] != portfolio_ids[:-1], True])
+    bounds = run_starts(portfolio_ids)  # each portfolio's rows
     for first, last in zip(bounds[:-1], bounds[1:], strict=True):
-        # C order, as each portfolio's own stack was: nansum's pairwise sum runs along memory
-        pnl = np.ascontiguousarray(pnl_all[:, at[first:last]][:, :, owners == portfolio_ids[first]])
+        held = owners == portfolio_ids[first]
+        pnl = np.stack([moves[s.id][at[first:last]][:, held] for s in scenarios])  # (scenarios, days, held)
         correlated[first:last] = np.where(np.isfinite(pnl).any(axis=2), np.nansum(pnl, axis=2), np.nan).T
     count = len(scenarios)
     table = pd.DataFrame(

@@ -22,7 +22,7 @@ from sigmasight_assets.analytics.volatility import har_forecast, realized_vol
 from sigmasight_assets.analytics.windows import budget_slices
 from sigmasight_assets.pipeline.book import Book
 from sigmasight_assets.pipeline.builder import Computed, PortfolioAsset
-from sigmasight_assets.pipeline.layout import by_portfolio
+from sigmasight_assets.pipeline.layout import by_portfolio, run_starts
 from sigmasight_assets.pipeline.quality import quality_table
 from sigmasight_assets.pipeline.scope import RunScope
 from sigmasight_resources.db.results import PortfolioVolatility
@@ -94,14 +94,6 @@ class ReplayInputs:
         hypothetical = hypothetical_returns(returns, linear, quadratic, FHS_WINDOW, start=start)
         held = (linear[start:] != 0).any(axis=1)
         return pd.DataFrame(np.where(held[:, None], hypothetical[start:], np.nan), index=returns.index[start:])
-
-
-def run_starts(*keys: np.ndarray) -> np.ndarray:
-    """Where each run of equal rows of the sorted `keys` starts, then their length ([0] for none)."""
-    if not len(keys[0]):
-        return np.array([0])
-    changed = np.logical_or.reduce([k[1:] != k[:-1] for k in keys])
-    return np.flatnonzero(np.r_[True, changed, True])
 
 
 def book_tails(book: Book, portfolios: list[int], first: date) -> pd.DataFrame:

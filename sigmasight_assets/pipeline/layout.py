@@ -39,3 +39,11 @@ def by_portfolio(frame: pd.DataFrame, name: str) -> pd.Series:
     series = frame.stack(future_stack=True).rename(name)
     series.index = series.index.set_names(["date", "portfolio_id"])
     return series
+
+
+def run_starts(*keys: np.ndarray) -> np.ndarray:
+    """Where each run of equal rows of the sorted `keys` starts, then their length ([0] for none)."""
+    if not len(keys[0]):
+        return np.array([0])
+    changed = np.logical_or.reduce([k[1:] != k[:-1] for k in keys])
+    return np.flatnonzero(np.r_[True, changed, True])
